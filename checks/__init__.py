@@ -1,0 +1,1 @@
+"""The flow graph, the commitment kinds and the engine that runs them."""

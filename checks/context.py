@@ -1,0 +1,72 @@
+"""What a kind's check receives, and the evaluation it fills in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from checks.findings import Finding, Location, Status, Subject
+from policy_model.inventory import Inventory
+from policy_model.sources import SourceIndex
+from policy_model.vocabulary import Vocabularies
+
+if TYPE_CHECKING:
+    from checks.graph import FlowGraph
+    from checks.registry import Kind
+    from policy_model.policy import Commitment
+
+
+@dataclass
+class CheckContext:
+    """Everything a check reads: the inventory, its graph, vocabularies, the date."""
+
+    inventory: Inventory
+    graph: FlowGraph
+    vocab: Vocabularies
+    sources: SourceIndex
+    as_of: date
+
+
+@dataclass
+class Evaluation:
+    """Findings of one commitment, and how many subjects were examined."""
+
+    ctx: CheckContext
+    commitment: Commitment
+    kind: Kind
+    checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    def _finding(self, status: Status, subject_type: str, subject_id: str, message: str,
+                 remediation: str | None, evidence: dict[str, Any] | None,
+                 location: Location | None, key: str | None) -> Finding:
+        if location is None:
+            location = self.ctx.sources.locate(subject_type, subject_id, key)
+        finding = Finding(
+            commitment=self.commitment.id, kind=self.kind.name, code=self.kind.code,
+            status=status, severity=self.commitment.severity,
+            subject=Subject(type=subject_type, id=subject_id), message=message,
+            remediation=remediation, evidence=evidence or {}, location=location,
+        ).with_fingerprint()
+        self.findings.append(finding)
+        return finding
+
+    def fail(self, subject_type: str, subject_id: str, message: str, *,
+             remediation: str | None = None, evidence: dict[str, Any] | None = None,
+             key: str | None = None, location: Location | None = None) -> Finding:
+        """Record that ``subject`` breaks the commitment."""
+        return self._finding(Status.FAIL, subject_type, subject_id, message, remediation,
+                             evidence, location, key)
+
+    def manual(self, subject_type: str, subject_id: str, message: str, *,
+               evidence: dict[str, Any] | None = None, key: str | None = None) -> Finding:
+        """Record a promise kept on a person's recorded word, not on data."""
+        return self._finding(Status.MANUAL, subject_type, subject_id, message, None, evidence,
+                             None, key)
+
+    def error(self, subject_type: str, subject_id: str, message: str, *,
+              remediation: str | None = None, key: str | None = None) -> Finding:
+        """Record that the check cannot decide; this fails the run."""
+        return self._finding(Status.ERROR, subject_type, subject_id, message, remediation,
+                             None, None, key)

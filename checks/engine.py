@@ -1,0 +1,115 @@
+"""Run every commitment of a policy against an inventory; fail closed on any doubt."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date
+
+from checks.context import CheckContext, Evaluation
+from checks.findings import Finding, Status, Subject
+from checks.graph import FlowGraph
+from checks.registry import Kind, all_kinds, get_kind
+from policy_model.loading import LoadedInventory
+from policy_model.policy import Commitment, Policy, UnknownKindParams
+from policy_model.vocabulary import Vocabularies, default_vocabularies
+
+
+@dataclass(frozen=True)
+class CommitmentOutcome:
+    """The overall verdict on one commitment."""
+
+    commitment: Commitment
+    kind: Kind | None
+    status: Status
+    checked: int
+    noun: str
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced, in a deterministic order."""
+
+    outcomes: list[CommitmentOutcome] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """True when any finding fails the run."""
+        return any(f.status.failing for f in self.findings)
+
+
+def _overall(findings: list[Finding], checked: int) -> Status:
+    statuses = {f.status for f in findings}
+    for status in (Status.ERROR, Status.FAIL, Status.WAIVED, Status.MANUAL):
+        if status in statuses:
+            return status
+    return Status.PASS if checked else Status.NOT_APPLICABLE
+
+
+def _error(commitment: Commitment, kind_name: str, code: str, message: str,
+           remediation: str) -> Finding:
+    return Finding(commitment=commitment.id, kind=kind_name, code=code, status=Status.ERROR,
+                   severity=commitment.severity,
+                   subject=Subject(type="commitment", id=commitment.id), message=message,
+                   remediation=remediation, evidence={"rule": "error"}).with_fingerprint()
+
+
+def evaluate_commitment(ctx: CheckContext,
+                        commitment: Commitment) -> tuple[CommitmentOutcome, list[Finding]]:
+    """Run one commitment; an unknown kind or a crashing check becomes an error finding."""
+    params = commitment.check
+    kind = None if isinstance(params, UnknownKindParams) else get_kind(params.kind)
+    if kind is None:
+        names = [k.name for k in all_kinds()]
+        guess = difflib.get_close_matches(params.kind, names, n=1)
+        hint = f"did you mean {guess[0]}?" if guess else f"known kinds: {', '.join(names)}"
+        finding = _error(commitment, params.kind, "PLG000",
+                         f"commitment kind '{params.kind}' is unknown to this version of "
+                         "pledge, so the commitment cannot be checked", hint)
+        return CommitmentOutcome(commitment, None, Status.ERROR, 0, "subjects"), [finding]
+    ev = Evaluation(ctx, commitment, kind)
+    try:
+        kind.run(ctx, params, ev)
+    except Exception as exc:  # fail closed: a crashing check is an error, never a pass
+        detail = " ".join(str(exc).split())[:200]
+        finding = _error(commitment, kind.name, kind.code,
+                         f"the {kind.name} check crashed ({type(exc).__name__}: {detail}); "
+                         "the commitment is not proven",
+                         "report this with the inventory that triggers it")
+        return CommitmentOutcome(commitment, kind, Status.ERROR, ev.checked, kind.noun), [
+            finding]
+    findings = list(ev.findings)
+    if not any(f.status in (Status.FAIL, Status.ERROR, Status.MANUAL) for f in findings):
+        if ev.checked:
+            findings.append(Finding(
+                commitment=commitment.id, kind=kind.name, code=kind.code, status=Status.PASS,
+                severity=commitment.severity, subject=Subject(type="inventory", id="*"),
+                message=f"all {ev.checked} {kind.noun} checked keep the commitment",
+                evidence={"rule": "pass", "checked": ev.checked, "noun": kind.noun},
+            ).with_fingerprint())
+        else:
+            findings.append(Finding(
+                commitment=commitment.id, kind=kind.name, code=kind.code,
+                status=Status.NOT_APPLICABLE, severity=commitment.severity,
+                subject=Subject(type="inventory", id="*"),
+                message=f"the inventory has no {kind.noun} this commitment applies to",
+                evidence={"rule": "not-applicable", "checked": 0, "noun": kind.noun},
+            ).with_fingerprint())
+    status = _overall(findings, ev.checked)
+    return CommitmentOutcome(commitment, kind, status, ev.checked, kind.noun), findings
+
+
+def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
+             vocab: Vocabularies | None = None, graph: FlowGraph | None = None) -> RunResult:
+    """Evaluate every commitment; the graph is built once and shared by all checks."""
+    vocab = vocab or default_vocabularies()
+    graph = graph or FlowGraph(loaded.inventory, vocab)
+    ctx = CheckContext(loaded.inventory, graph, vocab, loaded.sources, as_of)
+    result = RunResult()
+    for commitment in sorted(policy.commitments, key=lambda c: c.id):
+        outcome, findings = evaluate_commitment(ctx, commitment)
+        result.outcomes.append(outcome)
+        result.findings.extend(findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result

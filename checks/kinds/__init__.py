@@ -1,0 +1,18 @@
+"""Every commitment kind, imported explicitly so the registry knows it.
+
+A new kind is one new module here, with its line below.
+"""
+
+from checks.kinds import (  # noqa: F401
+    access_control,
+    automated_decisions,
+    consent_gate,
+    forbidden_storage,
+    manual_attestation,
+    organisational_facts,
+    pseudonymisation,
+    recipient_restriction,
+    retention_limit,
+    third_party_requirements,
+    transport_encryption,
+)

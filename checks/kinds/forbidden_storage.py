@@ -1,0 +1,112 @@
+"""No store may hold the given data categories, except at named holders.
+
+## What it checks
+Every field of every store whose data category is one of ``categories`` (or a
+descendant of one). Such a field fails unless its store belongs to a system in
+``allowed_holders`` or to a system whose role is in ``allowed_roles``. A field
+declared with a broader category that could hide a forbidden one (say
+``user.financial.credit_card`` when the card number is forbidden) fails too:
+pledge cannot tell it apart, so it fails closed and asks for a precise category.
+
+## Why it matters
+A promise like "we do not store your full card number on our servers" is broken
+the moment any table, log or bucket keeps one. Card numbers and security codes
+stored outside a PCI DSS environment are the costliest kind of breach.
+
+## Parameters
+- ``categories`` (list of data category ids, required): what may not be stored.
+- ``allowed_holders`` (list of system ids): systems whose stores may hold them.
+- ``allowed_roles`` (list of roles): roles whose systems' stores may hold them,
+  e.g. ``payment_processor``.
+
+## Passing example
+```yaml
+check:
+  kind: forbidden-storage
+  categories: [user.financial.credit_card.number]
+  allowed_roles: [payment_processor]
+inventory:
+  systems:
+    - {id: shop, name: Shop, type: internal, role: storefront, country: MA}
+  stores:
+    - id: orders
+      name: Orders
+      system: shop
+      fields:
+        - {name: card_last4, category: user.financial.credit_card.last_four}
+```
+
+## Failing example
+```yaml
+check:
+  kind: forbidden-storage
+  categories: [user.financial.credit_card.number]
+  allowed_roles: [payment_processor]
+inventory:
+  systems:
+    - {id: shop, name: Shop, type: internal, role: storefront, country: MA}
+  stores:
+    - id: orders
+      name: Orders
+      system: shop
+      fields:
+        - {name: card_number, category: user.financial.credit_card.number}
+```
+
+## References
+PCI DSS v4.0.1 Req. 3.2, 3.3; GDPR Art. 5(1)(c) (data minimisation).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from checks.context import CheckContext, Evaluation
+from checks.registry import KindParams, register
+from policy_model.inventory import Role
+from policy_model.types import CategoryIds
+
+
+class Params(KindParams):
+    """Parameters of forbidden-storage."""
+
+    kind: Literal["forbidden-storage"]
+    categories: CategoryIds = Field(min_length=1)
+    allowed_holders: list[str] = Field(default_factory=list)
+    allowed_roles: list[Role] = Field(default_factory=list)
+
+
+@register("forbidden-storage", code="PLG101", params=Params, noun="fields")
+def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
+    """Fail every field holding a forbidden category outside the allowed holders."""
+    selectors = frozenset(params.categories)
+    voc = ctx.vocab.data_categories
+    systems = {s.id: s for s in ctx.inventory.systems}
+    holders = set(params.allowed_holders)
+    roles = set(params.allowed_roles)
+    for store in ctx.inventory.stores:
+        owner = systems.get(store.system)
+        allowed = store.system in holders or (owner is not None and owner.role in roles)
+        for field in store.fields:
+            ev.checked += 1
+            if allowed:
+                continue
+            subject = f"{store.id}.{field.name}"
+            if voc.is_selected(field.category, selectors):
+                ev.fail("field", subject,
+                        f"store '{store.id}' of system '{store.system}' holds "
+                        f"{field.category} in field '{field.name}'",
+                        remediation="remove the field, or keep only a processor token, the "
+                                    "brand or the last four digits",
+                        evidence={"rule": "forbidden", "category": field.category,
+                                  "store": store.id, "system": store.system})
+            elif voc.is_broader(field.category, selectors):
+                hidden = sorted(s for s in selectors if s.startswith(field.category + "."))
+                ev.fail("field", subject,
+                        f"field '{field.name}' of store '{store.id}' is declared as "
+                        f"{field.category}, which may hold {', '.join(hidden)}",
+                        remediation="declare the field's precise category",
+                        evidence={"rule": "ambiguous", "category": field.category,
+                                  "store": store.id, "system": store.system})

@@ -1,0 +1,140 @@
+"""Facts about the organisation compared with what the policy promises.
+
+## What it checks
+Each entry of ``requirements`` names a ``fact`` of the inventory's
+``organisation`` section (dotted for nested facts, like
+``breach_response.authority_notification_hours``), an ``operator`` and a
+``value``. Operators: ``eq``, ``ne``, ``le``, ``lt``, ``ge``, ``gt``,
+``true``, ``present``, ``contains_all`` (a list fact holds every listed value)
+and ``within`` (a date fact no older than the ISO 8601 duration ``value`` on
+the evaluation date). A fact that is not declared fails; an inventory without
+an ``organisation`` section cannot be judged, which is an error.
+
+## Why it matters
+Some promises are about how the organisation works, not where data flows:
+breach notice within 72 hours, an age gate at 18, regular audits. Recording
+them as facts lets a change to the organisation's procedures be checked like
+any other change.
+
+## Parameters
+- ``requirements`` (list, required): ``{fact, operator, value, description}``.
+
+## Passing example
+```yaml
+check:
+  kind: organisational-facts
+  requirements:
+    - {fact: minimum_user_age, operator: ge, value: 18}
+inventory:
+  organisation: {id: shop, name: Shop, country: MA, minimum_user_age: 18}
+```
+
+## Failing example
+```yaml
+check:
+  kind: organisational-facts
+  requirements:
+    - {fact: minimum_user_age, operator: ge, value: 18}
+inventory:
+  organisation: {id: shop, name: Shop, country: MA, minimum_user_age: 16}
+```
+
+## References
+GDPR Art. 8, Art. 22(3), Art. 32(1)(d), Art. 33(1), Art. 34.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+
+from checks.context import CheckContext, Evaluation
+from checks.registry import KindParams, register
+from policy_model.inventory import Organisation
+from policy_model.types import StrictModel, duration_days
+
+Operator = Literal["eq", "ne", "le", "lt", "ge", "gt", "true", "present", "contains_all",
+                   "within"]
+
+
+def _fact_exists(path: str) -> bool:
+    model: Any = Organisation
+    for part in path.split("."):
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return False
+        annotation = fields[part].annotation
+        model = next((a for a in getattr(annotation, "__args__", ()) if hasattr(
+            a, "model_fields")), annotation)
+    return True
+
+
+class Requirement(StrictModel):
+    """One comparison of an organisation fact with a promised value."""
+
+    fact: str
+    operator: Operator
+    value: Any = None
+    description: str | None = None
+
+    @field_validator("fact")
+    @classmethod
+    def _known_fact(cls, fact: str) -> str:
+        if not _fact_exists(fact):
+            known = ", ".join(sorted(Organisation.model_fields))
+            raise ValueError(f"unknown organisation fact '{fact}' (known: {known})")
+        return fact
+
+
+class Params(KindParams):
+    """Parameters of organisational-facts."""
+
+    kind: Literal["organisational-facts"]
+    requirements: list[Requirement] = Field(min_length=1)
+
+
+def _compare(actual: Any, operator: str, expected: Any, as_of: date) -> bool:
+    if operator == "present":
+        return actual not in (None, "", [])
+    if operator == "true":
+        return actual is True
+    if operator == "contains_all":
+        return set(expected or []) <= set(actual or [])
+    if operator == "within":
+        return isinstance(actual, date) and actual <= as_of and (
+            (as_of - actual).days <= duration_days(str(expected)))
+    ops = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "le": lambda a, b: a <= b,
+           "lt": lambda a, b: a < b, "ge": lambda a, b: a >= b, "gt": lambda a, b: a > b}
+    return bool(ops[operator](actual, expected))
+
+
+@register("organisational-facts", code="PLG401", params=Params, noun="facts")
+def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
+    """Fail facts that are missing or differ from the promise."""
+    org = ctx.inventory.organisation
+    if org is None:
+        ev.error("organisation", "organisation", "the inventory has no organisation section, "
+                 "so organisational promises cannot be judged",
+                 remediation="add an organisation: section with the facts")
+        return
+    for req in params.requirements:
+        ev.checked += 1
+        actual: Any = org
+        for part in req.fact.split("."):
+            actual = getattr(actual, part, None) if actual is not None else None
+        shown = actual.isoformat() if isinstance(actual, date) else actual
+        evidence = {"rule": req.fact, "fact": req.fact, "operator": req.operator,
+                    "expected": req.value, "actual": shown}
+        top = req.fact.split(".")[0]
+        if actual is None and req.operator != "present":
+            ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is not declared",
+                    remediation=f"declare organisation.{req.fact}", evidence=evidence,
+                    location=ctx.sources.locate("organisation", org.id, top))
+        elif not _compare(actual, req.operator, req.value, ctx.as_of):
+            want = req.description or f"{req.operator} {req.value}"
+            ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is {shown!r}; "
+                    f"the policy requires {want}",
+                    remediation=f"change the practice, then organisation.{req.fact}",
+                    evidence=evidence, location=ctx.sources.locate("organisation", org.id, top))

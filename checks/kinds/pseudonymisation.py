@@ -1,0 +1,108 @@
+"""Stores kept for the given purposes hold only pseudonymised identifiers.
+
+## What it checks
+Every store whose purposes (its own and its fields') are selected by
+``purposes`` (analytics, say). Each of its fields whose category is selected by
+``identifier_categories`` must be marked ``pseudonymised: true``, or be of a
+category in ``pseudonymous_categories`` (``user.unique_id.pseudonymous``).
+
+## Why it matters
+"We use techniques like data anonymization and pseudonymization" matters most
+where data is analysed in bulk: an analytics table keyed by email address
+identifies everyone in it the day it leaks.
+
+## Parameters
+- ``purposes`` (list of purpose ids, required): the stores to check.
+- ``identifier_categories`` (list of category ids): what identifies a person
+  (default: contact details, names, IP addresses, account names, government and
+  unique ids).
+- ``pseudonymous_categories`` (list of category ids, default
+  ``[user.unique_id.pseudonymous]``): categories that are pseudonymous by nature.
+
+## Passing example
+```yaml
+check:
+  kind: pseudonymisation
+  purposes: [analytics]
+inventory:
+  systems:
+    - {id: shop, name: Shop, type: internal, role: storefront, country: MA}
+  stores:
+    - id: events
+      name: Analytics events
+      system: shop
+      purposes: [analytics.reporting]
+      fields:
+        - {name: visitor, category: user.unique_id.pseudonymous}
+        - {name: ip, category: user.device.ip_address, pseudonymised: true}
+```
+
+## Failing example
+```yaml
+check:
+  kind: pseudonymisation
+  purposes: [analytics]
+inventory:
+  systems:
+    - {id: shop, name: Shop, type: internal, role: storefront, country: MA}
+  stores:
+    - id: events
+      name: Analytics events
+      system: shop
+      purposes: [analytics.reporting]
+      fields:
+        - {name: email, category: user.contact.email}
+```
+
+## References
+GDPR Art. 4(5), Art. 25(1), Art. 32(1)(a), Art. 89(1).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from checks.context import CheckContext, Evaluation
+from checks.registry import KindParams, register
+from policy_model.types import CategoryIds, PurposeIds
+
+IDENTIFIERS = ["user.contact", "user.name", "user.device.ip_address", "user.device.device_id",
+               "user.account.username", "user.government_id", "user.unique_id"]
+
+
+class Params(KindParams):
+    """Parameters of pseudonymisation."""
+
+    kind: Literal["pseudonymisation"]
+    purposes: PurposeIds = Field(min_length=1)
+    identifier_categories: CategoryIds = Field(default_factory=lambda: list(IDENTIFIERS))
+    pseudonymous_categories: CategoryIds = Field(
+        default_factory=lambda: ["user.unique_id.pseudonymous"])
+
+
+@register("pseudonymisation", code="PLG103", params=Params, noun="stores")
+def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
+    """Fail identifying fields in stores kept for the given purposes."""
+    purposes = frozenset(params.purposes)
+    identifiers = frozenset(params.identifier_categories)
+    pseudonymous = frozenset(params.pseudonymous_categories)
+    cat_voc, purpose_voc = ctx.vocab.data_categories, ctx.vocab.purposes
+    for store in ctx.inventory.stores:
+        store_purposes = set(store.purposes).union(*(f.purposes for f in store.fields))
+        matched = sorted(p for p in store_purposes if purpose_voc.is_selected(p, purposes))
+        if not matched:
+            continue
+        ev.checked += 1
+        for field in store.fields:
+            if (field.pseudonymised or cat_voc.is_selected(field.category, pseudonymous)
+                    or not cat_voc.is_selected(field.category, identifiers)):
+                continue
+            ev.fail("field", f"{store.id}.{field.name}",
+                    f"store '{store.id}' is kept for {', '.join(matched)} but field "
+                    f"'{field.name}' holds {field.category} in the clear",
+                    remediation="replace it with a pseudonymous id (salted hash or token) and "
+                                "mark it pseudonymised: true",
+                    evidence={"rule": "identifier", "store": store.id,
+                              "category": field.category, "purposes": matched})

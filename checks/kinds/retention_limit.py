@@ -1,0 +1,158 @@
+"""Every field of the given categories declares a retention within a maximum, and a disposal.
+
+## What it checks
+Every store field whose category is selected by ``categories`` (and, when
+``purposes`` is given, whose purposes are selected by it). The field's
+retention (its own, else its store's) must be an ISO 8601 duration no longer
+than the limit, and its disposal (its own, else its store's) must be one of
+``disposal``. The limit is ``max_retention``, or the longest ``overrides`` entry
+whose purposes select one of the field's purposes (records the law requires
+keeping longer). A missing retention, or ``indefinite``, fails.
+
+## Why it matters
+"We retain your personal data only for as long as necessary" is a promise about
+every copy: one table kept forever breaks it. Storage limitation is a GDPR
+principle, and unlimited retention multiplies the harm of any breach.
+
+## Parameters
+- ``categories`` (list of category ids, default ``[user]``): what the limit covers.
+- ``purposes`` (list of purpose ids): only fields processed for these.
+- ``max_retention`` (ISO 8601 duration, required): the default limit.
+- ``overrides`` (list of ``{purposes, max_retention, reason}``): longer limits
+  for fields kept for those purposes, such as tax records.
+- ``disposal`` (list of ``delete``/``anonymise``, default both): accepted disposal methods.
+- ``aspects`` (list of ``duration``/``disposal``, default both): what to check, so
+  one promise about how long and another about how data ends can be separate
+  commitments. ``max_retention`` is required when ``duration`` is checked.
+
+## Passing example
+```yaml
+check:
+  kind: retention-limit
+  max_retention: P3Y
+inventory:
+  systems:
+    - {id: shop, name: Shop, type: internal, role: storefront, country: MA}
+  stores:
+    - id: customers
+      name: Customers
+      system: shop
+      fields:
+        - {name: email, category: user.contact.email, retention: P2Y, disposal: delete}
+```
+
+## Failing example
+```yaml
+check:
+  kind: retention-limit
+  max_retention: P3Y
+inventory:
+  systems:
+    - {id: shop, name: Shop, type: internal, role: storefront, country: MA}
+  stores:
+    - id: customers
+      name: Customers
+      system: shop
+      fields:
+        - {name: email, category: user.contact.email, retention: indefinite, disposal: delete}
+```
+
+## References
+GDPR Art. 5(1)(e) (storage limitation), Art. 17; ISO/IEC 27701 7.4.7.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from checks.context import CheckContext, Evaluation
+from checks.registry import KindParams, register
+from policy_model.inventory import Disposal
+from policy_model.types import (
+    INDEFINITE,
+    CategoryIds,
+    Duration,
+    PurposeIds,
+    StrictModel,
+    duration_days,
+)
+
+
+class Override(StrictModel):
+    """A longer limit for fields kept for given purposes."""
+
+    purposes: PurposeIds = Field(min_length=1)
+    max_retention: Duration
+    reason: str | None = None
+
+
+class Params(KindParams):
+    """Parameters of retention-limit."""
+
+    kind: Literal["retention-limit"]
+    categories: CategoryIds = Field(default_factory=lambda: ["user"])
+    purposes: PurposeIds = Field(default_factory=list)
+    max_retention: Duration | None = None
+    overrides: list[Override] = Field(default_factory=list)
+    disposal: list[Disposal] = Field(default_factory=lambda: ["delete", "anonymise"])
+    aspects: list[Literal["duration", "disposal"]] = Field(
+        default_factory=lambda: ["duration", "disposal"], min_length=1)
+
+    @model_validator(mode="after")
+    def _limit_when_duration(self) -> Params:
+        if "duration" in self.aspects and self.max_retention is None:
+            raise ValueError("max_retention is required when 'duration' is checked")
+        return self
+
+
+@register("retention-limit", code="PLG102", params=Params, noun="fields")
+def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
+    """Fail fields with no, indefinite or too long a retention, or no disposal."""
+    categories = frozenset(params.categories)
+    purposes = frozenset(params.purposes)
+    cat_voc, purpose_voc = ctx.vocab.data_categories, ctx.vocab.purposes
+    overrides = [(frozenset(o.purposes), o.max_retention) for o in params.overrides]
+    for store in ctx.inventory.stores:
+        for field in store.fields:
+            if not cat_voc.is_selected(field.category, categories):
+                continue
+            field_purposes = field.purposes or store.purposes
+            if purposes and not purpose_voc.any_selected(field_purposes, purposes):
+                continue
+            ev.checked += 1
+            subject = f"{store.id}.{field.name}"
+            retention = field.retention or store.retention
+            limit = params.max_retention or "P0D"
+            for selectors, longer in overrides:
+                if purpose_voc.any_selected(field_purposes, selectors) and (
+                        duration_days(longer) > duration_days(limit)):
+                    limit = longer
+            facts = {"category": field.category, "retention": retention, "limit": limit,
+                     "store": store.id}
+            if "duration" not in params.aspects:
+                pass
+            elif retention is None:
+                ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' "
+                        f"declares no retention ({field.category})",
+                        remediation=f"declare a retention of at most {limit} on the field "
+                                    "or its store",
+                        evidence={"rule": "missing", **facts})
+            elif retention == INDEFINITE:
+                ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' is "
+                        f"kept indefinitely ({field.category})",
+                        remediation=f"set a retention of at most {limit} and delete or "
+                                    "anonymise after it",
+                        evidence={"rule": "indefinite", **facts}, key="retention")
+            elif duration_days(retention) > duration_days(limit):
+                ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' is "
+                        f"kept {retention}, longer than the limit {limit}",
+                        remediation=f"shorten the retention to {limit} or less",
+                        evidence={"rule": "too-long", **facts}, key="retention")
+            disposal = field.disposal or store.disposal
+            if "disposal" in params.aspects and disposal not in params.disposal:
+                ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' "
+                        f"declares no accepted disposal (has {disposal or 'none'})",
+                        remediation=f"declare disposal: {' or '.join(params.disposal)}",
+                        evidence={"rule": "disposal", **facts, "disposal": disposal})

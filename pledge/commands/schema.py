@@ -1,0 +1,46 @@
+"""``pledge schema``: JSON Schemas of the policy, the inventory and the JSON report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from pledge.common import EXIT_OK, write_output
+
+
+def schemas() -> dict[str, dict[str, object]]:
+    """The JSON Schema of each document pledge reads or writes, by name."""
+    from policy_model.inventory import InventoryFragment
+    from policy_model.policy import Policy
+    from reports.document import Report
+
+    result: dict[str, dict[str, object]] = {}
+    for name, model in (("policy", Policy), ("inventory", InventoryFragment),
+                        ("report", Report)):
+        schema = model.model_json_schema(mode="serialization" if name == "report"
+                                         else "validation")
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        schema["$id"] = f"urn:pledge:schema:{name}:1"
+        result[name] = schema
+    return result
+
+
+@click.command()
+@click.argument("name", required=False, type=click.Choice(["policy", "inventory", "report"]))
+@click.option("--output-dir", type=click.Path(path_type=Path), default=None,
+              help="Write policy/inventory/report .schema.json files here.")
+def schema(name: str | None, output_dir: Path | None) -> int:
+    """Print the JSON Schema NAME, or write all three to --output-dir."""
+    found = schemas()
+    if output_dir is not None:
+        for key, value in found.items():
+            write_output(json.dumps(value, indent=2, sort_keys=True) + "\n",
+                         output_dir / f"{key}.schema.json")
+        click.echo(f"wrote {len(found)} schemas to {output_dir}")
+        return EXIT_OK
+    chosen = {name: found[name]} if name else found
+    write_output(json.dumps(chosen if not name else found[name], indent=2, sort_keys=True)
+                 + "\n", None)
+    return EXIT_OK

@@ -1,0 +1,322 @@
+"""Load and validate a policy file and an inventory (one file or a directory of files).
+
+Everything a user gives is checked before any check runs: syntax, duplicate
+keys, the models, vocabulary ids, references between entities, the policy's
+source document and quotes. All problems found are raised together as
+:class:`~policy_model.errors.InputErrors`, each with file and line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from policy_model.errors import InputError, InputErrors, raise_if_any
+from policy_model.inventory import (
+    LIST_SECTIONS,
+    SECTIONS,
+    Inventory,
+    InventoryFragment,
+    InventoryMeta,
+)
+from policy_model.sources import SourceIndex
+from policy_model.validation_errors import translate
+from policy_model.vocabulary import Vocabularies, default_vocabularies
+from policy_model.vocabulary_check import vocabulary_errors
+from policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, Located, load_file, sha256_file
+
+INVENTORY_SUFFIXES = (".yaml", ".yml", ".json")
+WAIVER_FILE_NAMES = ("waivers.yaml", "waivers.yml", "pledge-waivers.yaml")
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A file read as input, with the name it is shown under and its sha256."""
+
+    display: str
+    path: Path
+    sha256: str
+    role: str
+
+
+@dataclass
+class LoadedPolicy:
+    """A validated policy and the files it came from."""
+
+    policy: Any  # policy_model.policy.Policy (imported lazily: it needs the registry)
+    files: list[InputFile]
+    source_text: str
+
+
+@dataclass
+class LoadedInventory:
+    """A validated, merged inventory with where each entity is declared."""
+
+    inventory: Inventory
+    sources: SourceIndex
+    files: list[InputFile] = field(default_factory=list)
+    root: Path | None = None
+
+
+def display_path(path: Path) -> str:
+    """How a path is shown: relative to the working directory when under it."""
+    try:
+        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+# --- policy -------------------------------------------------------------------------------
+def load_policy(path: Path, *, vocab: Vocabularies | None = None,
+                max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedPolicy:
+    """Load, validate and pin a policy file."""
+    from policy_model.policy import Policy  # needs the kind registry
+
+    vocab = vocab or default_vocabularies()
+    shown = display_path(path)
+    raw, _ = load_file(path, max_size=max_size, display=shown)
+    if not isinstance(raw, dict):
+        raise InputErrors([InputError("PLG-E017", "a policy file must be a mapping with id, "
+                                      "title, version, source and commitments", shown,
+                                      getattr(raw, "line", 1))])
+    try:
+        policy = Policy.model_validate(raw)
+    except ValidationError as exc:
+        raise InputErrors(translate(exc, raw, Policy, shown)) from None
+    errors = vocabulary_errors(policy, raw, shown, vocab)
+    seen: dict[str, int] = {}
+    commitments_raw = raw.get("commitments", [])
+    for index, commitment in enumerate(policy.commitments):
+        line = getattr(commitments_raw[index], "line", None)
+        if commitment.id in seen:
+            errors.append(InputError("PLG-E009", f"commitment id {commitment.id} is used twice "
+                                     f"(first at line {seen[commitment.id]})", shown, line))
+        seen.setdefault(commitment.id, line or 0)
+    source_path = (path.parent / policy.source.path).resolve()
+    files = [InputFile(shown, path, sha256_file(path), "policy")]
+    source_text = ""
+    if not source_path.is_file():
+        errors.append(InputError("PLG-E016", f"source document {policy.source.path} not found",
+                                 shown, raw.key_lines.get("source") if isinstance(raw, Located)
+                                 else None, "restore it or fix source.path"))
+    else:
+        digest = sha256_file(source_path)
+        files.append(InputFile(display_path(source_path), source_path, digest, "source"))
+        if digest != policy.source.sha256:
+            errors.append(InputError("PLG-E016", f"source document {policy.source.path} has "
+                                     f"sha256 {digest[:12]}…, the policy pins "
+                                     f"{policy.source.sha256[:12]}…", shown, None,
+                                     "review the changed text, then update source.sha256"))
+        source_text = source_path.read_text(encoding="utf-8")
+        for index, commitment in enumerate(policy.commitments):
+            for clause in (commitment.clause, *commitment.related):
+                if clause.quote not in source_text:
+                    line = getattr(commitments_raw[index], "line", None)
+                    errors.append(InputError(
+                        "PLG-E016", f"{commitment.id}: the quote from '{clause.section}' is not "
+                        "verbatim in the source document", shown, line,
+                        "copy the words exactly from the document"))
+    raise_if_any(errors)
+    return LoadedPolicy(policy, files, source_text)
+
+
+# --- inventory ------------------------------------------------------------------------------
+def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
+    """The inventory files under ``root`` in a stable order, refusing escaping symlinks."""
+    if not root.exists():
+        raise InputErrors([InputError("PLG-E001", "no such file or directory", shown_root,
+                                      None, "check the path")])
+    if root.is_file():
+        return [(root, shown_root)]
+    real_root = root.resolve()
+    found: list[tuple[Path, str]] = []
+    errors: list[InputError] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name in WAIVER_FILE_NAMES:
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            shown = f"{shown_root.rstrip('/')}/{rel}"
+            if not name.lower().endswith(INVENTORY_SUFFIXES):
+                continue
+            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                errors.append(InputError("PLG-E014", "symlink points outside the inventory "
+                                         "directory", shown, None,
+                                         "copy the file into the inventory instead"))
+                continue
+            found.append((path, shown))
+    raise_if_any(errors)
+    found.sort(key=lambda item: item[1])
+    return found
+
+
+_KIND_OF_SECTION = {
+    "data_subjects": "subject", "systems": "system", "stores": "store", "flows": "flow",
+    "consent_gates": "consent_gate", "processing_activities": "processing_activity",
+}
+
+
+def _index_fragment(raw: Any, display: str, index: SourceIndex) -> None:
+    """Record where each entity of one file is declared."""
+    if not isinstance(raw, Located):
+        index.add_text_file(display)
+        return
+    for section, kind in _KIND_OF_SECTION.items():
+        for item in raw.get(section) or []:
+            if isinstance(item, Located) and isinstance(item.get("id"), str):
+                index.add(kind, item["id"], display, item.line, item.key_lines)
+                if section == "stores":
+                    for fld in item.get("fields") or []:
+                        if isinstance(fld, Located) and isinstance(fld.get("name"), str):
+                            index.add("field", f"{item['id']}.{fld['name']}", display,
+                                      fld.line, fld.key_lines)
+    org = raw.get("organisation")
+    if isinstance(org, Located) and isinstance(org.get("id"), str):
+        index.add("organisation", org["id"], display, org.line, org.key_lines)
+    for item in raw.get("attestations") or []:
+        if isinstance(item, Located) and isinstance(item.get("commitment"), str):
+            index.add("attestation", item["commitment"], display, item.line, item.key_lines)
+            index.add("commitment", item["commitment"], display, item.line, item.key_lines)
+
+
+def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
+                   display: str | None = None,
+                   max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedInventory:
+    """Load every file of an inventory, validate, merge and cross-check it."""
+    vocab = vocab or default_vocabularies()
+    shown_root = display or display_path(path)
+    files = inventory_files(path, shown_root)
+    if not files:
+        raise InputErrors([InputError("PLG-E010", "no inventory files (.yaml, .yml, .json) "
+                                      "found", shown_root, None,
+                                      "point pledge at a directory of inventory files")])
+    index = SourceIndex()
+    errors: list[InputError] = []
+    merged: dict[str, Any] = {s: [] for s in LIST_SECTIONS}
+    singles: dict[str, tuple[Any, str]] = {}
+    loaded_files: list[InputFile] = []
+    for file_path, shown in files:
+        try:
+            raw, text = load_file(file_path, max_size=max_size, display=shown)
+        except InputError as err:
+            errors.append(err)
+            continue
+        loaded_files.append(InputFile(shown, file_path, sha256_file(file_path), "inventory"))
+        if raw is None:
+            errors.append(InputError("PLG-E010", "empty file", shown, None,
+                                     "delete it or add inventory sections"))
+            continue
+        if not isinstance(raw, dict):
+            errors.append(InputError("PLG-E017", "the top level must be a mapping of sections "
+                                     f"({', '.join(SECTIONS)})", shown,
+                                     getattr(raw, "line", 1)))
+            continue
+        index.add_text(shown, text, is_json=not isinstance(raw, Located))
+        try:
+            fragment = InventoryFragment.model_validate(raw)
+        except ValidationError as exc:
+            found = translate(exc, raw, InventoryFragment, shown)
+            for err in found:
+                if err.code == "PLG-E004" and err.message.endswith("at (top level)"):
+                    key = err.message.split("'")[1]
+                    guess = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.6)
+                    err = InputError("PLG-E004", f"unknown section '{key}'", err.path,
+                                     err.line, f"did you mean {guess[0]}?" if guess
+                                     else f"sections: {', '.join(SECTIONS)}")
+                errors.append(err)
+            continue
+        errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
+        _index_fragment(raw, shown, index)
+        for section in LIST_SECTIONS:
+            merged[section].extend(getattr(fragment, section))
+        for section in ("inventory", "organisation"):
+            value = getattr(fragment, section)
+            if value is None:
+                continue
+            if section in singles:
+                line = raw.key_lines.get(section) if isinstance(raw, Located) else None
+                errors.append(InputError("PLG-E009", f"a second '{section}' section (the first "
+                                         f"is in {singles[section][1]})", shown, line,
+                                         "keep one"))
+            else:
+                singles[section] = (value, shown)
+    raise_if_any(errors)
+    meta = singles.get("inventory", (InventoryMeta(name=path.resolve().name), ""))[0]
+    organisation = singles.get("organisation", (None, ""))[0]
+    inventory = Inventory.model_construct(inventory=meta, organisation=organisation, **merged)
+    if not inventory.systems and not inventory.stores and not inventory.flows:
+        raise InputErrors([InputError("PLG-E010", "the inventory declares no systems, stores "
+                                      "or flows", shown_root, None,
+                                      "add systems:, stores: and flows: sections")])
+    raise_if_any(reference_errors(inventory, index))
+    return LoadedInventory(inventory, index, loaded_files, path)
+
+
+def _unique(kind: str, ids: list[str], index: SourceIndex, errors: list[InputError],
+            seen: dict[str, str]) -> None:
+    for ident in ids:
+        if ident in seen:
+            where = index.locate(kind, ident)
+            errors.append(InputError("PLG-E009", f"id '{ident}' is declared twice ({seen[ident]} "
+                                     f"and {kind})", where.file if where else None,
+                                     where.line if where else None, "give each a unique id"))
+        seen[ident] = kind
+
+
+def reference_errors(inv: Inventory, index: SourceIndex) -> list[InputError]:
+    """Duplicate ids and references to undeclared entities."""
+    errors: list[InputError] = []
+    nodes: dict[str, str] = {}
+    _unique("subject", [s.id for s in inv.data_subjects], index, errors, nodes)
+    _unique("system", [s.id for s in inv.systems], index, errors, nodes)
+    _unique("store", [s.id for s in inv.stores], index, errors, nodes)
+    for kind, items in (("flow", inv.flows), ("consent_gate", inv.consent_gates),
+                        ("processing_activity", inv.processing_activities)):
+        _unique(kind, [i.id for i in items], index, errors, {})
+    systems = {s.id for s in inv.systems}
+    subjects = {s.id for s in inv.data_subjects}
+    gates = {g.id for g in inv.consent_gates}
+
+    def missing(kind: str, owner: str, key: str, ref: str, pool: set[str] | dict[str, str],
+                what: str) -> None:
+        where = index.locate(kind, owner, key)
+        guess = difflib.get_close_matches(ref, sorted(pool), n=1, cutoff=0.5)
+        errors.append(InputError(
+            "PLG-E008", f"{kind} '{owner}' refers to {what} '{ref}', which is not declared",
+            where.file if where else None, where.line if where else None,
+            f"did you mean {guess[0]}?" if guess else f"declare {what} '{ref}'"))
+
+    for store in inv.stores:
+        if store.system not in systems:
+            missing("store", store.id, "system", store.system, systems, "system")
+        names: set[str] = set()
+        for fld in store.fields:
+            if fld.name in names:
+                where = index.locate("field", f"{store.id}.{fld.name}")
+                errors.append(InputError("PLG-E009", f"store '{store.id}' declares field "
+                                         f"'{fld.name}' twice", where.file if where else None,
+                                         where.line if where else None))
+            names.add(fld.name)
+    for flow in inv.flows:
+        for key in ("source", "target"):
+            ref = getattr(flow, key)
+            if ref not in nodes:
+                missing("flow", flow.id, key, ref, nodes, "node")
+        if flow.consent_gate and flow.consent_gate not in gates:
+            missing("flow", flow.id, "consent_gate", flow.consent_gate, gates, "consent gate")
+    for act in inv.processing_activities:
+        for ref in act.systems:
+            if ref not in systems and ref not in nodes:
+                missing("processing_activity", act.id, "systems", ref, nodes, "system")
+        for ref in act.data_subjects:
+            if ref not in subjects:
+                missing("processing_activity", act.id, "data_subjects", ref, subjects,
+                        "data subject")
+    return errors

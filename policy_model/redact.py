@@ -1,0 +1,44 @@
+"""Keep secrets and card numbers out of everything pledge prints.
+
+pledge reads inventories that may hold connection strings, and discovery may
+meet real card numbers. Every renderer passes input-derived text through
+:func:`redact` so a password or a full card number never reaches a report.
+"""
+
+from __future__ import annotations
+
+import re
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:/@\s]*):"
+                              r"(?P<secret>[^@\s/]+)@")
+_KEY_VALUE = re.compile(
+    r"(?i)\b(?P<key>password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
+    r"client[_-]?secret|auth)(?P<sep>\s*[=:]\s*)(?P<value>'[^']*'|\"[^\"]*\"|[^\s;&,]+)")
+_CARD = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
+SECRET_KEYS = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|credential|dsn|"
+                         r"connection|private[_-]?key)")
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def mask_card(match: re.Match[str]) -> str:
+    """Mask a card-number-like digit run, keeping at most the last four digits."""
+    digits = re.sub(r"\D", "", match.group(0))
+    if not 13 <= len(digits) <= 19 or not _luhn_ok(digits):
+        return match.group(0)
+    return "*" * (len(digits) - 4) + digits[-4:]
+
+
+def redact(text: str) -> str:
+    """Remove credentials from URLs and key=value pairs, and mask card numbers."""
+    text = _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+    text = _KEY_VALUE.sub(lambda m: f"{m['key']}{m['sep']}***", text)
+    return _CARD.sub(mask_card, text)

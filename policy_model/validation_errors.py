@@ -1,0 +1,111 @@
+"""Turn pydantic validation errors into located, one-line input errors."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from policy_model.errors import InputError
+from policy_model.yaml_source import Located, LocatedList
+
+
+def _candidates(annotation: Any) -> list[Any]:
+    """Flatten Optional/Union/Annotated/list/dict into the types they may hold."""
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return _candidates(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return [c for a in get_args(annotation) for c in _candidates(a)]
+    if origin in (list, tuple, set, frozenset):
+        return [c for a in get_args(annotation)[:1] for c in _candidates(a)]
+    if origin is dict:
+        return [c for a in get_args(annotation)[1:] for c in _candidates(a)]
+    return [annotation]
+
+
+def model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that owns the last element of ``loc``."""
+    current: list[Any] = [model]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        models = [c for c in current if isinstance(c, type) and issubclass(c, BaseModel)]
+        tagged = [m for m in models if "kind" in m.model_fields
+                  and get_args(m.model_fields["kind"].annotation) == (part,)]
+        if tagged:
+            current = tagged
+            continue
+        owners = [m for m in models if part in m.model_fields]
+        if not owners:
+            continue
+        current = _candidates(owners[0].model_fields[part].annotation)
+    models = [c for c in current if isinstance(c, type) and issubclass(c, BaseModel)]
+    return models[0] if models else None
+
+
+def _walk(raw: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:
+    """Follow ``loc`` through located data; return the best line and a readable path."""
+    line = getattr(raw, "line", None)
+    node = raw
+    shown = ""
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(node, dict) and isinstance(part, str):
+            if part not in node:
+                continue  # a union tag, or a missing key: stay on the mapping
+            if isinstance(node, Located) and part in node.key_lines:
+                line = node.key_lines[part]
+            shown += f".{part}" if shown else part
+            node = node[part]
+            ident = node.get("id") if isinstance(node, dict) else None
+            if isinstance(ident, str) and not last:
+                shown += f"({ident})"
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            ident = node.get("id") if isinstance(node, dict) else None
+            shown += f"[{part}]" + (f"({ident})" if isinstance(ident, str) else "")
+        else:
+            continue
+        if isinstance(node, Located | LocatedList) and (not last or line is None):
+            line = node.line
+    return line, shown or "(top level)"
+
+
+def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
+              path: str) -> list[InputError]:
+    """One :class:`InputError` per pydantic error, located in ``path``."""
+    errors: list[InputError] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        line, where = _walk(raw, loc)
+        kind = err["type"]
+        field = loc[-1] if loc else ""
+        if kind == "extra_forbidden":
+            owner = model_at(model, loc)
+            allowed = sorted(owner.model_fields) if owner else []
+            guess = difflib.get_close_matches(str(field), allowed, n=1, cutoff=0.6)
+            hint = (f"did you mean {guess[0]}?" if guess
+                    else f"allowed keys: {', '.join(allowed)}" if allowed else None)
+            errors.append(InputError("PLG-E004", f"unknown key '{field}' at {where}", path,
+                                     line, hint))
+        elif kind == "missing":
+            errors.append(InputError("PLG-E005", f"missing required field '{field}' at {where}",
+                                     path, line, f"add {field}:"))
+        else:
+            message = err["msg"]
+            value = err.get("input")
+            hint = None
+            expected = (err.get("ctx") or {}).get("expected")
+            if kind == "literal_error" and isinstance(expected, str) and isinstance(value, str):
+                options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]
+                guess = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
+                hint = f"did you mean {guess[0]}?" if guess else None
+            shown = repr(value) if isinstance(value, str | int | float | bool) else ""
+            text = f"invalid value {shown} at {where}: {message}" if shown else (
+                f"invalid value at {where}: {message}")
+            errors.append(InputError("PLG-E006", text[:400], path, line, hint))
+    return errors

@@ -1,0 +1,252 @@
+"""Read YAML and JSON documents safely, keeping the line of every mapping and key.
+
+YAML is read with libyaml's C parser when PyYAML has it, and only with safe
+construction. Mappings become :class:`Located` dicts and sequences
+:class:`LocatedList` lists that remember their line, so errors and findings can
+point at the line that declares a thing. Duplicate keys, alias bombs, deep
+nesting, oversize files and non-UTF-8 bytes are input errors, not surprises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policy_model.errors import InputError
+
+try:  # libyaml's C parser is several times faster than the pure-Python one
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
+MAX_DEPTH = 100
+MAX_EXPANDED_NODES = 5_000_000
+
+
+class Located(dict[str, Any]):
+    """A mapping that remembers the line it starts on and the line of each key."""
+
+    __slots__ = ("key_lines", "line")
+
+    def __init__(self, *args: Any, line: int = 0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.key_lines: dict[str, int] = {}
+
+
+class LocatedList(list[Any]):
+    """A sequence that remembers the line it starts on."""
+
+    __slots__ = ("line",)
+
+    def __init__(self, *args: Any, line: int = 0) -> None:
+        super().__init__(*args)
+        self.line = line
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader building located containers and refusing duplicate keys."""
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
+    loader.flatten_mapping(node)
+    result = Located(line=node.start_mark.line + 1)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str | int | float | bool) or key is None:
+            raise InputError("PLG-E006", "a mapping key must be a plain scalar",
+                             loader.name, line)
+        key = str(key)
+        if key in result:
+            raise InputError(
+                "PLG-E003", f"duplicate key '{key}' (first at line {result.key_lines[key]})",
+                loader.name, line, "keep one of the two",
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = line
+    return result
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList:
+    return LocatedList(
+        (loader.construct_object(child, deep=True) for child in node.value),
+        line=node.start_mark.line + 1,
+    )
+
+
+def _construct_timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
+    # Dates stay text; the models parse them, so YAML and JSON behave alike.
+    return str(loader.construct_scalar(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:omap", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+
+
+def _check_expansion(root: yaml.Node, path: str) -> None:
+    """Refuse documents whose aliases expand too far or that nest too deeply.
+
+    Sizes are memoised per node, so the walk is linear in the number of
+    distinct nodes even when aliases make the expanded tree exponential.
+    """
+    sizes: dict[int, int] = {}
+    depth_of: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    on_stack: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            on_stack.discard(key)
+            children = _children(node)
+            size = 1 + sum(sizes[id(c)] for c in children)
+            depth = 1 + max((depth_of[id(c)] for c in children), default=0)
+            if size > MAX_EXPANDED_NODES:
+                raise InputError("PLG-E013", f"aliases expand to more than "
+                                 f"{MAX_EXPANDED_NODES:,} nodes", path,
+                                 node.start_mark.line + 1, "remove the exploding aliases")
+            if depth > MAX_DEPTH:
+                raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels", path,
+                                 node.start_mark.line + 1, "flatten the document")
+            sizes[key], depth_of[key] = size, depth
+            continue
+        if key in sizes:
+            continue
+        if key in on_stack:
+            raise InputError("PLG-E013", "a recursive alias refers to itself", path,
+                             node.start_mark.line + 1, "remove the recursive alias")
+        on_stack.add(key)
+        stack.append((node, True))
+        if len(on_stack) > MAX_DEPTH:
+            raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels", path,
+                             node.start_mark.line + 1, "flatten the document")
+        stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def read_text(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE,
+              display: str | None = None) -> str:
+    """Read a file as UTF-8 text, refusing what is not a regular, sane-sized text file."""
+    shown = display or str(path)
+    if not path.exists():
+        raise InputError("PLG-E001", "no such file", shown, None, "check the path")
+    if path.is_dir():
+        raise InputError("PLG-E014", "is a directory where a file was expected", shown)
+    if not path.is_file():
+        raise InputError("PLG-E014", "is not a regular file", shown)
+    size = path.stat().st_size
+    if size > max_size:
+        raise InputError("PLG-E011", f"file is {size:,} bytes, over the limit of "
+                         f"{max_size:,}", shown, None, "raise --max-file-size or split it")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        raise InputError("PLG-E012", "binary file (contains NUL bytes)", shown, None,
+                         "give a YAML or JSON text file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError("PLG-E012", f"not UTF-8 (byte 0x{data[exc.start]:02x})", shown,
+                         line, "save the file as UTF-8") from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_yaml(text: str, display: str) -> Any:
+    """Parse one YAML document into located containers; errors name file and line."""
+    loader = _Loader(text)
+    loader.name = display
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        _check_expansion(root, display)
+        return loader.construct_document(root)
+    except InputError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or exc.context or "syntax error"
+        raise InputError("PLG-E002", f"YAML syntax error: {problem}", display, line,
+                         "fix the syntax at this line") from None
+    except yaml.YAMLError as exc:
+        raise InputError("PLG-E002", f"YAML error: {str(exc).splitlines()[0]}",
+                         display) from None
+    except RecursionError:
+        raise InputError("PLG-E013", "document nested too deeply", display) from None
+    finally:
+        loader.dispose()
+
+
+def _json_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateJSONKey(key)
+        result[key] = value
+    return result
+
+
+class _DuplicateJSONKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def parse_json(text: str, display: str) -> Any:
+    """Parse JSON, refusing duplicate keys; lines are found later from the text."""
+    try:
+        return json.loads(text, object_pairs_hook=_json_pairs)
+    except _DuplicateJSONKey as exc:
+        line = _first_line_of(text, f'"{exc.key}"', occurrence=2)
+        raise InputError("PLG-E003", f"duplicate key '{exc.key}'", display, line,
+                         "keep one of the two") from None
+    except json.JSONDecodeError as exc:
+        raise InputError("PLG-E002", f"JSON syntax error: {exc.msg}", display, exc.lineno,
+                         "fix the syntax at this line") from None
+    except RecursionError:
+        raise InputError("PLG-E013", "document nested too deeply", display) from None
+
+
+def _first_line_of(text: str, needle: str, occurrence: int = 1) -> int | None:
+    start = -1
+    for _ in range(occurrence):
+        start = text.find(needle, start + 1)
+        if start < 0:
+            return None
+    return text.count("\n", 0, start) + 1
+
+
+def load_file(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE,
+              display: str | None = None) -> tuple[Any, str]:
+    """Load a YAML or JSON file (chosen by suffix); return the data and the raw text."""
+    shown = display or os.fspath(path)
+    text = read_text(path, max_size=max_size, display=shown)
+    if path.suffix.lower() == ".json":
+        return parse_json(text, shown), text
+    return parse_yaml(text, shown), text
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Renderers: each turns a format-agnostic :class:`reports.document.Report` into text."""

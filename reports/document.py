@@ -1,0 +1,155 @@
+"""The report: one format-agnostic document every renderer reads.
+
+It is also the JSON report format (``pledge check --format json``), versioned by
+:data:`REPORT_FORMAT`. Everything in it is sorted and free of wall-clock time
+unless a timestamp is asked for, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from checks.engine import RunResult
+from checks.findings import Finding, Status
+from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
+from policy_model.policy import Clause, Reference
+from policy_model.types import Severity
+
+REPORT_FORMAT = "pledge-report/1"
+
+
+def tool_version() -> str:
+    """pledge's version."""
+    from pledge import __version__
+
+    return __version__
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ToolInfo(_Model):
+    """The program that wrote the report."""
+
+    name: str = "pledge"
+    version: str
+
+
+class InputRecord(_Model):
+    """One input file and its sha256: the evidence manifest."""
+
+    path: str
+    role: str = Field(description="policy, source, inventory or waivers")
+    sha256: str
+
+
+class PolicyInfo(_Model):
+    """The policy the inventory was checked against."""
+
+    id: str
+    title: str
+    version: str
+    organisation: str
+    source_title: str
+    source_sha256: str
+
+
+class CommitmentResult(_Model):
+    """One commitment with its overall verdict."""
+
+    id: str
+    title: str
+    severity: Severity
+    kind: str
+    code: str
+    status: Status
+    checked: int = Field(description="How many subjects the check examined.")
+    noun: str
+    clause: Clause
+    references: list[Reference]
+    rationale: str | None = None
+    parameters: dict[str, Any]
+
+
+class Summary(_Model):
+    """Counts by status and severity, and the run's result."""
+
+    result: str = Field(description="pass or fail")
+    commitments: int
+    commitments_by_status: dict[str, int]
+    findings_by_status: dict[str, int]
+    failing_by_severity: dict[str, int]
+
+
+class Report(_Model):
+    """A complete, self-describing result of one run."""
+
+    format: str = REPORT_FORMAT
+    tool: ToolInfo
+    policy: PolicyInfo
+    inventory: str
+    as_of: date = Field(description="The date the commitments were judged on.")
+    generated_at: str | None = Field(None, description="Only with --timestamp.")
+    inputs: list[InputRecord]
+    summary: Summary
+    commitments: list[CommitmentResult]
+    findings: list[Finding]
+    warnings: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        """Canonical JSON text (sorted keys, two-space indent, trailing newline)."""
+        import json
+
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True,
+                          ensure_ascii=False) + "\n"
+
+    @property
+    def failing(self) -> list[Finding]:
+        """Findings that fail the run."""
+        return [f for f in self.findings if f.status.failing]
+
+
+def summarise(commitments: list[CommitmentResult], findings: list[Finding]) -> Summary:
+    """Counts for the summary line."""
+    by_status = Counter(c.status.value for c in commitments)
+    finding_status = Counter(f.status.value for f in findings)
+    severity = Counter(f.severity.value for f in findings if f.status.failing)
+    failed = any(f.status.failing for f in findings)
+    return Summary(result="fail" if failed else "pass", commitments=len(commitments),
+                   commitments_by_status=dict(sorted(by_status.items())),
+                   findings_by_status=dict(sorted(finding_status.items())),
+                   failing_by_severity=dict(sorted(severity.items())))
+
+
+def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunResult, *,
+                 as_of: date, extra_inputs: list[InputFile] | None = None,
+                 generated_at: str | None = None, warnings: list[str] | None = None) -> Report:
+    """Assemble the report of one run."""
+    p = policy.policy
+    commitments = [
+        CommitmentResult(
+            id=o.commitment.id, title=o.commitment.title, severity=o.commitment.severity,
+            kind=o.commitment.check.kind, code=o.kind.code if o.kind else "PLG000",
+            status=o.status, checked=o.checked, noun=o.noun, clause=o.commitment.clause,
+            references=o.commitment.references, rationale=o.commitment.rationale,
+            parameters=o.commitment.check.model_dump(mode="json", exclude={"kind"}),
+        )
+        for o in result.outcomes
+    ]
+    files = [*policy.files, *inventory.files, *(extra_inputs or [])]
+    inputs = sorted((InputRecord(path=f.display, role=f.role, sha256=f.sha256) for f in files),
+                    key=lambda r: (r.role, r.path))
+    return Report(
+        tool=ToolInfo(version=tool_version()),
+        policy=PolicyInfo(id=p.id, title=p.title, version=p.version,
+                          organisation=p.organisation, source_title=p.source.title,
+                          source_sha256=p.source.sha256),
+        inventory=inventory.inventory.inventory.name, as_of=as_of, generated_at=generated_at,
+        inputs=inputs, summary=summarise(commitments, result.findings),
+        commitments=commitments, findings=result.findings, warnings=sorted(warnings or []),
+    )

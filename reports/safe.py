@@ -1,0 +1,26 @@
+"""Make input-derived text safe to print: no control codes, no secrets."""
+
+from __future__ import annotations
+
+import re
+
+from policy_model.redact import redact
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: object, *, keep_newlines: bool = False) -> str:
+    """Text with secrets redacted and control characters shown as escapes.
+
+    ANSI escape sequences, carriage returns and bidirectional overrides in a
+    system name cannot move the cursor, recolour the terminal or hide text.
+    """
+    value = redact(str(text))
+    if keep_newlines:
+        return "\n".join(_CONTROL.sub(_escape, line) for line in value.split("\n"))
+    return _CONTROL.sub(_escape, value.replace("\n", " "))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
