@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Union
 
-from pydantic import ConfigDict, Discriminator, Tag
-from pydantic import Field
+from pydantic import ConfigDict, Discriminator, Field, Tag
 
 from checks.registry import KindParams, all_kinds
 from policy_model.types import Identifier, Severity, StrictModel

@@ -1,0 +1,5 @@
+"""``python -m pledge``."""
+
+from pledge.cli import main
+
+main()

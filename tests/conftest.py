@@ -1,0 +1,44 @@
+"""Shared fixtures: paths of the bundled data, a fixed evaluation date, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+POLICY = ROOT / "policy_model" / "policies" / "marosoap.yaml"
+INVENTORY = ROOT / "inventories" / "marosoap"
+EXAMPLES = ROOT / "inventories" / "examples"
+AS_OF = "2026-11-29"
+"""Tests judge dates on this day, so expiry checks do not drift with the calendar."""
+
+
+@dataclass
+class Run:
+    """What one ``pledge`` process did."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_pledge(*args: str | os.PathLike[str], cwd: Path = ROOT,
+               env: dict[str, str] | None = None, timeout: float = 120) -> Run:
+    """Run ``python -m pledge ARGS`` as a user would, in a real subprocess."""
+    full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
+    proc = subprocess.run([sys.executable, "-m", "pledge", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, env=full_env, timeout=timeout,
+                          check=False)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def pledge() -> type[Run]:
+    """The CLI runner, as a fixture for tests that prefer one."""
+    return run_pledge  # type: ignore[return-value]
