@@ -4,7 +4,11 @@
 Every flow whose categories are selected by ``categories`` (personal data,
 ``user``, by default) must declare ``transport.tls`` of at least ``min_tls``.
 A flow with no TLS, or an older version, fails. Protocols listed in
-``exempt_protocols`` (calls inside one process, say) are not checked.
+``exempt_protocols`` (calls inside one process, say) are not checked. ``scope``
+narrows the flows to those leaving a data subject's device (``from_subjects``)
+or those between systems and stores (``between_systems``); a flow whose
+categories all fall under ``exclude_categories`` is left to the commitment that
+covers them.
 
 ## Why it matters
 "We use encryption protocols such as SSL to ensure that data transmitted ... is
@@ -16,6 +20,8 @@ are broken; PCI DSS requires strong cryptography in transit.
 - ``categories`` (list of category ids, default ``[user]``).
 - ``min_tls`` (``1.2`` or ``1.3``, default ``1.2``).
 - ``exempt_protocols`` (list of protocol names): flows using these are skipped.
+- ``scope`` (``all``, ``from_subjects`` or ``between_systems``, default ``all``).
+- ``exclude_categories`` (list of category ids): flows carrying only these are skipped.
 
 ## Passing example
 ```yaml
@@ -77,6 +83,8 @@ class Params(KindParams):
     categories: CategoryIds = Field(default_factory=lambda: ["user"])
     min_tls: TLSVersion = "1.2"
     exempt_protocols: list[str] = Field(default_factory=list)
+    scope: Literal["all", "from_subjects", "between_systems"] = "all"
+    exclude_categories: CategoryIds = Field(default_factory=list)
 
 
 @register("transport-encryption", code="PLG203", params=Params, noun="flows")
@@ -85,8 +93,17 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     selectors = frozenset(params.categories)
     minimum = tls_tuple(params.min_tls)
     exempt = set(params.exempt_protocols)
+    excluded = frozenset(params.exclude_categories)
+    voc = ctx.vocab.data_categories
     for flow in ctx.inventory.flows:
-        if flow.transport.protocol in exempt or not ctx.graph.carries(flow, selectors):
+        if flow.transport.protocol in exempt:
+            continue
+        from_subject = ctx.graph.node(flow.source)["type"] == "subject"
+        if (params.scope == "from_subjects" and not from_subject) or (
+                params.scope == "between_systems" and from_subject):
+            continue
+        kept = [c for c in flow.categories if not voc.is_selected(c, excluded)]
+        if not any(voc.is_selected(c, selectors) for c in kept):
             continue
         ev.checked += 1
         tls = flow.transport.tls
