@@ -251,10 +251,10 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
     meta = singles.get("inventory", (InventoryMeta(name=path.resolve().name), ""))[0]
     organisation = singles.get("organisation", (None, ""))[0]
     inventory = Inventory.model_construct(inventory=meta, organisation=organisation, **merged)
-    if not inventory.systems and not inventory.stores and not inventory.flows:
-        raise InputErrors([InputError("PLG-E010", "the inventory declares no systems, stores "
-                                      "or flows", shown_root, None,
-                                      "add systems:, stores: and flows: sections")])
+    if organisation is None and not any(merged.values()):
+        raise InputErrors([InputError("PLG-E010", "the inventory declares nothing: no "
+                                      "organisation, systems, stores or flows", shown_root, None,
+                                      "add organisation:, systems:, stores: and flows: sections")])
     raise_if_any(reference_errors(inventory, index))
     return LoadedInventory(inventory, index, loaded_files, path)
 

@@ -1,0 +1,62 @@
+"""Build small policies and inventories in tests and evaluate them in-process."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from checks.engine import RunResult, evaluate
+from checks.findings import Finding, Status
+from policy_model.loading import load_inventory
+from policy_model.policy import Policy
+
+AS_OF_DATE = date(2026, 11, 29)
+
+
+def policy_with(check: dict[str, Any], commitment_id: str = "EX-001",
+                severity: str = "high") -> Policy:
+    """A one-commitment policy around ``check``."""
+    return Policy.model_validate({
+        "id": "test-policy", "title": "Test policy", "version": "1", "organisation": "Test",
+        "source": {"title": "t", "path": "t.txt", "sha256": "0" * 64},
+        "commitments": [{
+            "id": commitment_id, "title": "Test commitment", "severity": severity,
+            "clause": {"section": "Test", "quote": "We promise."}, "check": check,
+        }],
+    })
+
+
+def write_inventory(directory: Path, inventory: dict[str, Any] | str,
+                    name: str = "inventory.yaml") -> Path:
+    """Write an inventory (a mapping or YAML text) as one file under ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if isinstance(inventory, dict):
+        inventory = yaml.safe_dump({"inventory": {"name": "test"}, **inventory}, sort_keys=False)
+    (directory / name).write_text(inventory, encoding="utf-8")
+    return directory
+
+
+def run_check(tmp_path: Path, check: dict[str, Any], inventory: dict[str, Any] | str,
+              commitment_id: str = "EX-001") -> RunResult:
+    """Evaluate one check against one inventory."""
+    root = write_inventory(tmp_path / "inventory", inventory)
+    loaded = load_inventory(root)
+    return evaluate(policy_with(check, commitment_id), loaded, as_of=AS_OF_DATE)
+
+
+def failing(result: RunResult) -> set[str]:
+    """Subject ids of the failing findings."""
+    return {f.subject.id for f in result.findings if f.status is Status.FAIL}
+
+
+def statuses(result: RunResult) -> set[Status]:
+    """Statuses present among the findings."""
+    return {f.status for f in result.findings}
+
+
+def only(result: RunResult, status: Status) -> list[Finding]:
+    """Findings with that status."""
+    return [f for f in result.findings if f.status is status]
