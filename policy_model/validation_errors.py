@@ -100,7 +100,7 @@ def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
             value = err.get("input")
             hint = None
             expected = (err.get("ctx") or {}).get("expected")
-            if kind == "literal_error" and isinstance(expected, str) and isinstance(value, str):
+            if kind in ("literal_error", "enum") and isinstance(expected, str) and isinstance(value, str):
                 options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]
                 guess = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
                 hint = f"did you mean {guess[0]}?" if guess else None

@@ -181,8 +181,13 @@ def parse_yaml(text: str, display: str) -> Any:
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "syntax error"
+        at_end = mark is not None and mark.line >= text.rstrip("\n").count("\n") + 1
+        if at_end and exc.context_mark is not None:
+            # "did not find ']'" at the end of the file: point at what was left open
+            problem += f" (opened at line {exc.context_mark.line + 1})"
+            mark = exc.context_mark
+        line = mark.line + 1 if mark else None
         raise InputError("PLG-E002", f"YAML syntax error: {problem}", display, line,
                          "fix the syntax at this line") from None
     except yaml.YAMLError as exc:

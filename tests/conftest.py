@@ -42,3 +42,20 @@ def run_pledge(*args: str | os.PathLike[str], cwd: Path = ROOT,
 def pledge() -> type[Run]:
     """The CLI runner, as a fixture for tests that prefer one."""
     return run_pledge  # type: ignore[return-value]
+
+
+def run_inprocess(*args: str | os.PathLike[str]) -> Run:
+    """Run ``pledge ARGS`` in this process (fast; same exit-code mapping as the CLI)."""
+    import contextlib
+    import io
+
+    from pledge.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0
+    return Run(code, out.getvalue(), err.getvalue())
