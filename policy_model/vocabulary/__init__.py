@@ -90,6 +90,9 @@ class Vocabulary:
         """The nearest known id, for a 'did you mean' hint."""
         if not isinstance(term_id, str):
             return None
+        completions = sorted((t for t in self.terms if t.startswith(term_id)), key=len)
+        if completions:
+            return completions[0]
         matches = difflib.get_close_matches(term_id, self.terms, n=1, cutoff=0.5)
         if matches:
             return matches[0]
