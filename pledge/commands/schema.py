@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,10 +22,32 @@ def schemas() -> dict[str, dict[str, object]]:
                         ("report", Report)):
         schema = model.model_json_schema(mode="serialization" if name == "report"
                                          else "validation")
+        if name == "policy":
+            _known_kinds_only(schema)
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
         schema["$id"] = f"urn:pledge:schema:{name}:1"
         result[name] = schema
     return result
+
+
+def _known_kinds_only(schema: dict[str, Any]) -> None:
+    """Describe ``check`` as one of the known kinds.
+
+    The loader accepts an unknown kind so that ``pledge check`` can fail it
+    closed with an error finding; a valid policy names known kinds only.
+    """
+    defs = schema.get("$defs", {})
+    check = defs.get("Commitment", {}).get("properties", {}).get("check", {})
+    options = check.get("oneOf") or check.get("anyOf") or []
+    known = [o for o in options if not o.get("$ref", "").endswith("/UnknownKindParams")]
+    check.pop("anyOf", None)
+    check["oneOf"] = known
+    mapping = {}
+    for option in known:
+        target = defs[option["$ref"].rsplit("/", 1)[-1]]
+        mapping[target["properties"]["kind"]["const"]] = option["$ref"]
+    check["discriminator"] = {"propertyName": "kind", "mapping": dict(sorted(mapping.items()))}
+    defs.pop("UnknownKindParams", None)
 
 
 @click.command()
