@@ -53,3 +53,14 @@ def test_failing_example_fails_with_the_kinds_code(kind: Kind, tmp_path: Path) -
     result = run_check(tmp_path, example["check"], example["inventory"])
     failures = [f for f in result.findings if f.status is Status.FAIL]
     assert failures and all(f.code == kind.code for f in failures)
+
+
+def test_generated_kind_pages_are_up_to_date() -> None:
+    import importlib.util
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("gen_docs", root / "scripts" / "gen_docs.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    for path, text in module.build(root / "docs" / "checks").items():
+        assert path.read_text(encoding="utf-8") == text, "run: python scripts/gen_docs.py"
