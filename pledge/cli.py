@@ -9,6 +9,7 @@ import click
 
 from pledge import __version__
 from pledge.commands.check import check
+from pledge.commands.diff import diff
 from pledge.commands.explain import explain
 from pledge.commands.schema import schema
 from pledge.commands.validate import validate
@@ -23,7 +24,7 @@ def cli() -> None:
     """Check a privacy policy's commitments against a data inventory's flow graph."""
 
 
-for command in (check, validate, explain, schema, vocabulary):
+for command in (check, diff, validate, explain, schema, vocabulary):
     cli.add_command(command)
 
 

@@ -17,6 +17,7 @@ from checks.engine import RunResult
 from checks.findings import Finding, Status
 from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
 from policy_model.policy import Clause, Reference
+from policy_model.sources import SourceIndex
 from policy_model.types import Severity
 
 REPORT_FORMAT = "pledge-report/1"
@@ -86,6 +87,44 @@ class Summary(_Model):
     failing_by_severity: dict[str, int]
 
 
+class Declaration(_Model):
+    """Where an entity named by a finding, or on its path, is declared."""
+
+    type: str = Field(description="subject, system, store, flow, field, ...")
+    id: str
+    file: str
+    line: int | None = None
+
+
+class Gate(_Model):
+    """What fails the run: a severity floor, the commitments selected, a baseline.
+
+    Error findings always fail (a check that cannot decide proves nothing);
+    failures below ``fail_on`` or already in the baseline are reported only.
+    """
+
+    fail_on: Severity = Field(Severity.INFO, description="Lowest severity that fails the run.")
+    select: list[str] = Field(default_factory=list, description="--select selectors.")
+    ignore: list[str] = Field(default_factory=list, description="--ignore selectors.")
+    baseline: str | None = Field(None, description="The baseline report compared with.")
+    baselined: list[str] = Field(
+        default_factory=list,
+        description="Fingerprints of failing findings already in the baseline: reported, "
+                    "not failing the run.")
+
+    def state(self, finding: Finding) -> str | None:
+        """``fails``, ``baseline`` or ``below-threshold`` for a failing finding, else None."""
+        if finding.status is Status.ERROR:
+            return "fails"
+        if finding.status is not Status.FAIL:
+            return None
+        if finding.fingerprint in self.baselined:
+            return "baseline"
+        if finding.severity.rank < self.fail_on.rank:
+            return "below-threshold"
+        return "fails"
+
+
 class Report(_Model):
     """A complete, self-describing result of one run."""
 
@@ -100,6 +139,10 @@ class Report(_Model):
     commitments: list[CommitmentResult]
     findings: list[Finding]
     warnings: list[str] = Field(default_factory=list)
+    declarations: list[Declaration] = Field(
+        default_factory=list,
+        description="Where the subjects, nodes and flows that findings name are declared.")
+    gate: Gate | None = Field(None, description="--fail-on, --select/--ignore and --baseline.")
 
     def to_json(self) -> str:
         """Canonical JSON text (sorted keys, two-space indent, trailing newline)."""
@@ -113,22 +156,69 @@ class Report(_Model):
         """Findings that fail the run."""
         return [f for f in self.findings if f.status.failing]
 
+    @property
+    def gating(self) -> list[Finding]:
+        """Findings that fail the run once the gate (severity floor, baseline) applies."""
+        if self.gate is None:
+            return self.failing
+        return [f for f in self.findings if self.gate.state(f) == "fails"]
 
-def summarise(commitments: list[CommitmentResult], findings: list[Finding]) -> Summary:
-    """Counts for the summary line."""
+    def gate_state(self, finding: Finding) -> str | None:
+        """``fails``, ``baseline`` or ``below-threshold`` for a failing finding, else None."""
+        if self.gate is None:
+            return "fails" if finding.status.failing else None
+        return self.gate.state(finding)
+
+    def declared(self, ident: str, types: tuple[str, ...]) -> Declaration | None:
+        """The declaration of ``ident`` as the first of ``types`` that has one."""
+        for kind in types:
+            for item in self.declarations:
+                if item.type == kind and item.id == ident:
+                    return item
+        return None
+
+
+def summarise(commitments: list[CommitmentResult], findings: list[Finding],
+              gate: Gate | None = None) -> Summary:
+    """Counts for the summary line; with a gate, only findings it fails fail the run."""
     by_status = Counter(c.status.value for c in commitments)
     finding_status = Counter(f.status.value for f in findings)
     severity = Counter(f.severity.value for f in findings if f.status.failing)
-    failed = any(f.status.failing for f in findings)
+    failed = any(gate.state(f) == "fails" if gate else f.status.failing for f in findings)
     return Summary(result="fail" if failed else "pass", commitments=len(commitments),
                    commitments_by_status=dict(sorted(by_status.items())),
                    findings_by_status=dict(sorted(finding_status.items())),
                    failing_by_severity=dict(sorted(severity.items())))
 
 
+_NODE_TYPES = ("subject", "system", "store")
+
+
+def declarations(findings: list[Finding], sources: SourceIndex) -> list[Declaration]:
+    """Where each subject, path node and flow named by a non-passing finding is declared."""
+    wanted: set[tuple[tuple[str, ...], str]] = set()
+    for f in findings:
+        if f.status in (Status.PASS, Status.NOT_APPLICABLE):
+            continue
+        wanted.add(((f.subject.type,), f.subject.id))
+        path, flows = f.evidence.get("path"), f.evidence.get("flows")
+        wanted.update((_NODE_TYPES, n) for n in path or () if isinstance(n, str))
+        wanted.update((("flow",), n) for n in flows or () if isinstance(n, str))
+    found: dict[tuple[str, str], Declaration] = {}
+    for types, ident in sorted(wanted):
+        for kind in types:
+            where = sources.locate(kind, ident)
+            if where is not None:
+                found[(kind, ident)] = Declaration(type=kind, id=ident, file=where.file,
+                                                   line=where.line)
+                break
+    return [found[key] for key in sorted(found)]
+
+
 def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunResult, *,
                  as_of: date, extra_inputs: list[InputFile] | None = None,
-                 generated_at: str | None = None, warnings: list[str] | None = None) -> Report:
+                 generated_at: str | None = None, warnings: list[str] | None = None,
+                 gate: Gate | None = None) -> Report:
     """Assemble the report of one run."""
     p = policy.policy
     commitments = [
@@ -150,6 +240,7 @@ def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunRe
                           organisation=p.organisation, source_title=p.source.title,
                           source_sha256=p.source.sha256),
         inventory=inventory.inventory.inventory.name, as_of=as_of, generated_at=generated_at,
-        inputs=inputs, summary=summarise(commitments, result.findings),
+        inputs=inputs, summary=summarise(commitments, result.findings, gate),
         commitments=commitments, findings=result.findings, warnings=sorted(warnings or []),
+        declarations=declarations(result.findings, inventory.sources), gate=gate,
     )

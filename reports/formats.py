@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reports import json_report, text
+from reports import github, json_report, junit, markdown, sarif, text
 from reports.document import Report
 
 Renderer = Callable[[Report], str]
@@ -15,4 +15,8 @@ Renderer = Callable[[Report], str]
 RENDERERS: dict[str, Renderer] = {
     "text": text.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "markdown": markdown.render,
+    "github": github.render,
 }

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import click
 
-from checks.engine import evaluate
+from checks.baseline import baselined, load_baseline
+from checks.engine import RunResult, evaluate
+from checks.findings import Status
+from checks.selection import SEVERITIES, Selection, parse_selectors, severity_floor
+from checks.waivers import apply_waivers, find_waiver_file, load_waivers
 from pledge.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -19,8 +24,10 @@ from pledge.common import (
     write_output,
 )
 from policy_model.errors import InputError, InputErrors
+from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
+from reports import json_report
 from reports import text as text_report
-from reports.document import build_report
+from reports.document import Gate, build_report
 from reports.formats import RENDERERS
 
 
@@ -42,6 +49,60 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[
     return paired
 
 
+def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
+                      selection: Selection, waivers: Path | None, max_size: int,
+                      ) -> tuple[RunResult, list[str], list[InputFile]]:
+    """Run the selected commitments and apply the waivers (given, or the inventory's own).
+
+    Returns the result, warnings about waivers, and the waiver file as an input.
+    """
+    selection.check_known(loaded_policy.policy)
+    result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of)
+    path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
+    if path is None:
+        return result, [], []
+    found = load_waivers(path, loaded_policy.policy, display=display_path(path),
+                         max_size=max_size)
+    warnings = apply_waivers(result, found, as_of)
+    return result, warnings, [found.file] if found.file else []
+
+
+def selectors_option(name: str, text: str):  # type: ignore[no-untyped-def]
+    """A repeatable, comma-separated selector option (--select / --ignore)."""
+    return click.option(name, multiple=True, metavar="ID|CODE",
+                        help=f"{text} commitments by id or prefix (PAY, PAY-001) or kind code "
+                             "or prefix (PLG1, PLG101); comma-separated or repeated.")
+
+
+def fail_on_option(func):  # type: ignore[no-untyped-def]
+    """--fail-on SEVERITY."""
+    return click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+                        help="Only failures of this severity or higher fail the run "
+                             "(others are still reported). Errors always fail.")(func)
+
+
+def waivers_option(func):  # type: ignore[no-untyped-def]
+    """--waivers FILE."""
+    return click.option("--waivers", "waivers", type=click.Path(path_type=Path), default=None,
+                        help="Waiver YAML (default: waivers.yaml in the inventory "
+                             "directory, if any).")(func)
+
+
+def _gate_warnings(report_gate: Gate, findings: list, shown_baseline: str | None) -> list[str]:
+    known = sum(1 for f in findings if report_gate.state(f) == "baseline")
+    below = sum(1 for f in findings if report_gate.state(f) == "below-threshold")
+    warnings = []
+    if known:
+        warnings.append(f"{known} failing finding{'s are' if known != 1 else ' is'} in the "
+                        f"baseline {shown_baseline} and do{'es' if known == 1 else ''} not "
+                        "fail the run")
+    if below:
+        warnings.append(f"{below} failing finding{'s are' if below != 1 else ' is'} below "
+                        f"--fail-on {report_gate.fail_on.value} and do"
+                        f"{'es' if below == 1 else ''} not fail the run")
+    return warnings
+
+
 @click.command()
 @click.argument("inventory", required=False, type=click.Path(path_type=Path))
 @policy_option
@@ -50,23 +111,51 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
               help="File for the matching --format (default: standard output).")
 @as_of_option
+@fail_on_option
+@selectors_option("--select", "Run only these")
+@selectors_option("--ignore", "Skip these")
+@click.option("--baseline", type=click.Path(path_type=Path), default=None,
+              help="A previous JSON report: its failures are reported but do not fail the run.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), default=None,
+              help="Write this run's JSON report here as the new baseline.")
+@waivers_option
 @limits_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
 def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, ...],
-          outputs: tuple[Path, ...], as_of: str | None, max_file_size: int,
+          outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
+          write_baseline: Path | None, waivers: Path | None, max_file_size: int,
           verbose: bool) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
-    Exit 0 when every commitment holds, 1 on any failure or error, 2 on bad input.
+    Exit 0 when every commitment holds, 1 on any failure or error that the gate
+    (--fail-on, --baseline, waivers) lets fail the run, 2 on bad input.
     """
     plan = pair_outputs(formats, outputs)
     when = resolve_as_of(as_of)
+    selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
     loaded_policy = get_policy(policy_path, max_file_size)
     loaded = get_inventory(inventory, max_file_size)
-    result = evaluate(loaded_policy.policy, loaded, as_of=when)
-    report = build_report(loaded_policy, loaded, result, as_of=when)
+    known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
+    result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
+                                                selection=selection, waivers=waivers,
+                                                max_size=max_file_size)
+    gate = None
+    if fail_on or selection.select or selection.ignore or baseline or write_baseline:
+        shown = display_path(write_baseline or baseline) if (write_baseline or baseline) \
+            else None
+        if write_baseline:  # the new baseline holds every current failure
+            known = frozenset(f.fingerprint for f in result.findings if f.status is Status.FAIL)
+        gate = Gate(fail_on=severity_floor(fail_on), select=list(selection.select),
+                    ignore=list(selection.ignore), baseline=shown,
+                    baselined=baselined(result.findings, known))
+        warnings += _gate_warnings(gate, result.findings, shown)
+    report = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
+                          warnings=warnings, gate=gate)
     rendered = [(text_report.render(report, verbose=verbose) if fmt == "text"
                  else RENDERERS[fmt](report), output) for fmt, output in plan]
+    if write_baseline:
+        rendered.append((json_report.render(report), write_baseline))
     for text, output in rendered:  # everything rendered before anything is written
         write_output(text, output)
-    return EXIT_FAIL if result.failed else EXIT_OK
+    return EXIT_FAIL if report.summary.result == "fail" else EXIT_OK

@@ -1,0 +1,335 @@
+"""What a change to an inventory does to personal data, and to the policy's commitments.
+
+Compares a base and a head inventory, each with its flow graph and its
+check results:
+
+- recipients: nodes personal data newly reaches (or no longer reaches), with
+  the categories that reach them;
+- reach: categories newly reaching (or no longer reaching) a node that was a
+  recipient before and still is;
+- purposes newly used (or no longer used) anywhere in the inventory;
+- retention changes of fields present on both sides;
+- sensitive categories newly stored (a store field holding, say, a card number);
+- commitments: findings the change newly breaks, and ones it fixes.
+
+A category *reaches* a node when a path of flows from a data subject (or any
+node without incoming flows) carries it all the way, a flow declaring a
+broader category counting as carrying it (the graph's conservative reading).
+Everything is sorted; the same two inventories always give the same diff.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from checks.engine import RunResult
+from checks.findings import Finding, Status
+from checks.graph import FlowGraph, Hop
+from policy_model.inventory import Flow, Inventory
+from policy_model.sources import Location, SourceIndex
+from policy_model.types import Severity
+
+DIFF_FORMAT = "pledge-diff/1"
+Change = Literal["added", "removed"]
+
+SENSITIVE_CATEGORIES = (
+    "user.authorization.credentials",
+    "user.authorization.password",
+    "user.biometric",
+    "user.childrens",
+    "user.criminal_history",
+    "user.demographic.political_opinion",
+    "user.demographic.race_ethnicity",
+    "user.demographic.religious_belief",
+    "user.demographic.sexual_orientation",
+    "user.financial.bank_account",
+    "user.financial.credit_card.cvv",
+    "user.financial.credit_card.expiry",
+    "user.financial.credit_card.number",
+    "user.government_id",
+    "user.health_and_medical",
+)
+"""Categories whose new storage a reviewer must see: special categories (GDPR Art. 9),
+criminal records, credentials, government ids, and card data PCI DSS protects."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecipientChange(_Model):
+    """A node personal data newly reaches, or no longer reaches."""
+
+    change: Change
+    recipient: str
+    type: str = Field(description="system or store")
+    third_party: bool
+    role: str | None = None
+    categories: list[str]
+    path: list[str] = Field(default_factory=list, description="Nodes from a data subject.")
+    flows: list[str] = Field(default_factory=list)
+    location: Location | None = None
+
+
+class ReachChange(_Model):
+    """A category newly reaching, or no longer reaching, a continuing recipient."""
+
+    change: Change
+    category: str
+    recipient: str
+    third_party: bool
+    role: str | None = None
+    path: list[str] = Field(default_factory=list)
+    flows: list[str] = Field(default_factory=list)
+    location: Location | None = None
+
+
+class PurposeChange(_Model):
+    """A purpose newly used, or no longer used, somewhere in the inventory."""
+
+    change: Change
+    purpose: str
+    used_by: list[str] = Field(description="e.g. 'flow card_to_ads', 'system ad_network'.")
+
+
+class RetentionChange(_Model):
+    """A field whose effective retention (its own, else its store's) changed."""
+
+    store: str
+    field: str
+    category: str
+    base: str | None
+    head: str | None
+    location: Location | None = None
+
+
+class SensitiveStorage(_Model):
+    """A store field newly holding a sensitive category."""
+
+    store: str
+    field: str
+    category: str
+    new_store: bool
+    location: Location | None = None
+
+
+class InventoryDiff(_Model):
+    """The personal-data and compliance effect of going from a base to a head inventory."""
+
+    format: str = DIFF_FORMAT
+    base: str = Field(description="The base inventory, as given (a path, or REF:path).")
+    head: str
+    as_of: date
+    result: str = Field(description="fail when the change newly breaks a commitment.")
+    recipients: list[RecipientChange] = Field(default_factory=list)
+    reach: list[ReachChange] = Field(default_factory=list)
+    purposes: list[PurposeChange] = Field(default_factory=list)
+    retention: list[RetentionChange] = Field(default_factory=list)
+    sensitive_storage: list[SensitiveStorage] = Field(default_factory=list)
+    newly_failing: list[Finding] = Field(default_factory=list)
+    newly_fixed: list[Finding] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        """Canonical JSON text (sorted keys, two-space indent, trailing newline)."""
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True,
+                          ensure_ascii=False) + "\n"
+
+    @property
+    def changed(self) -> bool:
+        """Whether the change touches personal data or the commitments at all."""
+        return any((self.recipients, self.reach, self.purposes, self.retention,
+                    self.sensitive_storage, self.newly_failing, self.newly_fixed))
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a diff: the inventory, where things are declared, its graph and result."""
+
+    inventory: Inventory
+    sources: SourceIndex
+    graph: FlowGraph
+    result: RunResult
+
+
+# --- reach ------------------------------------------------------------------------------------
+Reach = dict[tuple[str, str], list[Hop]]
+
+
+def reach_by_category(graph: FlowGraph) -> Reach:
+    """(category, node) -> the shortest path bringing the category there.
+
+    Categories are those declared on flows. A category spreads from the
+    origins (data subjects and nodes without incoming flows) and, where the
+    inventory does not say how it got there, from the source of each flow
+    declaring it. Origins are not recipients of what they send.
+    """
+    g = graph.graph
+    origins = sorted({n for n in g if g.in_degree(n) == 0} | set(graph.subjects()))
+    categories = sorted({c for f in graph.flows.values() for c in f.categories})
+    found: Reach = {}
+    for category in categories:
+        selector = frozenset([category])
+
+        def follow(flow: Flow, s: frozenset[str] = selector) -> bool:
+            return graph.carries(flow, s, broader=True)
+
+        parents = graph.reach(origins, follow)
+        declared = sorted({f.source for f in graph.flows.values()
+                           if graph.carries(f, selector)} - set(parents))
+        if declared:
+            for node, parent in graph.reach(declared, follow).items():
+                parents.setdefault(node, parent)
+        for node, parent in parents.items():
+            if parent is not None:
+                found[(category, node)] = FlowGraph.path(parents, node)
+    return found
+
+
+def _node_facts(graph: FlowGraph, node: str) -> tuple[str, bool, str | None]:
+    data = graph.node(node)
+    return data["type"], bool(data["third_party"]), data.get("role")
+
+
+def _route(hops: list[Hop]) -> tuple[list[str], list[str]]:
+    if not hops:
+        return [], []
+    return [hops[0].source, *(h.target for h in hops)], [h.flow for h in hops]
+
+
+def _declared(sources: SourceIndex, kind: str, ident: str) -> Location | None:
+    return sources.locate(kind, ident)
+
+
+def reach_changes(base: Side, head: Side) -> tuple[list[RecipientChange], list[ReachChange]]:
+    """New and removed recipients, and categories newly reaching continuing recipients."""
+    before, after = reach_by_category(base.graph), reach_by_category(head.graph)
+    nodes_before = {n for _, n in before}
+    nodes_after = {n for _, n in after}
+    recipients: list[RecipientChange] = []
+    for change, side, reach, nodes in (("added", head, after, nodes_after - nodes_before),
+                                       ("removed", base, before, nodes_before - nodes_after)):
+        for node in sorted(nodes):
+            cats = sorted(c for c, n in reach if n == node)
+            kind, third, role = _node_facts(side.graph, node)
+            path, flows = _route(reach[(cats[0], node)])
+            recipients.append(RecipientChange(
+                change=change, recipient=node, type=kind, third_party=third, role=role,
+                categories=cats, path=path, flows=flows,
+                location=_declared(side.sources, kind, node)))
+    continuing = nodes_before & nodes_after
+    pairs: list[ReachChange] = []
+    for change, side, reach, keys in (("added", head, after, set(after) - set(before)),
+                                      ("removed", base, before, set(before) - set(after))):
+        for category, node in sorted(keys):
+            if node not in continuing:
+                continue
+            _, third, role = _node_facts(side.graph, node)
+            path, flows = _route(reach[(category, node)])
+            pairs.append(ReachChange(
+                change=change, category=category, recipient=node, third_party=third,
+                role=role, path=path, flows=flows,
+                location=_declared(side.sources, "flow", flows[-1]) if flows else None))
+    pairs.sort(key=lambda p: (p.recipient, p.change, p.category))
+    return recipients, pairs
+
+
+# --- purposes, retention, sensitive storage ---------------------------------------------------
+def purpose_uses(inv: Inventory) -> dict[str, list[str]]:
+    """Purpose -> what uses it ('flow x', 'system y', 'field s.f', ...), sorted."""
+    uses: dict[str, set[str]] = {}
+
+    def add(purposes: Iterable[str], what: str) -> None:
+        for purpose in purposes:
+            uses.setdefault(purpose, set()).add(what)
+
+    for flow in inv.flows:
+        add(flow.purposes, f"flow {flow.id}")
+    for system in inv.systems:
+        add(system.purposes, f"system {system.id}")
+    for store in inv.stores:
+        add(store.purposes, f"store {store.id}")
+        for fld in store.fields:
+            add(fld.purposes, f"field {store.id}.{fld.name}")
+    for activity in inv.processing_activities:
+        add(activity.purposes, f"processing_activity {activity.id}")
+    for gate in inv.consent_gates:
+        add(gate.purposes, f"consent_gate {gate.id}")
+    return {p: sorted(w) for p, w in sorted(uses.items())}
+
+
+def purpose_changes(base: Inventory, head: Inventory) -> list[PurposeChange]:
+    """Purposes the head uses that the base did not, and the reverse."""
+    before, after = purpose_uses(base), purpose_uses(head)
+    changes = [PurposeChange(change="added", purpose=p, used_by=after[p])
+               for p in sorted(set(after) - set(before))]
+    changes += [PurposeChange(change="removed", purpose=p, used_by=before[p])
+                for p in sorted(set(before) - set(after))]
+    return changes
+
+
+def _fields(inv: Inventory) -> dict[tuple[str, str], tuple[str, str | None]]:
+    return {(s.id, f.name): (f.category, f.retention or s.retention)
+            for s in inv.stores for f in s.fields}
+
+
+def retention_changes(base: Side, head: Side) -> list[RetentionChange]:
+    """Fields on both sides whose effective retention differs."""
+    before, after = _fields(base.inventory), _fields(head.inventory)
+    return [RetentionChange(store=s, field=f, category=after[(s, f)][0],
+                            base=before[(s, f)][1], head=after[(s, f)][1],
+                            location=head.sources.locate("field", f"{s}.{f}"))
+            for s, f in sorted(set(before) & set(after))
+            if before[(s, f)][1] != after[(s, f)][1]]
+
+
+def sensitive_storage(base: Side, head: Side) -> list[SensitiveStorage]:
+    """Store fields of the head holding a sensitive category the base did not hold there."""
+    voc = head.graph.vocab.data_categories
+    selectors = frozenset(SENSITIVE_CATEGORIES)
+    had = {(s.id, f.name, f.category) for s in base.inventory.stores for f in s.fields}
+    stores_before = {s.id for s in base.inventory.stores}
+    found = [SensitiveStorage(store=s.id, field=f.name, category=f.category,
+                              new_store=s.id not in stores_before,
+                              location=head.sources.locate("field", f"{s.id}.{f.name}"))
+             for s in head.inventory.stores for f in s.fields
+             if voc.is_selected(f.category, selectors) and (s.id, f.name, f.category) not in had]
+    return sorted(found, key=lambda x: (x.store, x.field))
+
+
+# --- commitments --------------------------------------------------------------------------------
+def _failing(result: RunResult) -> dict[str, Finding]:
+    return {f.fingerprint: f for f in result.findings if f.status.failing}
+
+
+def commitment_changes(base: RunResult, head: RunResult,
+                       fail_on: Severity = Severity.INFO) -> tuple[list[Finding], list[Finding]]:
+    """Findings failing in the head but not the base (at or above ``fail_on``; errors
+    always), and findings failing in the base that the head no longer has at all."""
+    before, after = _failing(base), _failing(head)
+    present = {f.fingerprint for f in head.findings
+               if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)}
+    newly = [f for fp, f in after.items() if fp not in before
+             and (f.status is Status.ERROR or f.severity.rank >= fail_on.rank)]
+    fixed = [f for fp, f in before.items() if fp not in present]
+    return sorted(newly, key=Finding.sort_key), sorted(fixed, key=Finding.sort_key)
+
+
+def diff_inventories(base: Side, head: Side, *, base_label: str, head_label: str,
+                     as_of: date, fail_on: Severity = Severity.INFO,
+                     warnings: list[str] | None = None) -> InventoryDiff:
+    """The whole diff of two inventories already loaded, graphed and checked."""
+    recipients, reach = reach_changes(base, head)
+    newly, fixed = commitment_changes(base.result, head.result, fail_on)
+    return InventoryDiff(
+        base=base_label, head=head_label, as_of=as_of, result="fail" if newly else "pass",
+        recipients=recipients, reach=reach,
+        purposes=purpose_changes(base.inventory, head.inventory),
+        retention=retention_changes(base, head), sensitive_storage=sensitive_storage(base, head),
+        newly_failing=newly, newly_fixed=fixed, warnings=sorted(warnings or []))

@@ -1,0 +1,311 @@
+"""``pledge diff``: what a change to an inventory does to personal data and the commitments.
+
+Two directories (``pledge diff BASE HEAD``), or the head directory and a git
+revision of the same repository to read the base from (``pledge diff
+--git-base origin/main HEAD``; the inventory's directory at that revision is
+extracted with ``git archive`` into a temporary directory). Exit 1 when the
+change newly breaks a commitment, 0 otherwise, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import tarfile
+import tempfile
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from checks.diff import InventoryDiff, Side, diff_inventories
+from checks.engine import RunResult
+from checks.graph import FlowGraph
+from checks.selection import Selection, parse_selectors, severity_floor
+from pledge.commands.check import (
+    evaluate_selected,
+    fail_on_option,
+    pair_outputs,
+    selectors_option,
+    waivers_option,
+)
+from pledge.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    as_of_option,
+    get_inventory,
+    get_policy,
+    limits_option,
+    policy_option,
+    resolve_as_of,
+    write_output,
+)
+from policy_model.errors import InputError, InputErrors
+from policy_model.inventory import Inventory, InventoryMeta
+from policy_model.loading import (
+    InputFile,
+    LoadedInventory,
+    LoadedPolicy,
+    display_path,
+    load_inventory,
+)
+from policy_model.sources import SourceIndex
+from policy_model.vocabulary import default_vocabularies
+from reports.document import Gate, build_report
+from reports.formats import RENDERERS
+from reports.markdown import render_diff
+from reports.safe import plain
+
+DIFF_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
+"""text, json and markdown describe the whole diff; the others the newly failing findings."""
+
+
+# --- reading the base from git --------------------------------------------------------------
+def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, env=env,
+                              timeout=120, check=False)
+    except FileNotFoundError:
+        raise InputErrors([InputError("PLG-E019", "--git-base needs git, which is not "
+                                      "installed", None, None, "install git")]) from None
+
+
+def _git_error(message: str, proc: subprocess.CompletedProcess[bytes]) -> InputErrors:
+    detail = " ".join(proc.stderr.decode("utf-8", "replace").split())[:200]
+    return InputErrors([InputError("PLG-E019", f"{message}: {detail}" if detail else message,
+                                   None, None, "check the revision and the path")])
+
+
+def extract_base(ref: str, head: Path, into: Path) -> tuple[Path | None, str]:
+    """Extract ``head``'s path at git revision ``ref`` under ``into``.
+
+    Returns the extracted path (None when the path did not exist at ``ref``)
+    and how to show it (``REF:path``).
+    """
+    if not ref or ref.startswith("-"):
+        raise InputErrors([InputError("PLG-E019", f"--git-base '{plain(ref)}' is not a "
+                                      "revision", None, None, "e.g. --git-base origin/main")])
+    if not head.exists():
+        raise InputErrors([InputError("PLG-E001", "no such file or directory", str(head),
+                                      None, "check the path")])
+    where = head if head.is_dir() else head.parent
+    top = _git(["rev-parse", "--show-toplevel"], where.resolve())
+    if top.returncode != 0:
+        raise _git_error(f"{head} is not inside a git repository", top)
+    root = Path(top.stdout.decode("utf-8").strip()).resolve()
+    rel = head.resolve().relative_to(root).as_posix()
+    spec = rel if rel != "." else ""
+    shown = f"{ref}:{spec}" if spec else f"{ref}:"
+    commit = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+                  root)
+    if commit.returncode != 0:
+        raise _git_error(f"--git-base {plain(ref)} is not a commit of the repository", commit)
+    sha = commit.stdout.decode("ascii").strip()
+    listed = _git(["ls-tree", "--name-only", sha, "--", spec or "."], root)
+    if listed.returncode != 0:
+        raise _git_error(f"cannot list {shown}", listed)
+    if not listed.stdout.strip():
+        return None, shown
+    archive = _git(["archive", "--format=tar", sha, "--", spec or "."], root)
+    if archive.returncode != 0:
+        raise _git_error(f"cannot read {shown}", archive)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into, filter="data")
+    return into / spec if spec else into, shown
+
+
+def _empty(name: str) -> LoadedInventory:
+    """The inventory of a revision that had none: nothing declared, nothing reached."""
+    return LoadedInventory(Inventory.model_construct(inventory=InventoryMeta(name=name)),
+                           SourceIndex(), [], None)
+
+
+# --- text and json ------------------------------------------------------------------------------
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return plain(value, keep_newlines=True)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+def render_json(diff: InventoryDiff) -> str:
+    """The diff as canonical JSON (secrets redacted, control characters escaped)."""
+    data = _clean(diff.model_dump(mode="json"))
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _at(location: Any) -> str:
+    if location is None:
+        return ""
+    return f"  {plain(location.file)}" + (f":{location.line}" if location.line else "")
+
+
+def _route(path: list[str], flows: list[str]) -> str:
+    if not flows:
+        return ""
+    text = plain(path[0])
+    for node, flow in zip(path[1:], flows, strict=True):
+        text += f" -[{plain(flow)}]-> {plain(node)}"
+    return f"\n      via {text}"
+
+
+def render_text(diff: InventoryDiff) -> str:
+    """The diff for a terminal: personal data first, then commitments, then the verdict."""
+    sign = {"added": "+", "removed": "-"}
+    lines = [f"pledge diff: {plain(diff.base)} -> {plain(diff.head)} as of "
+             f"{diff.as_of.isoformat()}"]
+    if diff.recipients:
+        lines += ["", "Recipients:"]
+        for r in diff.recipients:
+            what = f"{r.type}{', third party' if r.third_party else ''}"
+            what += f", {r.role}" if r.role else ""
+            verb = "now receives" if r.change == "added" else "no longer receives"
+            lines.append(f"  {sign[r.change]} {plain(r.recipient)} ({plain(what)}) {verb} "
+                         f"{plain(', '.join(r.categories))}{_at(r.location)}"
+                         + _route(r.path, r.flows))
+    if diff.reach:
+        lines += ["", "Categories reaching a recipient:"]
+        for p in diff.reach:
+            verb = "now reaches" if p.change == "added" else "no longer reaches"
+            lines.append(f"  {sign[p.change]} {plain(p.category)} {verb} {plain(p.recipient)}"
+                         f"{' (third party)' if p.third_party else ''}{_at(p.location)}"
+                         + _route(p.path, p.flows))
+    if diff.purposes:
+        lines += ["", "Purposes:"]
+        lines += [f"  {sign[p.change]} {plain(p.purpose)} ({plain(', '.join(p.used_by))})"
+                  for p in diff.purposes]
+    if diff.retention:
+        lines += ["", "Retention:"]
+        lines += [f"  ~ {plain(r.store)}.{plain(r.field)} ({plain(r.category)}): "
+                  f"{plain(r.base or 'none')} -> {plain(r.head or 'none')}{_at(r.location)}"
+                  for r in diff.retention]
+    if diff.sensitive_storage:
+        lines += ["", "Sensitive data newly stored:"]
+        lines += [f"  + {plain(s.store)}.{plain(s.field)} holds {plain(s.category)}"
+                  f"{' (new store)' if s.new_store else ''}{_at(s.location)}"
+                  for s in diff.sensitive_storage]
+    for title, findings in (("Commitments newly broken:", diff.newly_failing),
+                            ("Commitments newly kept:", diff.newly_fixed)):
+        if findings:
+            lines += ["", title]
+            for f in findings:
+                lines.append(f"  {f.status.value.upper()} {f.commitment} [{f.code}] "
+                             f"{plain(f.subject.type)} {plain(f.subject.id)}{_at(f.location)}")
+                lines.append(f"      {plain(f.message)}")
+    if not diff.changed:
+        lines += ["", "No change to personal data or to the commitments."]
+    broken = sorted({f.commitment for f in diff.newly_failing})
+    if broken:
+        verdict = (f"FAIL: the change newly breaks {', '.join(broken)} "
+                   f"({len(diff.newly_failing)} failing finding"
+                   f"{'s' if len(diff.newly_failing) != 1 else ''})")
+    else:
+        verdict = "PASS: the change breaks no commitment"
+    fixed = len(diff.newly_fixed)
+    if fixed:
+        verdict += f"; {fixed} failing finding{'s are' if fixed != 1 else ' is'} fixed"
+    lines += ["", verdict]
+    lines += [f"warning: {plain(w)}" for w in diff.warnings]
+    return "\n".join(lines) + "\n"
+
+
+# --- the command ----------------------------------------------------------------------------
+def _side(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, when: date,
+          selection: Selection, waivers: Path | None, max_size: int,
+          ) -> tuple[Side, list[str], list[InputFile]]:
+    """Check one side (with its own waiver file) and build its graph."""
+    result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
+                                                selection=selection, waivers=waivers,
+                                                max_size=max_size)
+    graph = FlowGraph(loaded.inventory, default_vocabularies())
+    return Side(loaded.inventory, loaded.sources, graph, result), warnings, extra
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--git-base", "git_base", metavar="REF", default=None,
+              help="Read the base from this git revision of HEAD's repository "
+                   "(then give only HEAD).")
+@policy_option
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(DIFF_FORMATS),
+              help="Output format; repeat for several. sarif, junit and github hold the "
+                   "newly failing findings.")
+@click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
+              help="File for the matching --format (default: standard output).")
+@as_of_option
+@fail_on_option
+@selectors_option("--select", "Compare only these")
+@selectors_option("--ignore", "Leave out these")
+@waivers_option
+@limits_option
+def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None,
+         formats: tuple[str, ...], outputs: tuple[Path, ...], as_of: str | None,
+         fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
+         waivers: Path | None, max_file_size: int) -> int:
+    """Compare inventory BASE with HEAD: pledge diff BASE HEAD, or --git-base REF HEAD.
+
+    Prints new and removed recipients of each data category, purposes,
+    retention changes, newly stored sensitive data, and the commitments the
+    change newly breaks or newly keeps. Exit 1 when it newly breaks one.
+    """
+    wanted = 1 if git_base else 2
+    if len(paths) != wanted:
+        usage = "--git-base REF HEAD" if git_base else "BASE HEAD (or --git-base REF HEAD)"
+        raise InputErrors([InputError("PLG-E019", f"pledge diff takes {usage}; got "
+                                      f"{len(paths)} path{'s' if len(paths) != 1 else ''}",
+                                      None, None, "e.g. pledge diff --git-base origin/main "
+                                      "inventories/marosoap")])
+    plan = pair_outputs(formats, outputs)
+    when = resolve_as_of(as_of)
+    floor = severity_floor(fail_on)
+    selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
+    loaded_policy = get_policy(policy_path, max_file_size)
+    with ExitStack() as stack:
+        if git_base:
+            head_path = paths[0]
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pledge-base-")))
+            base_path, base_label = extract_base(git_base, head_path, tmp)
+            shown = base_label + "." if base_label.endswith(":") else base_label
+            base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size)
+                           if base_path is not None else _empty(base_label))
+        else:
+            base_path, head_path = paths
+            base_label = display_path(base_path)
+            base_loaded = get_inventory(base_path, max_file_size)
+        head_loaded = get_inventory(head_path, max_file_size)
+        base, _, _ = _side(loaded_policy, base_loaded, when=when,
+                                       selection=selection, waivers=None,
+                                       max_size=max_file_size)
+        head, warnings, extra = _side(loaded_policy, head_loaded, when=when,
+                                      selection=selection, waivers=waivers,
+                                      max_size=max_file_size)
+    if base_path is None:
+        warnings = [*warnings, f"{base_label} has no inventory; every entry is new"]
+    result = diff_inventories(base, head, base_label=base_label,
+                              head_label=display_path(head_path), as_of=when, fail_on=floor,
+                              warnings=warnings)
+    newly = RunResult(outcomes=head.result.outcomes, findings=result.newly_failing)
+    gate = Gate(fail_on=floor, select=list(selection.select), ignore=list(selection.ignore))
+    report = build_report(loaded_policy, head_loaded, newly, as_of=when, extra_inputs=extra,
+                          warnings=warnings, gate=gate)
+    rendered: list[tuple[str, Path | None]] = []
+    for fmt, output in plan:
+        if fmt == "text":
+            rendered.append((render_text(result), output))
+        elif fmt == "json":
+            rendered.append((render_json(result), output))
+        elif fmt == "markdown":
+            rendered.append((render_diff(result), output))
+        else:
+            rendered.append((RENDERERS[fmt](report), output))
+    for text, output in rendered:  # everything rendered before anything is written
+        write_output(text, output)
+    return EXIT_FAIL if result.result == "fail" else EXIT_OK
