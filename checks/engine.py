@@ -10,6 +10,7 @@ from checks.context import CheckContext, Evaluation
 from checks.findings import Finding, Status, Subject
 from checks.graph import FlowGraph
 from checks.registry import Kind, all_kinds, get_kind
+from policy_model.inventory import Inventory
 from policy_model.loading import LoadedInventory
 from policy_model.policy import Commitment, Policy, UnknownKindParams
 from policy_model.vocabulary import Vocabularies, default_vocabularies
@@ -100,15 +101,60 @@ def evaluate_commitment(ctx: CheckContext,
     return CommitmentOutcome(commitment, kind, status, ev.checked, kind.noun), findings
 
 
+def unresolved_references(inventory: Inventory) -> list[str]:
+    """References that no declaration resolves, sorted.
+
+    The loader refuses such an inventory (PLG-E008); one built another way
+    (a library caller, a future loader) may still carry them, and a graph with
+    dangling edges could let a check pass what it never saw.
+    """
+    systems = {s.id for s in inventory.systems}
+    subjects = {s.id for s in inventory.data_subjects}
+    nodes = systems | subjects | {s.id for s in inventory.stores}
+    gates = {g.id for g in inventory.consent_gates}
+    found = [f"store '{s.id}' -> system '{s.system}'" for s in inventory.stores
+             if s.system not in systems]
+    for flow in inventory.flows:
+        found += [f"flow '{flow.id}' -> node '{ref}'" for ref in (flow.source, flow.target)
+                  if ref not in nodes]
+        if flow.consent_gate and flow.consent_gate not in gates:
+            found.append(f"flow '{flow.id}' -> consent gate '{flow.consent_gate}'")
+    for act in inventory.processing_activities:
+        found += [f"processing activity '{act.id}' -> system '{ref}'" for ref in act.systems
+                  if ref not in nodes]
+        found += [f"processing activity '{act.id}' -> data subject '{ref}'"
+                  for ref in act.data_subjects if ref not in subjects]
+    return sorted(set(found))
+
+
+def _unresolved_outcome(commitment: Commitment,
+                        unresolved: list[str]) -> tuple[CommitmentOutcome, list[Finding]]:
+    params = commitment.check
+    kind = None if isinstance(params, UnknownKindParams) else get_kind(params.kind)
+    more = f" and {len(unresolved) - 3} more" if len(unresolved) > 3 else ""
+    finding = _error(commitment, params.kind, kind.code if kind else "PLG000",
+                     f"the inventory refers to what it does not declare "
+                     f"({'; '.join(unresolved[:3])}{more}), so the commitment cannot be "
+                     "checked", "declare the missing entities or fix the references")
+    return CommitmentOutcome(commitment, kind, Status.ERROR, 0,
+                             kind.noun if kind else "subjects"), [finding]
+
+
 def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
              vocab: Vocabularies | None = None, graph: FlowGraph | None = None) -> RunResult:
-    """Evaluate every commitment; the graph is built once and shared by all checks."""
+    """Evaluate every commitment; the graph is built once and shared by all checks.
+
+    An inventory with unresolved references fails every commitment with an
+    error finding instead of being checked (fail closed).
+    """
     vocab = vocab or default_vocabularies()
+    unresolved = unresolved_references(loaded.inventory)
     graph = graph or FlowGraph(loaded.inventory, vocab)
     ctx = CheckContext(loaded.inventory, graph, vocab, loaded.sources, as_of)
     result = RunResult()
     for commitment in sorted(policy.commitments, key=lambda c: c.id):
-        outcome, findings = evaluate_commitment(ctx, commitment)
+        outcome, findings = (_unresolved_outcome(commitment, unresolved) if unresolved
+                             else evaluate_commitment(ctx, commitment))
         result.outcomes.append(outcome)
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -16,6 +17,7 @@ from pledge.commands.validate import validate
 from pledge.commands.vocabulary import vocabulary
 from pledge.common import EXIT_INPUT
 from policy_model.errors import InputError, InputErrors
+from reports.safe import plain
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,33 +30,54 @@ for command in (check, diff, validate, explain, schema, vocabulary):
     cli.add_command(command)
 
 
+def _say(text: str) -> None:
+    """One line on standard error, with secrets redacted and control characters escaped."""
+    click.echo(f"pledge: {plain(text)}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: map every outcome to exit 0, 1 or 2; never show a traceback."""
+    """Entry point: map every outcome to exit 0, 1 or 2; never show a traceback.
+
+    Messages quote what users gave (keys, values, paths), so each passes through
+    :func:`reports.safe.plain`: a crafted value cannot colour the terminal, forge
+    a line, or print a password it contains.
+    """
     try:
         code = cli.main(args=argv, prog_name="pledge", standalone_mode=False)
     except InputErrors as exc:
         for err in exc.errors:
-            click.echo(f"pledge: {err.render()}", err=True)
+            _say(err.render())
         code = EXIT_INPUT
     except InputError as exc:
-        click.echo(f"pledge: {exc.render()}", err=True)
+        _say(exc.render())
         code = EXIT_INPUT
     except click.exceptions.Abort:
-        click.echo("pledge: aborted", err=True)
+        _say("aborted")
         code = EXIT_INPUT
     except click.ClickException as exc:
-        click.echo(f"pledge: PLG-E019 {' '.join(exc.format_message().split())}", err=True)
+        _say(f"PLG-E019 {' '.join(exc.format_message().split())}")
         code = EXIT_INPUT
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except KeyboardInterrupt:
-        click.echo("pledge: interrupted", err=True)
+        _say("interrupted")
+        code = EXIT_INPUT
+    except BrokenPipeError:  # the reader went away (`pledge check | head`): stop quietly
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_INPUT
+    except OSError as exc:  # reading or writing a file the loaders did not vet, e.g. -o
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"{where}PLG-E020 cannot read or write the file ({exc.strerror or exc}) "
+             "(check the path and its permissions)")
         code = EXIT_INPUT
     except Exception as exc:  # fail closed, but speak to a person, not in a traceback
         if os.environ.get("PLEDGE_DEBUG"):
             raise
         detail = " ".join(str(exc).split())[:300]
-        click.echo(f"pledge: internal error ({type(exc).__name__}: {detail}); nothing was "
-                   "written. Set PLEDGE_DEBUG=1 for a traceback and report it.", err=True)
+        _say(f"internal error ({type(exc).__name__}: {detail}); nothing was written. "
+             "Set PLEDGE_DEBUG=1 for a traceback and report it.")
         code = EXIT_INPUT
-    sys.exit(code if isinstance(code, int) else 0)
+    if code is None:
+        code = 0
+    sys.exit(code if code in (0, 1, 2) else EXIT_INPUT)

@@ -42,6 +42,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "start the file with one of the sections shown"),
     "PLG-E018": ("a value repeats in a list that must hold unique values", "remove the repeat"),
     "PLG-E019": ("an option or argument on the command line is not valid", "see --help"),
+    "PLG-E020": ("a file cannot be read or written (permissions, a symlink loop, a directory "
+                 "in the way, a full disk)", "check the path and its permissions"),
+    "PLG-E021": ("a file has more problems than pledge lists; the first ones are shown",
+                 "fix the problems shown and run again"),
 }
 
 

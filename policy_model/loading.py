@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,13 @@ from policy_model.sources import SourceIndex
 from policy_model.validation_errors import translate
 from policy_model.vocabulary import Vocabularies, default_vocabularies
 from policy_model.vocabulary_check import vocabulary_errors
-from policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, Located, load_file, sha256_file
+from policy_model.yaml_source import (
+    DEFAULT_MAX_FILE_SIZE,
+    Located,
+    load_file,
+    read_text,
+    sha256_file,
+)
 
 INVENTORY_SUFFIXES = (".yaml", ".yml", ".json")
 WAIVER_FILE_NAMES = ("waivers.yaml", "waivers.yml", "pledge-waivers.yaml")
@@ -71,6 +78,34 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+def repeated_values(raw: Any, path: str) -> list[InputError]:
+    """A value repeated in a list of strings (every such list is a set: a repeat is a slip).
+
+    Walks the raw document iteratively, so it costs one pass and no recursion.
+    """
+    errors: list[InputError] = []
+    stack: list[tuple[Any, str, int | None]] = [(raw, "", getattr(raw, "line", None))]
+    while stack:
+        node, where, line = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                key_line = node.key_lines.get(key) if isinstance(node, Located) else None
+                stack.append((value, f"{where}.{key}" if where else str(key),
+                              key_line or getattr(value, "line", None) or line))
+        elif isinstance(node, list):
+            if node and all(isinstance(v, str) for v in node):
+                errors.extend(
+                    InputError("PLG-E018", f"'{value[:80]}' is listed {count} times at {where}",
+                               path, line, "remove the repeat")
+                    for value, count in Counter(node).items() if count > 1)
+                continue
+            for index, item in enumerate(node):
+                ident = item.get("id") if isinstance(item, dict) else None
+                label = f"{where}[{index}]" + (f"({ident})" if isinstance(ident, str) else "")
+                stack.append((item, label, getattr(item, "line", None) or line))
+    return errors
+
+
 # --- policy -------------------------------------------------------------------------------
 def load_policy(path: Path, *, vocab: Vocabularies | None = None,
                 max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedPolicy:
@@ -88,7 +123,7 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
         policy = Policy.model_validate(raw)
     except ValidationError as exc:
         raise InputErrors(translate(exc, raw, Policy, shown)) from None
-    errors = vocabulary_errors(policy, raw, shown, vocab)
+    errors = vocabulary_errors(policy, raw, shown, vocab) + repeated_values(raw, shown)
     seen: dict[str, int] = {}
     commitments_raw = raw.get("commitments", [])
     for index, commitment in enumerate(policy.commitments):
@@ -97,14 +132,24 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
             errors.append(InputError("PLG-E009", f"commitment id {commitment.id} is used twice "
                                      f"(first at line {seen[commitment.id]})", shown, line))
         seen.setdefault(commitment.id, line or 0)
-    source_path = (path.parent / policy.source.path).resolve()
+    source_path = path.parent / policy.source.path
+    try:
+        source_path = source_path.resolve()
+        source_found = source_path.is_file()
+    except (OSError, ValueError, RuntimeError):  # a NUL byte in the path, a symlink loop
+        source_found = False
     files = [InputFile(shown, path, sha256_file(path), "policy")]
     source_text = ""
-    if not source_path.is_file():
+    if not source_found:
         errors.append(InputError("PLG-E016", f"source document {policy.source.path} not found",
                                  shown, raw.key_lines.get("source") if isinstance(raw, Located)
                                  else None, "restore it or fix source.path"))
     else:
+        try:  # the same guards as any input: size limit, UTF-8, readable
+            source_text = read_text(source_path, max_size=max_size,
+                                    display=display_path(source_path))
+        except InputError as err:
+            raise InputErrors([*errors, err]) from None
         digest = sha256_file(source_path)
         files.append(InputFile(display_path(source_path), source_path, digest, "source"))
         if digest != policy.source.sha256:
@@ -112,7 +157,6 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
                                      f"sha256 {digest[:12]}…, the policy pins "
                                      f"{policy.source.sha256[:12]}…", shown, None,
                                      "review the changed text, then update source.sha256"))
-        source_text = source_path.read_text(encoding="utf-8")
         for index, commitment in enumerate(policy.commitments):
             for clause in (commitment.clause, *commitment.related):
                 if clause.quote not in source_text:
@@ -136,8 +180,24 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
     real_root = root.resolve()
     found: list[tuple[Path, str]] = []
     errors: list[InputError] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unreadable(exc: OSError) -> None:  # a directory skipped in silence would hide its files
+        where = Path(exc.filename) if exc.filename else root
+        shown = shown_root if where == root else (
+            f"{shown_root.rstrip('/')}/{where.relative_to(root).as_posix()}")
+        errors.append(InputError("PLG-E020", f"cannot list the directory ({exc.strerror})",
+                                 shown, None, "check its permissions"))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in dirnames:  # not followed: one pointing out would be silently skipped
+            link = Path(dirpath) / name
+            problem = _link_problem(link, real_root) if link.is_symlink() else None
+            if problem:
+                errors.append(InputError("PLG-E014", f"directory {problem}",
+                                         f"{shown_root.rstrip('/')}/"
+                                         f"{link.relative_to(root).as_posix()}", None,
+                                         "copy the files into the inventory instead"))
         for name in sorted(filenames):
             if name.startswith(".") or name in WAIVER_FILE_NAMES:
                 continue
@@ -146,15 +206,26 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
             shown = f"{shown_root.rstrip('/')}/{rel}"
             if not name.lower().endswith(INVENTORY_SUFFIXES):
                 continue
-            if path.is_symlink() and not path.resolve().is_relative_to(real_root):
-                errors.append(InputError("PLG-E014", "symlink points outside the inventory "
-                                         "directory", shown, None,
+            problem = _link_problem(path, real_root) if path.is_symlink() else None
+            if problem:
+                errors.append(InputError("PLG-E014", problem, shown, None,
                                          "copy the file into the inventory instead"))
                 continue
             found.append((path, shown))
     raise_if_any(errors)
     found.sort(key=lambda item: item[1])
     return found
+
+
+def _link_problem(link: Path, real_root: Path) -> str | None:
+    """Why a symlink may not be followed (it leads outside ``real_root``, or loops), if so."""
+    try:
+        target = link.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        return "symlink loop"
+    if not target.is_relative_to(real_root):
+        return "symlink points outside the inventory directory"
+    return None
 
 
 _KIND_OF_SECTION = {
@@ -233,6 +304,7 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
                 errors.append(err)
             continue
         errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
+        errors.extend(repeated_values(raw, shown))
         _index_fragment(raw, shown, index)
         for section in LIST_SECTIONS:
             merged[section].extend(getattr(fragment, section))

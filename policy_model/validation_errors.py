@@ -75,11 +75,25 @@ def _walk(raw: Any, loc: tuple[Any, ...]) -> tuple[int | None, str]:
     return line, shown or "(top level)"
 
 
+MAX_ERRORS_PER_FILE = 200
+
+
 def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
               path: str) -> list[InputError]:
-    """One :class:`InputError` per pydantic error, located in ``path``."""
+    """One :class:`InputError` per pydantic error, located in ``path``.
+
+    At most :data:`MAX_ERRORS_PER_FILE` are translated; a file with more gets one
+    more line saying how many were left out, so a hostile or generated file of
+    millions of broken entries costs seconds, not hours.
+    """
     errors: list[InputError] = []
-    for err in exc.errors(include_url=False):
+    found = exc.errors(include_url=False)
+    if len(found) > MAX_ERRORS_PER_FILE:
+        errors.append(InputError("PLG-E021", f"{len(found) - MAX_ERRORS_PER_FILE:,} more "
+                                 f"problems in this file are not listed (only the first "
+                                 f"{MAX_ERRORS_PER_FILE} are)", path, None,
+                                 "fix these and run again"))
+    for err in found[:MAX_ERRORS_PER_FILE]:
         loc = tuple(err["loc"])
         line, where = _walk(raw, loc)
         kind = err["type"]
@@ -90,8 +104,8 @@ def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
             guess = difflib.get_close_matches(str(field), allowed, n=1, cutoff=0.6)
             hint = (f"did you mean {guess[0]}?" if guess
                     else f"allowed keys: {', '.join(allowed)}" if allowed else None)
-            errors.append(InputError("PLG-E004", f"unknown key '{field}' at {where}", path,
-                                     line, hint))
+            errors.append(InputError("PLG-E004", f"unknown key '{str(field)[:80]}' at {where}",
+                                     path, line, hint))
         elif kind == "missing":
             errors.append(InputError("PLG-E005", f"missing required field '{field}' at {where}",
                                      path, line, f"add {field}:"))
@@ -100,11 +114,13 @@ def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
             value = err.get("input")
             hint = None
             expected = (err.get("ctx") or {}).get("expected")
-            if kind in ("literal_error", "enum") and isinstance(expected, str) and isinstance(value, str):
+            if (kind in ("literal_error", "enum") and isinstance(expected, str)
+                    and isinstance(value, str)):
                 options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]
                 guess = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
                 hint = f"did you mean {guess[0]}?" if guess else None
-            shown = repr(value) if isinstance(value, str | int | float | bool) else ""
+            shown = repr(value[:100] if isinstance(value, str) else value) if isinstance(
+                value, str | int | float | bool) else ""
             text = f"invalid value {shown} at {where}: {message}" if shown else (
                 f"invalid value at {where}: {message}")
             errors.append(InputError("PLG-E006", text[:400], path, line, hint))

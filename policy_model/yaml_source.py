@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,12 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 MAX_DEPTH = 100
 MAX_EXPANDED_NODES = 5_000_000
+MAX_ALIAS_EXPANSION = 100_000
+"""How many nodes aliases may add beyond the document's own: generous for shared
+anchors (a transport or a purpose list reused), far below any "billion laughs"."""
+MAX_INT_BITS = 10_000
+"""Integers longer than this (about 3,000 digits) are refused: no inventory needs
+them, and Python cannot print them."""
 
 
 class Located(dict[str, Any]):
@@ -52,6 +59,8 @@ class LocatedList(list[Any]):
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader building located containers and refusing duplicate keys."""
+
+    depth = 0  # containers being constructed (construction is recursive)
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
@@ -86,19 +95,77 @@ def _construct_timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:omap", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    try:
+        value = int(loader.construct_yaml_int(node))
+    except ValueError as exc:
+        too_long = "limit" in str(exc)
+        raise InputError("PLG-E006", "an integer with too many digits" if too_long
+                         else f"'{str(node.value)[:40]}' is not an integer", loader.name,
+                         node.start_mark.line + 1, "write a smaller number, or quote it"
+                         if too_long else "remove the !!int tag or fix the number") from None
+    if value.bit_length() > MAX_INT_BITS:
+        raise InputError("PLG-E006", "an integer with too many digits", loader.name,
+                         node.start_mark.line + 1, "write a smaller number, or quote it")
+    return value
+
+
+def _guarded(tag: str, construct: Any) -> Any:
+    """Wrap a scalar constructor so a malformed explicit tag is an input error, not a crash."""
+
+    def run(loader: _Loader, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            raise InputError("PLG-E006", f"cannot read this value as !!{tag} "
+                             f"({type(exc).__name__})", loader.name,
+                             node.start_mark.line + 1, f"remove the !!{tag} tag or fix the "
+                             "value") from None
+
+    return run
+
+
+def _nested(construct: Any) -> Any:
+    """Wrap a container constructor so nesting deeper than :data:`MAX_DEPTH` is refused."""
+
+    def run(loader: _Loader, node: yaml.Node) -> Any:
+        loader.depth += 1
+        try:
+            if loader.depth > MAX_DEPTH:
+                raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels",
+                                 loader.name, node.start_mark.line + 1, "flatten the document")
+            return construct(loader, node)
+        finally:
+            loader.depth -= 1
+
+    return run
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _nested(_construct_mapping))
+_Loader.add_constructor("tag:yaml.org,2002:omap", _nested(_construct_mapping))
+_Loader.add_constructor("tag:yaml.org,2002:seq", _nested(_construct_sequence))
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+for _tag in ("bool", "float", "binary", "set", "pairs", "omap"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}",
+                            _guarded(_tag, _Loader.yaml_constructors[f"tag:yaml.org,2002:{_tag}"]))
+
+
+_SCALAR_UNIT = 100
 
 
 def _check_expansion(root: yaml.Node, path: str) -> None:
     """Refuse documents whose aliases expand too far or that nest too deeply.
 
     Sizes are memoised per node, so the walk is linear in the number of
-    distinct nodes even when aliases make the expanded tree exponential.
+    distinct nodes even when aliases make the expanded tree exponential. What
+    aliases add beyond the distinct nodes is capped by :data:`MAX_ALIAS_EXPANSION`:
+    later stages (validation, reports) walk the expanded tree, not the nodes. A
+    scalar weighs one node per :data:`_SCALAR_UNIT` characters, so one long string
+    referenced many times (the "quadratic blow-up") counts for what it expands to.
     """
     sizes: dict[int, int] = {}
+    distinct = 0  # the weight of the distinct nodes measured so far
     depth_of: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     on_stack: set[int] = set()
@@ -108,7 +175,9 @@ def _check_expansion(root: yaml.Node, path: str) -> None:
         if done:
             on_stack.discard(key)
             children = _children(node)
-            size = 1 + sum(sizes[id(c)] for c in children)
+            own = 1 + len(node.value) // _SCALAR_UNIT if isinstance(node, yaml.ScalarNode) else 1
+            distinct += own
+            size = own + sum(sizes[id(c)] for c in children)
             depth = 1 + max((depth_of[id(c)] for c in children), default=0)
             if size > MAX_EXPANDED_NODES:
                 raise InputError("PLG-E013", f"aliases expand to more than "
@@ -118,6 +187,10 @@ def _check_expansion(root: yaml.Node, path: str) -> None:
                 raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels", path,
                                  node.start_mark.line + 1, "flatten the document")
             sizes[key], depth_of[key] = size, depth
+            if size - distinct > MAX_ALIAS_EXPANSION:
+                raise InputError("PLG-E013", f"aliases expand to more than "
+                                 f"{MAX_ALIAS_EXPANSION:,} extra nodes", path,
+                                 node.start_mark.line + 1, "remove the exploding aliases")
             continue
         if key in sizes:
             continue
@@ -144,17 +217,31 @@ def read_text(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE,
               display: str | None = None) -> str:
     """Read a file as UTF-8 text, refusing what is not a regular, sane-sized text file."""
     shown = display or str(path)
-    if not path.exists():
-        raise InputError("PLG-E001", "no such file", shown, None, "check the path")
-    if path.is_dir():
-        raise InputError("PLG-E014", "is a directory where a file was expected", shown)
-    if not path.is_file():
-        raise InputError("PLG-E014", "is not a regular file", shown)
-    size = path.stat().st_size
-    if size > max_size:
-        raise InputError("PLG-E011", f"file is {size:,} bytes, over the limit of "
-                         f"{max_size:,}", shown, None, "raise --max-file-size or split it")
-    data = path.read_bytes()
+    try:
+        if not path.exists():
+            if path.is_symlink():
+                raise InputError("PLG-E001", "broken symlink (its target does not exist)",
+                                 shown, None, "fix or remove the link")
+            raise InputError("PLG-E001", "no such file", shown, None, "check the path")
+        if path.is_dir():
+            raise InputError("PLG-E014", "is a directory where a file was expected", shown)
+        if not path.is_file():
+            raise InputError("PLG-E014", "is not a regular file", shown)
+        size = path.stat().st_size
+        too_big = InputError("PLG-E011", f"file is {size:,} bytes, over the limit of "
+                             f"{max_size:,}", shown, None, "raise --max-file-size or split it")
+        if size > max_size:
+            raise too_big
+        with path.open("rb") as handle:  # it may grow after stat(): never read past the limit
+            data = handle.read(max_size + 1)
+        if len(data) > max_size:
+            raise too_big
+    except OSError as exc:
+        raise InputError("PLG-E020", f"cannot read the file ({exc.strerror or exc})", shown,
+                         None, "check that it exists and is readable") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError("PLG-E012", "UTF-16 text, not UTF-8", shown, None,
+                         "save the file as UTF-8")
     if b"\x00" in data:
         raise InputError("PLG-E012", "binary file (contains NUL bytes)", shown, None,
                          "give a YAML or JSON text file")
@@ -175,7 +262,8 @@ def parse_yaml(text: str, display: str) -> Any:
         root = loader.get_single_node()
         if root is None:
             return None
-        _check_expansion(root, display)
+        if "*" in text:  # no alias without '*': only then can the tree outgrow the text
+            _check_expansion(root, display)
         return loader.construct_document(root)
     except InputError:
         raise
@@ -188,6 +276,9 @@ def parse_yaml(text: str, display: str) -> Any:
             problem += f" (opened at line {exc.context_mark.line + 1})"
             mark = exc.context_mark
         line = mark.line + 1 if mark else None
+        if "nesting depth" in problem:  # libyaml's own guard against deep nesting
+            raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels", display,
+                             line, "flatten the document") from None
         raise InputError("PLG-E002", f"YAML syntax error: {problem}", display, line,
                          "fix the syntax at this line") from None
     except yaml.YAMLError as exc:
@@ -195,6 +286,10 @@ def parse_yaml(text: str, display: str) -> Any:
                          display) from None
     except RecursionError:
         raise InputError("PLG-E013", "document nested too deeply", display) from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        # a malformed value under an explicit tag that no guarded constructor caught
+        raise InputError("PLG-E006", f"cannot read a value ({type(exc).__name__})",
+                         display, None, "remove explicit !!tags") from None
     finally:
         loader.dispose()
 
@@ -214,10 +309,42 @@ class _DuplicateJSONKey(Exception):
         self.key = key
 
 
+class _HugeJSONInt(Exception):
+    """An integer literal longer than pledge accepts."""
+
+
+_MAX_INT_DIGITS = MAX_INT_BITS * 3 // 10  # about the digits MAX_INT_BITS bits give
+
+
+def _json_int(text: str) -> int:
+    if len(text) > _MAX_INT_DIGITS:
+        raise _HugeJSONInt
+    return int(text)
+
+
+def _json_depth_ok(data: Any) -> bool:
+    """True when no container nests deeper than :data:`MAX_DEPTH` (iterative walk)."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
+    return True
+
+
 def parse_json(text: str, display: str) -> Any:
     """Parse JSON, refusing duplicate keys; lines are found later from the text."""
     try:
-        return json.loads(text, object_pairs_hook=_json_pairs)
+        data = json.loads(text, object_pairs_hook=_json_pairs, parse_int=_json_int)
+    except _HugeJSONInt:
+        found = re.search(rf"\d{{{_MAX_INT_DIGITS + 1},}}", text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        raise InputError("PLG-E006", "an integer with too many digits", display, line,
+                         "write a smaller number, or quote it") from None
     except _DuplicateJSONKey as exc:
         line = _first_line_of(text, f'"{exc.key}"', occurrence=2)
         raise InputError("PLG-E003", f"duplicate key '{exc.key}'", display, line,
@@ -227,6 +354,10 @@ def parse_json(text: str, display: str) -> Any:
                          "fix the syntax at this line") from None
     except RecursionError:
         raise InputError("PLG-E013", "document nested too deeply", display) from None
+    if not _json_depth_ok(data):
+        raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels", display, None,
+                         "flatten the document")
+    return data
 
 
 def _first_line_of(text: str, needle: str, occurrence: int = 1) -> int | None:

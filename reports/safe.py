@@ -6,7 +6,12 @@ import re
 
 from policy_model.redact import redact
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 (but tab and newline) and C1 controls, ESC among them
+    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional marks and overrides
+    r"\u2028\u2029"  # line and paragraph separators: a new line to some readers
+    r"\ud800-\udfff]"  # lone surrogates (from JSON escapes): not encodable, so not printable
+)
 
 
 def plain(text: object, *, keep_newlines: bool = False) -> str:

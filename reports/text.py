@@ -19,7 +19,7 @@ def render(report: Report, *, verbose: bool = False) -> str:
     lines.append(f"{'STATUS':<7} {'ID':<{width}} {'SEVERITY':<8} {'KIND':<24} TITLE")
     for c in report.commitments:
         lines.append(f"{_LABEL[c.status]:<7} {c.id:<{width}} {c.severity.value:<8} "
-                     f"{c.kind:<24} {plain(c.title)}")
+                     f"{plain(c.kind):<24} {plain(c.title)}")
     shown = [f for f in report.findings
              if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)
              or (verbose and f.status is Status.MANUAL)]
