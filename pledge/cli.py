@@ -12,8 +12,10 @@ from pledge import __version__
 from pledge.commands.check import check
 from pledge.commands.diff import diff
 from pledge.commands.explain import explain
+from pledge.commands.report import report
 from pledge.commands.schema import schema
 from pledge.commands.validate import validate
+from pledge.commands.verify import verify
 from pledge.commands.vocabulary import vocabulary
 from pledge.common import EXIT_INPUT
 from policy_model.errors import InputError, InputErrors
@@ -26,7 +28,7 @@ def cli() -> None:
     """Check a privacy policy's commitments against a data inventory's flow graph."""
 
 
-for command in (check, diff, validate, explain, schema, vocabulary):
+for command in (check, diff, validate, explain, schema, vocabulary, report, verify):
     cli.add_command(command)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reports import github, json_report, junit, markdown, sarif, text
+from reports import github, json_report, junit, markdown, oscal, sarif, text
 from reports.document import Report
 
 Renderer = Callable[[Report], str]
@@ -19,4 +19,5 @@ RENDERERS: dict[str, Renderer] = {
     "junit": junit.render,
     "markdown": markdown.render,
     "github": github.render,
+    "oscal": oscal.render,
 }

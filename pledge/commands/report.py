@@ -1,0 +1,149 @@
+"""``pledge report``: the audit pack of one run, written into a directory.
+
+The same engine as ``pledge check`` (:func:`checks.engine.evaluate`, then
+:func:`reports.document.build_report`), rendered as: a self-contained HTML
+report, OSCAL assessment results and POA&M, a record of processing activities
+(CSV and Markdown), a policy coverage matrix and the JSON report. Every file is
+rendered before any is written; the same inputs give the same bytes, and only
+``--timestamp`` adds the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+
+from checks.engine import RunResult, evaluate
+from checks.graph import FlowGraph
+from checks.waivers import apply_waivers, find_waiver_file, load_waivers
+from pledge.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    as_of_option,
+    get_inventory,
+    get_policy,
+    limits_option,
+    policy_option,
+    resolve_as_of,
+    write_output,
+)
+from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
+from policy_model.vocabulary import default_vocabularies
+from reports import coverage, html, json_report, oscal, poam, ropa
+from reports.document import Report, build_report
+from reports.safe import plain
+
+OUTPUTS: dict[str, str] = {
+    "html": "report.html",
+    "oscal": "assessment-results.json",
+    "poam": "poam.json",
+    "ropa-csv": "ropa.csv",
+    "ropa-md": "ropa.md",
+    "coverage": "coverage.md",
+    "json": "report.json",
+}
+"""Each format and the file it is written to in --output-dir."""
+DEFAULT_DIR = Path("pledge-report")
+
+
+def now_utc() -> str:
+    """The current time, for --timestamp only."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_with_waivers(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
+                     waivers: Path | None, max_size: int,
+                     ) -> tuple[RunResult, FlowGraph, list[str], list[InputFile]]:
+    """Evaluate once on one graph, then apply the waiver file (given, or the inventory's)."""
+    graph = FlowGraph(loaded.inventory, default_vocabularies())
+    result = evaluate(loaded_policy.policy, loaded, as_of=as_of, graph=graph)
+    path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
+    if path is None:
+        return result, graph, [], []
+    found = load_waivers(path, loaded_policy.policy, display=display_path(path),
+                         max_size=max_size)
+    warnings = apply_waivers(result, found, as_of)
+    return result, graph, warnings, [found.file] if found.file else []
+
+
+def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInventory,
+              graph: FlowGraph) -> dict[str, Callable[[], str]]:
+    """How to render each format (lazily: only the asked formats are computed)."""
+    policy = loaded_policy.policy
+
+    def matrix() -> coverage.Coverage:
+        return coverage.build(policy, loaded_policy.source_text, report)
+
+    def record() -> ropa.Record:
+        return ropa.build(loaded.inventory, graph)
+
+    return {
+        "html": lambda: html.render(report, graph, matrix(),
+                                    related=html.related_from(policy)),
+        "oscal": lambda: oscal.render(report),
+        "poam": lambda: poam.render(report),
+        "ropa-csv": lambda: ropa.render_csv(record()),
+        "ropa-md": lambda: ropa.render_markdown(record()),
+        "coverage": lambda: coverage.render_markdown(matrix()),
+        "json": lambda: json_report.render(report),
+    }
+
+
+@click.command()
+@click.argument("inventory", required=False, type=click.Path(path_type=Path))
+@policy_option
+@click.option("--output-dir", type=click.Path(path_type=Path), default=DEFAULT_DIR,
+              show_default=True, help="Directory to write the reports into.")
+@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(list(OUTPUTS)),
+              help="Write only these formats (repeatable; default: all).")
+@as_of_option
+@click.option("--timestamp", is_flag=True,
+              help="Record the current time in the reports (they then differ run to run).")
+@click.option("--waivers", type=click.Path(path_type=Path), default=None,
+              help="Waiver YAML (default: waivers.yaml in the inventory directory, if any).")
+@limits_option
+def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
+           formats: tuple[str, ...], as_of: str | None, timestamp: bool,
+           waivers: Path | None, max_file_size: int) -> int:
+    """Write the audit reports of INVENTORY (default: the bundled one) into --output-dir.
+
+    Files: report.html, assessment-results.json (OSCAL), poam.json (OSCAL POA&M,
+    only when something is open), ropa.csv, ropa.md, coverage.md, report.json.
+    Exit 0 when every commitment holds, 1 on any failure or error, 2 on bad input.
+    """
+    when = resolve_as_of(as_of)
+    loaded_policy = get_policy(policy_path, max_file_size)
+    loaded = get_inventory(inventory, max_file_size)
+    result, graph, warnings, extra = run_with_waivers(
+        loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size)
+    doc = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
+                       generated_at=now_utc() if timestamp else None, warnings=warnings)
+    chosen = [f for f in OUTPUTS if f in formats] if formats else list(OUTPUTS)
+    make = renderers(doc, loaded_policy, loaded, graph)
+    rendered: list[tuple[str, Path]] = []
+    skipped: list[str] = []
+    for fmt in chosen:  # everything rendered before anything is written
+        try:
+            rendered.append((make[fmt](), output_dir / OUTPUTS[fmt]))
+        except poam.NothingToPlan:
+            skipped.append(fmt)
+    for text, path in rendered:
+        write_output(text, path)
+    s = doc.summary
+    counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.commitments_by_status.items())
+    click.echo(f"{s.result.upper()}: {s.commitments} commitments ({counts}) as of {when}")
+    for _text, path in rendered:
+        click.echo(f"wrote {plain(path)}")
+    if "poam" in skipped:
+        stale = output_dir / OUTPUTS["poam"]
+        note = ""
+        if stale.is_file():
+            stale.unlink()
+            note = f"; removed the stale {plain(stale)}"
+        click.echo("no POA&M: nothing is open (an OSCAL POA&M needs at least one item)" + note)
+    for warning in doc.warnings:
+        click.echo(f"warning: {plain(warning)}", err=True)
+    return EXIT_FAIL if s.result == "fail" else EXIT_OK

@@ -1,0 +1,261 @@
+"""Record of processing activities (GDPR Art. 30(1)) derived from the inventory and its graph.
+
+For each processing activity: its purposes, legal basis, categories of data
+subjects and of personal data, the recipients its data reaches, transfers to
+third countries with their safeguard, retention, and security measures.
+
+Recipients come from the flow graph: a breadth-first reach
+(:meth:`FlowGraph.reach`) from the activity's systems, and the stores they own
+for its purposes, along flows that carry the activity's data categories for one
+of its purposes. So that a system shared by several activities (one web shop)
+does not lend every activity every recipient, the walk stays on nodes that the
+activity's own data subjects' data (or what authorities and public sources send
+for its purposes) can reach at all. Recipients are the third-party systems among the activity's
+own systems and the nodes reached. A recipient in another
+country than the organisation's is a third-country transfer; its safeguard is
+the transfer agreement on record (``scc``, ``adequacy``, ``bcr``) or "none
+recorded". Retention lists the fields of those categories in the stores the
+activity owns (for its purposes) or reaches.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from checks.graph import FlowGraph
+from policy_model.inventory import Flow, Inventory, ProcessingActivity, Store
+from policy_model.vocabulary import Vocabulary
+from reports.safe import plain
+
+TRANSFER_SAFEGUARDS = ("adequacy", "bcr", "scc")
+CSV_COLUMNS = ("controller", "activity_id", "activity", "purposes", "legal_basis",
+               "data_subjects", "personal_data", "recipients", "third_country_transfers",
+               "retention", "security_measures", "automated_decisions", "systems")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A third party the activity's data reaches."""
+
+    id: str
+    name: str
+    role: str
+    country: str
+    safeguards: tuple[str, ...]
+    third_country: bool
+
+    @property
+    def transfer(self) -> str:
+        """The transfer line: name, country and safeguard."""
+        guard = ", ".join(self.safeguards) if self.safeguards else "none recorded"
+        return f"{self.name} ({self.country}): {guard}"
+
+
+@dataclass(frozen=True)
+class ActivityRecord:
+    """One row of the record."""
+
+    id: str
+    name: str
+    purposes: tuple[str, ...]
+    legal_basis: str
+    data_subjects: tuple[str, ...]
+    categories: tuple[str, ...]
+    recipients: tuple[Recipient, ...]
+    retention: tuple[str, ...]
+    security: tuple[str, ...]
+    automated_decisions: tuple[str, ...]
+    systems: tuple[str, ...]
+
+    @property
+    def transfers(self) -> tuple[Recipient, ...]:
+        """Recipients outside the organisation's country."""
+        return tuple(r for r in self.recipients if r.third_country)
+
+
+@dataclass(frozen=True)
+class Record:
+    """The controller and its activities, in id order."""
+
+    controller: str
+    country: str | None
+    contact: str | None
+    dpo: str | None
+    inventory: str
+    activities: tuple[ActivityRecord, ...]
+
+
+def _selected(terms: list[str], selectors: frozenset[str], vocab: Vocabulary) -> bool:
+    """Whether a term is selected by, or broader than (so may hold), a selector."""
+    return any(vocab.is_selected(t, selectors) or vocab.is_broader(t, selectors) for t in terms)
+
+
+def _store_purposes(store: Store) -> list[str]:
+    found = set(store.purposes)
+    for fld in store.fields:
+        found.update(fld.purposes)
+    return sorted(found)
+
+
+def _retention(store: Store, categories: frozenset[str], graph: FlowGraph) -> str | None:
+    values: dict[str, list[str]] = {}
+    disposals: set[str] = set()
+    for fld in store.fields:
+        if not _selected([fld.category], categories, graph.vocab.data_categories):
+            continue
+        values.setdefault(str(fld.retention or store.retention or "not set"), []).append(
+            fld.name)
+        if fld.disposal or store.disposal:
+            disposals.add(str(fld.disposal or store.disposal))
+    if not values:
+        return None
+    periods = ", ".join(sorted(values))
+    disposal = f"; then {', '.join(sorted(disposals))}" if disposals else ""
+    return f"{store.name} [{store.id}]: {periods}{disposal}"
+
+
+def _people_reach(act: ProcessingActivity, inv: Inventory, graph: FlowGraph,
+                  categories: frozenset[str], purposes: frozenset[str]) -> set[str]:
+    """Nodes the data of the activity's people (or of what sources send for it) can reach.
+
+    A store no flow enters is taken as fed by its own system.
+    """
+    g = graph.graph
+    feeds = [s.id for s in inv.systems if s.type == "third_party"
+             and s.role in ("authority", "data_source") and s.id in g and g.in_degree(s.id) == 0]
+    found = set(graph.reach(act.data_subjects,
+                            lambda flow: graph.carries(flow, categories, broader=True)))
+    found |= set(graph.reach(feeds, lambda flow: graph.carries(flow, categories, broader=True)
+                             and _selected(list(flow.purposes), purposes,
+                                           graph.vocab.purposes)))
+    found |= {s.id for s in inv.stores if s.system in found and s.id in g
+              and g.in_degree(s.id) == 0}
+    return found
+
+
+def _activity(act: ProcessingActivity, inv: Inventory, graph: FlowGraph) -> ActivityRecord:
+    vocab = graph.vocab
+    categories = frozenset(act.categories)
+    purposes = frozenset(act.purposes)
+    systems = {s.id: s for s in inv.systems}
+    people = _people_reach(act, inv, graph, categories, purposes)
+    owned = [s for s in inv.stores if s.system in act.systems and s.id in people
+             and _selected(_store_purposes(s), purposes, vocab.purposes)]
+
+    def follow(flow: Flow) -> bool:
+        return (flow.target in people and graph.carries(flow, categories, broader=True)
+                and _selected(list(flow.purposes), purposes, vocab.purposes))
+
+    reached = graph.reach([*act.systems, *(s.id for s in owned)], follow)
+    country = inv.organisation.country if inv.organisation else None
+    recipient_ids: set[str] = {s for s in act.systems if s in systems}
+    stores: dict[str, Store] = {s.id: s for s in owned}
+    store_by_id = {s.id: s for s in inv.stores}
+    for node in reached:
+        if node in systems:
+            recipient_ids.add(node)
+        elif node in store_by_id:
+            stores[node] = store_by_id[node]
+            recipient_ids.add(store_by_id[node].system)
+    recipients = []
+    for rid in sorted(recipient_ids):
+        system = systems.get(rid)
+        if system is None or system.type != "third_party":
+            continue
+        recipients.append(Recipient(
+            system.id, system.name, system.role, system.country,
+            tuple(a for a in sorted(system.agreements) if a in TRANSFER_SAFEGUARDS),
+            country is not None and system.country != country))
+    retention = tuple(r for s in sorted(stores) if (r := _retention(stores[s], categories,
+                                                                     graph)))
+    flows = [graph.flows[step[1]] for _node, step in sorted(reached.items()) if step]
+    security = list(inv.organisation.security_measures if inv.organisation else [])
+    encrypted = sorted(s for s in stores if stores[s].encryption_at_rest)
+    if encrypted:
+        security.append(f"encrypted at rest: {', '.join(encrypted)}")
+    if flows:
+        versions = sorted({f.transport.tls for f in flows if f.transport.tls})
+        plain_flows = sorted(f.id for f in flows if not f.transport.tls)
+        security.append(f"in transit: TLS {versions[0]}+ on {len(flows) - len(plain_flows)} "
+                        f"of {len(flows)} flows" if versions else "in transit: no TLS recorded")
+        if plain_flows:
+            security.append(f"without TLS: {', '.join(plain_flows)}")
+    subjects = {s.id: s for s in inv.data_subjects}
+    subject_names = tuple(f"{subjects[s].name} ({subjects[s].category})" if s in subjects
+                          else s for s in act.data_subjects)
+    decisions = tuple(
+        d.description + (" (significant effect)" if d.significant_effect else "")
+        + (" (human review)" if d.human_review else "") for d in act.automated_decisions)
+    return ActivityRecord(act.id, act.name, tuple(act.purposes), act.legal_basis, subject_names,
+                          tuple(act.categories), tuple(recipients), retention, tuple(security),
+                          decisions, tuple(act.systems))
+
+
+def build(inventory: Inventory, graph: FlowGraph) -> Record:
+    """The record of processing of ``inventory``."""
+    org = inventory.organisation
+    activities = tuple(_activity(a, inventory, graph)
+                       for a in sorted(inventory.processing_activities, key=lambda a: a.id))
+    return Record(org.name if org else inventory.inventory.name, org.country if org else None,
+                  org.privacy_contact if org else None, org.dpo if org else None,
+                  inventory.inventory.name, activities)
+
+
+def _safe_cell(value: str) -> str:
+    """Redacted, one-line text that a spreadsheet will not run as a formula."""
+    text = plain(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _row(record: Record, a: ActivityRecord) -> list[str]:
+    recipients = [f"{r.name} ({r.role}, {r.country})" for r in a.recipients]
+    values = [record.controller, a.id, a.name, "; ".join(a.purposes), a.legal_basis,
+              "; ".join(a.data_subjects), "; ".join(a.categories),
+              "; ".join(recipients) or "none", "; ".join(r.transfer for r in a.transfers)
+              or "none", "; ".join(a.retention) or "not recorded", "; ".join(a.security),
+              "; ".join(a.automated_decisions) or "none", "; ".join(a.systems)]
+    return [_safe_cell(v) for v in values]
+
+
+def render_csv(record: Record) -> str:
+    """One row per activity; multiple values joined with '; '."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(CSV_COLUMNS)
+    for activity in record.activities:
+        writer.writerow(_row(record, activity))
+    return out.getvalue()
+
+
+def _md(text: str) -> str:
+    return plain(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_markdown(record: Record) -> str:
+    """The record as Markdown: the controller, then one table per activity."""
+    lines = [f"# Record of processing activities: {_md(record.controller)}", "",
+             "GDPR Art. 30(1), derived from the inventory "
+             f"'{_md(record.inventory)}' and its data-flow graph.", "",
+             f"- Controller: {_md(record.controller)}"
+             + (f" ({_md(record.country)})" if record.country else ""),
+             f"- Contact: {_md(record.contact or 'not recorded')}",
+             f"- Data protection officer: {_md(record.dpo or 'not recorded')}",
+             f"- Activities: {len(record.activities)}", ""]
+    for a in record.activities:
+        rows = [("Purposes", ", ".join(a.purposes)), ("Legal basis", a.legal_basis),
+                ("Data subjects", ", ".join(a.data_subjects)),
+                ("Personal data", ", ".join(a.categories)),
+                ("Recipients", "; ".join(f"{r.name} ({r.role}, {r.country})"
+                                         for r in a.recipients) or "none"),
+                ("Third-country transfers", "; ".join(r.transfer for r in a.transfers)
+                 or "none"),
+                ("Retention", "; ".join(a.retention) or "not recorded"),
+                ("Security measures", "; ".join(a.security) or "none recorded"),
+                ("Automated decisions", "; ".join(a.automated_decisions) or "none"),
+                ("Systems", ", ".join(a.systems))]
+        lines += [f"## {_md(a.name)} (`{_md(a.id)}`)", "", "| | |", "|---|---|"]
+        lines += [f"| {label} | {_md(value)} |" for label, value in rows]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Tests of the audit reports: HTML (also in a real browser), OSCAL, ROPA, coverage."""

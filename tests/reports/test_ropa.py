@@ -1,0 +1,82 @@
+"""The record of processing activities: recipients from the graph, transfers, retention."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reports import ropa
+from tests.conftest import INVENTORY
+from tests.reports.support import run_inventory
+
+
+@pytest.fixture(scope="module")
+def record() -> ropa.Record:
+    """The MAROSOAP record."""
+    run = run_inventory()
+    return ropa.build(run.inventory.inventory, run.graph)
+
+
+def activity(record: ropa.Record, ident: str) -> ropa.ActivityRecord:
+    """One activity of the record."""
+    return next(a for a in record.activities if a.id == ident)
+
+
+def test_one_entry_per_processing_activity(record: ropa.Record) -> None:
+    run = run_inventory()
+    assert [a.id for a in record.activities] == sorted(
+        a.id for a in run.inventory.inventory.processing_activities)
+    assert record.controller == "MAROSOAP SARL" and record.country == "MA"
+
+
+def test_recipients_come_from_the_graph(record: ropa.Record) -> None:
+    sales = activity(record, "sales_and_delivery")
+    assert {r.id for r in sales.recipients} >= {"amana", "dhl_express"}
+    assert "brevo" not in {r.id for r in sales.recipients}, "a marketing flow is not a sale"
+    assert [r.id for r in activity(record, "bookkeeping").recipients] == ["tax_authority"]
+    assert activity(record, "seller_relations").recipients == ()
+
+
+def test_third_country_transfers_name_their_safeguard(record: ropa.Record) -> None:
+    payments = activity(record, "payments")
+    assert [r.transfer for r in payments.transfers] == ["Stripe (IE): scc"]
+    newsletter = activity(record, "newsletter")
+    assert [r.transfer for r in newsletter.transfers] == ["Brevo (newsletter) (FR): none recorded"]
+    assert all(not r.third_country for r in activity(record, "bookkeeping").recipients)
+
+
+def test_retention_and_security_come_from_the_stores(record: ropa.Record) -> None:
+    assert activity(record, "bookkeeping").retention == (
+        "Invoices and ledgers [invoices]: P10Y; then delete",)
+    assert any("[stripe_vault]: P18M" in r for r in activity(record, "payments").retention)
+    security = activity(record, "security_logging").security
+    assert "network_firewall" in security and "encrypted at rest: web_logs" in security
+
+
+def test_csv_has_a_row_per_activity_and_cannot_run_formulas(tmp_path: Path) -> None:
+    root = tmp_path / "inv"
+    shutil.copytree(INVENTORY, root)
+    text = (root / "processing.yaml").read_text(encoding="utf-8")
+    text = text.replace("name: Newsletter\n",
+                        "name: \"=HYPERLINK(\\\"http://x\\\") token=abc123\"\n", 1)
+    (root / "processing.yaml").write_text(text, encoding="utf-8")
+    run = run_inventory(root)
+    out = ropa.render_csv(ropa.build(run.inventory.inventory, run.graph))
+    rows = list(csv.reader(io.StringIO(out)))
+    assert tuple(rows[0]) == ropa.CSV_COLUMNS
+    assert len(rows) == 1 + len(run.inventory.inventory.processing_activities)
+    newsletter = next(r for r in rows if r[1] == "newsletter")
+    assert newsletter[2].startswith("'=")
+    assert "abc123" not in out
+
+
+def test_markdown_lists_every_activity(record: ropa.Record) -> None:
+    text = ropa.render_markdown(record)
+    assert text.startswith("# Record of processing activities: MAROSOAP SARL")
+    for a in record.activities:
+        assert f"(`{a.id}`)" in text
+    assert "| Third-country transfers | Stripe (IE): scc |" in text
