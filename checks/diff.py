@@ -126,13 +126,16 @@ class InventoryDiff(_Model):
     base: str = Field(description="The base inventory, as given (a path, or REF:path).")
     head: str
     as_of: date
-    result: str = Field(description="fail when the change newly breaks a commitment.")
+    fail_on: Severity = Field(Severity.INFO, description="Lowest severity that fails the diff.")
+    result: str = Field(description="fail when the change newly breaks a commitment at or "
+                                    "above fail_on.")
     recipients: list[RecipientChange] = Field(default_factory=list)
     reach: list[ReachChange] = Field(default_factory=list)
     purposes: list[PurposeChange] = Field(default_factory=list)
     retention: list[RetentionChange] = Field(default_factory=list)
     sensitive_storage: list[SensitiveStorage] = Field(default_factory=list)
-    newly_failing: list[Finding] = Field(default_factory=list)
+    newly_failing: list[Finding] = Field(
+        default_factory=list, description="Every newly failing finding, below fail_on too.")
     newly_fixed: list[Finding] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
 
@@ -308,17 +311,20 @@ def _failing(result: RunResult) -> dict[str, Finding]:
     return {f.fingerprint: f for f in result.findings if f.status.failing}
 
 
-def commitment_changes(base: RunResult, head: RunResult,
-                       fail_on: Severity = Severity.INFO) -> tuple[list[Finding], list[Finding]]:
-    """Findings failing in the head but not the base (at or above ``fail_on``; errors
-    always), and findings failing in the base that the head no longer has at all."""
+def commitment_changes(base: RunResult, head: RunResult) -> tuple[list[Finding], list[Finding]]:
+    """Findings failing in the head but not the base, and findings failing in the base
+    that the head no longer has at all (waived is not fixed)."""
     before, after = _failing(base), _failing(head)
     present = {f.fingerprint for f in head.findings
                if f.status in (Status.FAIL, Status.ERROR, Status.WAIVED)}
-    newly = [f for fp, f in after.items() if fp not in before
-             and (f.status is Status.ERROR or f.severity.rank >= fail_on.rank)]
+    newly = [f for fp, f in after.items() if fp not in before]
     fixed = [f for fp, f in before.items() if fp not in present]
     return sorted(newly, key=Finding.sort_key), sorted(fixed, key=Finding.sort_key)
+
+
+def breaks(finding: Finding, fail_on: Severity) -> bool:
+    """Whether a newly failing finding fails the diff: errors always, else by severity."""
+    return finding.status is Status.ERROR or finding.severity.rank >= fail_on.rank
 
 
 def diff_inventories(base: Side, head: Side, *, base_label: str, head_label: str,
@@ -326,9 +332,11 @@ def diff_inventories(base: Side, head: Side, *, base_label: str, head_label: str
                      warnings: list[str] | None = None) -> InventoryDiff:
     """The whole diff of two inventories already loaded, graphed and checked."""
     recipients, reach = reach_changes(base, head)
-    newly, fixed = commitment_changes(base.result, head.result, fail_on)
+    newly, fixed = commitment_changes(base.result, head.result)
+    failed = any(breaks(f, fail_on) for f in newly)
     return InventoryDiff(
-        base=base_label, head=head_label, as_of=as_of, result="fail" if newly else "pass",
+        base=base_label, head=head_label, as_of=as_of, fail_on=fail_on,
+        result="fail" if failed else "pass",
         recipients=recipients, reach=reach,
         purposes=purpose_changes(base.inventory, head.inventory),
         retention=retention_changes(base, head), sensitive_storage=sensitive_storage(base, head),

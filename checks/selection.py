@@ -73,7 +73,9 @@ class Selection:
             for selector in selectors:
                 if any(n.startswith(selector) for n in names):
                     continue
-                guess = difflib.get_close_matches(selector, names + prefixes, n=1, cutoff=0.4)
+                longest = [n for n in names + prefixes if selector.startswith(n)]
+                guess = sorted(longest, key=len)[-1:] or difflib.get_close_matches(
+                    selector, names + prefixes, n=1, cutoff=0.4)
                 hint = (f"did you mean {guess[0]}?" if guess
                         else "give a commitment id like PAY-001 or a kind code like PLG101")
                 errors.append(InputError("PLG-E015", f"{option} {selector} matches no "

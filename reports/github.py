@@ -17,9 +17,8 @@ from reports.safe import plain
 
 
 def escape_data(text: object) -> str:
-    """Escape a command's message."""
-    return (plain(text, keep_newlines=True).replace("%", "%25").replace("\r", "%0D")
-            .replace("\n", "%0A"))
+    """Escape a command's message (then redact it and show other control characters)."""
+    return plain(str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: object) -> str:

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from checks.diff import InventoryDiff
+from checks.diff import InventoryDiff, breaks
 from checks.findings import Finding, Status
 from policy_model.sources import Location
 from reports.document import Report
@@ -210,19 +210,20 @@ def _via(path: list[str], flows: list[str]) -> str:
 
 def render_diff(diff: InventoryDiff) -> str:
     """An inventory diff as a pull-request comment: personal data first, then commitments."""
-    broken = sorted({f.commitment for f in diff.newly_failing})
+    gating = [f for f in diff.newly_failing if breaks(f, diff.fail_on)]
+    broken = sorted({f.commitment for f in gating})
     verdict = "FAIL" if diff.result == "fail" else "PASS"
     lines = [f"## pledge diff: {verdict}", "",
              f"Base {md(diff.base)} → head {md(diff.head)}, as of {diff.as_of.isoformat()}.", ""]
     if broken:
         lines.append(f"The change newly breaks {len(broken)} commitment"
                      f"{'s' if len(broken) != 1 else ''} ({', '.join(md(b) for b in broken)}) "
-                     f"with {len(diff.newly_failing)} failing finding"
-                     f"{'s' if len(diff.newly_failing) != 1 else ''}.")
+                     f"with {len(gating)} failing finding{'s' if len(gating) != 1 else ''}.")
     elif not diff.changed:
         lines.append("No change to personal data or to the commitments.")
     else:
-        lines.append("The change breaks no commitment.")
+        lines.append("The change breaks no commitment"
+                     + (f" at or above {diff.fail_on.value}." if diff.newly_failing else "."))
     if diff.recipients:
         lines += ["", "### Recipients", "",
                   "| Change | Recipient | Categories | Via | Declared at |",
@@ -260,19 +261,26 @@ def render_diff(diff: InventoryDiff) -> str:
         lines += ["", f"### {title}", "",
                   "| Severity | Commitment | Subject | Location | Message |",
                   "| --- | --- | --- | --- | --- |"]
+        ordered = sorted(findings, key=lambda f: (-f.severity.rank, f.sort_key()))
         lines += [f"| {md(f.severity.value)} | {md(f.commitment)} | {md(f.subject.type)} "
                   f"{md(f.subject.id)} | "
-                  f"{_place(f.location)} | {md(f.message)} |" for f in findings]
-    charts = [(r.recipient, r.path, r.flows) for r in diff.recipients if r.change == "added"]
-    charts += [(f"{f.commitment} {f.subject.id}", [str(n) for n in f.evidence.get("path", [])],
-                [str(n) for n in f.evidence.get("flows", [])]) for f in diff.newly_failing
-               if isinstance(f.evidence.get("path"), list)
-               and isinstance(f.evidence.get("flows"), list)]
-    charts = [c for c in charts if c[2]]
+                  f"{_place(f.location)} | {md(f.message)} |" for f in ordered]
+    charts: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for r in diff.recipients:
+        if r.change == "added" and r.flows:
+            charts.setdefault((tuple(r.path), tuple(r.flows)), []).append(
+                f"new recipient {r.recipient}")
+    for f in diff.newly_failing:
+        path, flows = f.evidence.get("path"), f.evidence.get("flows")
+        if isinstance(path, list) and isinstance(flows, list) and flows:
+            names = charts.setdefault((tuple(map(str, path)), tuple(map(str, flows))), [])
+            if f.commitment not in names:
+                names.append(f.commitment)
     if charts:
         lines += ["", "<details>", "<summary>Paths of the new data flows</summary>", ""]
-        for name, path, flows in charts:
-            lines += [f"**{md(name)}**", "", *mermaid_chart(path, flows, lambda _n: "node"), ""]
+        for (path, flows), names in sorted(charts.items()):
+            lines += [f"**{', '.join(md(n) for n in names)}**", "",
+                      *mermaid_chart(list(path), list(flows), lambda _n: "node"), ""]
         lines += ["</details>"]
     if diff.warnings:
         lines += ["", "### Warnings", ""]

@@ -73,7 +73,7 @@ def _rule(c: CommitmentResult) -> dict[str, Any]:
         "help": {"text": plain(help_text, keep_newlines=True), "markdown": help_md},
         "defaultConfiguration": {"level": LEVEL[c.severity]},
         "properties": {
-            "tags": sorted({"privacy", "compliance", c.kind, c.code}),
+            "tags": sorted({"privacy", "compliance", plain(c.kind), c.code}),
             "security-severity": SECURITY_SEVERITY[c.severity],
             "severity": c.severity.value,
             "precision": "very-high",
@@ -126,7 +126,7 @@ def _result(report: Report, finding: Finding, rule_index: dict[str, int]) -> dic
         "level": "error" if finding.status is Status.ERROR else LEVEL[finding.severity],
         "message": {"text": plain(text)},
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
-        "properties": {"status": finding.status.value, "kind": finding.kind,
+        "properties": {"status": finding.status.value, "kind": plain(finding.kind),
                        "code": finding.code, "severity": finding.severity.value,
                        "subject": {"type": plain(finding.subject.type),
                                    "id": plain(finding.subject.id)}},

@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from checks.diff import InventoryDiff, Side, diff_inventories
+from checks.diff import InventoryDiff, Side, breaks, diff_inventories
 from checks.engine import RunResult
 from checks.graph import FlowGraph
 from checks.selection import Selection, parse_selectors, severity_floor
@@ -202,13 +202,15 @@ def render_text(diff: InventoryDiff) -> str:
                 lines.append(f"      {plain(f.message)}")
     if not diff.changed:
         lines += ["", "No change to personal data or to the commitments."]
-    broken = sorted({f.commitment for f in diff.newly_failing})
+    broken = sorted({f.commitment for f in diff.newly_failing if breaks(f, diff.fail_on)})
+    count = sum(1 for f in diff.newly_failing if breaks(f, diff.fail_on))
     if broken:
         verdict = (f"FAIL: the change newly breaks {', '.join(broken)} "
-                   f"({len(diff.newly_failing)} failing finding"
-                   f"{'s' if len(diff.newly_failing) != 1 else ''})")
+                   f"({count} failing finding{'s' if count != 1 else ''})")
     else:
         verdict = "PASS: the change breaks no commitment"
+        if diff.newly_failing:
+            verdict += f" at or above --fail-on {diff.fail_on.value}"
     fixed = len(diff.newly_fixed)
     if fixed:
         verdict += f"; {fixed} failing finding{'s are' if fixed != 1 else ' is'} fixed"
