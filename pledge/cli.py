@@ -12,6 +12,7 @@ from pledge import __version__
 from pledge.commands.check import check
 from pledge.commands.diff import diff
 from pledge.commands.explain import explain
+from pledge.commands.graph import graph
 from pledge.commands.report import report
 from pledge.commands.schema import schema
 from pledge.commands.validate import validate
@@ -28,7 +29,7 @@ def cli() -> None:
     """Check a privacy policy's commitments against a data inventory's flow graph."""
 
 
-for command in (check, diff, validate, explain, schema, vocabulary, report, verify):
+for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify):
     cli.add_command(command)
 
 
