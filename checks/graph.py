@@ -16,10 +16,30 @@ from typing import Any
 import networkx as nx
 
 from policy_model.inventory import Flow, Inventory
-from policy_model.vocabulary import Vocabularies
+from policy_model.loading import paused_gc
+from policy_model.vocabulary import Vocabularies, Vocabulary
 
 EdgeFilter = Callable[[Flow], bool]
 Parents = dict[str, tuple[str, str] | None]
+
+
+class Selection(dict[str, bool]):
+    """Memoised ``vocabulary.is_selected(id, selectors)``: look ids up with ``[id]``."""
+
+    __slots__ = ("selectors", "vocabulary")
+
+    def __init__(self, vocabulary: Vocabulary, selectors: frozenset[str]) -> None:
+        super().__init__()
+        self.vocabulary = vocabulary
+        self.selectors = selectors
+
+    def __missing__(self, term_id: str) -> bool:
+        hit = self[term_id] = self.vocabulary.is_selected(term_id, self.selectors)
+        return hit
+
+    def any(self, term_ids: Iterable[str]) -> bool:
+        """True when any of ``term_ids`` is selected."""
+        return any(self[t] for t in term_ids)
 
 
 @dataclass(frozen=True)
@@ -39,7 +59,14 @@ class FlowGraph:
         self.vocab = vocab
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self.flows: dict[str, Flow] = {}
-        self._carry_cache: dict[tuple[frozenset[str], frozenset[str], bool], bool] = {}
+        self._carry_cache: dict[tuple[tuple[str, ...], frozenset[str], bool], bool] = {}
+        self._selections: dict[tuple[str, frozenset[str]], Selection] = {}
+        self._out: dict[str, list[Flow]] = {}
+        self._in: dict[str, list[Flow]] = {}
+        with paused_gc():  # hundreds of thousands of long-lived nodes and edges
+            self._build(inventory)
+
+    def _build(self, inventory: Inventory) -> None:
         activity_purposes: dict[str, set[str]] = {}
         for activity in inventory.processing_activities:
             for system_id in activity.systems:
@@ -86,15 +113,27 @@ class FlowGraph:
         ``user.financial`` for ``user.financial.credit_card.number``) counts too:
         it may carry the selected data, so strict checks treat it as carrying.
         """
-        cats = frozenset(flow.categories)
-        key = (cats, selectors, broader)
+        key = (tuple(flow.categories), selectors, broader)
         hit = self._carry_cache.get(key)
         if hit is None:
             voc = self.vocab.data_categories
             hit = any(voc.is_selected(c, selectors) or (broader and voc.is_broader(c, selectors))
-                      for c in cats)
+                      for c in frozenset(flow.categories))
             self._carry_cache[key] = hit
         return hit
+
+    def selection(self, vocabulary: str, selectors: frozenset[str]) -> Selection:
+        """Which ids of ``vocabulary`` ``selectors`` select, as a memoised mapping id -> bool.
+
+        ``graph.selection("data_categories", s)[c]`` equals
+        ``vocab.data_categories.is_selected(c, s)``, at the cost of one dict lookup
+        once ``c`` has been seen: the checks ask it once per field or flow.
+        """
+        key = (vocabulary, selectors)
+        found = self._selections.get(key)
+        if found is None:
+            found = self._selections[key] = Selection(self.vocab.get(vocabulary), selectors)
+        return found
 
     def purposes_selected(self, purposes: Iterable[str], selectors: frozenset[str]) -> list[str]:
         """The purposes among ``purposes`` that ``selectors`` select, sorted."""
@@ -102,17 +141,28 @@ class FlowGraph:
         return sorted(p for p in purposes if voc.is_selected(p, selectors))
 
     # --- traversals ---------------------------------------------------------------
+    def _sorted_flows(self, node_id: str, reverse: bool) -> list[Flow]:
+        """A node's flows out (in, with ``reverse``) by neighbour then flow id, sorted once.
+
+        The graph is not changed after it is built, so each node's order is
+        computed the first time it is asked for and kept.
+        """
+        cache = self._in if reverse else self._out
+        found = cache.get(node_id)
+        if found is None:
+            adjacency = self.graph.pred if reverse else self.graph.adj
+            found = cache[node_id] = [self.flows[key]
+                                      for _other, edges in sorted(adjacency[node_id].items())
+                                      for key in sorted(edges)]
+        return found
+
     def out_flows(self, node_id: str) -> Iterator[Flow]:
         """Flows leaving a node, in id order."""
-        for _target, edges in sorted(self.graph.adj[node_id].items()):
-            for key in sorted(edges):
-                yield self.flows[key]
+        yield from self._sorted_flows(node_id, False)
 
     def in_flows(self, node_id: str) -> Iterator[Flow]:
         """Flows entering a node, in id order."""
-        for _source, edges in sorted(self.graph.pred[node_id].items()):
-            for key in sorted(edges):
-                yield self.flows[key]
+        yield from self._sorted_flows(node_id, True)
 
     def reach(self, sources: Iterable[str], follow: EdgeFilter, *,
               reverse: bool = False) -> Parents:
@@ -127,10 +177,10 @@ class FlowGraph:
             if s in self.graph:
                 parents[s] = None
                 queue.append(s)
-        step = self.in_flows if reverse else self.out_flows
+        step = self._sorted_flows
         while queue:
             node = queue.popleft()
-            for flow in step(node):
+            for flow in step(node, reverse):
                 if not follow(flow):
                     continue
                 nxt = flow.source if reverse else flow.target

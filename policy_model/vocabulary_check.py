@@ -46,10 +46,92 @@ def _annotated_refs(annotation: Any) -> list[VocabRef]:
 
 def vocabulary_errors(obj: BaseModel, raw: Any, path: str, vocab: Vocabularies,
                       where: str = "") -> list[InputError]:
-    """Every unknown vocabulary id in ``obj``, with the line it stands on in ``raw``."""
+    """Every unknown vocabulary id in ``obj``, with the line it stands on in ``raw``.
+
+    A quick pass first asks only whether every id is known (the usual case, and
+    the only one that must be fast on large inventories); the located walk that
+    words the errors runs only when some id is not.
+    """
+    terms = {kind: vocab.get(kind).terms for kind in _vocabularies_used(type(obj))}
+    if _all_known(obj, terms):
+        return []
     errors: list[InputError] = []
     _visit(obj, raw, path, vocab, where, errors)
     return errors
+
+
+_QUICK: dict[type[BaseModel], tuple[tuple[str, str | None], ...]] = {}
+_BUSY: set[type[BaseModel]] = set()
+
+
+def _quick_plan(cls: type[BaseModel]) -> tuple[tuple[str, str | None], ...]:
+    """The fields of ``cls`` that hold vocabulary ids, or models that may hold some.
+
+    A field is ``(name, vocabulary)`` for ids, ``(name, None)`` for nested
+    models; nested model types that can hold no id at all are left out.
+    """
+    plan = _QUICK.get(cls)
+    if plan is not None:
+        return plan
+    _BUSY.add(cls)
+    try:
+        plan = tuple(
+            (name, vocabulary) for name, action, vocabulary in _plan(cls)
+            if action == "vocab" or any(
+                isinstance(c, type) and issubclass(c, BaseModel)
+                and (c in _BUSY or _quick_plan(c))  # a model nested in itself is kept
+                for c in _candidates(cls.model_fields[name].annotation)))
+    finally:
+        _BUSY.discard(cls)
+    _QUICK[cls] = plan
+    return plan
+
+
+def _vocabularies_used(cls: type[BaseModel], seen: set[type] | None = None) -> set[str]:
+    """Names of the vocabularies a model (and the models in it) refers to."""
+    seen = seen if seen is not None else set()
+    if cls in seen:
+        return set()
+    seen.add(cls)
+    used: set[str] = set()
+    for name, vocabulary in _quick_plan(cls):
+        if vocabulary is not None:
+            used.add(vocabulary)
+            continue
+        for c in _candidates(cls.model_fields[name].annotation):
+            if isinstance(c, type) and issubclass(c, BaseModel):
+                used |= _vocabularies_used(c, seen)
+    return used
+
+
+def _all_known(obj: BaseModel, terms: dict[str, Any]) -> bool:
+    """True when every vocabulary id in ``obj`` is known (no lines, no messages)."""
+    for name, vocabulary in _quick_plan(type(obj)):
+        value = getattr(obj, name)
+        if value is None:
+            continue
+        if vocabulary is not None:
+            known = terms.get(vocabulary)
+            if known is None:  # a vocabulary met only at run time (a subclass's field)
+                return False
+            if isinstance(value, list):
+                for item in value:
+                    if item not in known:
+                        return False
+            elif value not in known:
+                return False
+        elif isinstance(value, BaseModel):
+            if not _all_known(value, terms):
+                return False
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, BaseModel) and not _all_known(item, terms):
+                    return False
+        elif isinstance(value, dict):
+            for item in value.values():
+                if isinstance(item, BaseModel) and not _all_known(item, terms):
+                    return False
+    return True
 
 
 def _visit(obj: BaseModel, raw: Any, path: str, vocab: Vocabularies, where: str,

@@ -91,35 +91,40 @@ class Params(KindParams):
 @register("access-control", code="PLG104", params=Params, noun="stores")
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail stores of personal data open to everyone or to the internet."""
-    selectors = frozenset(params.categories)
-    voc = ctx.vocab.data_categories
+    selected = ctx.graph.selection("data_categories", frozenset(params.categories))
     systems = {s.id: s for s in ctx.inventory.systems}
     forbidden = {r.lower() for r in params.forbidden_roles}
+    roles_checked = "roles" in params.aspects
+    exposure_checked = "exposure" in params.aspects
+    encryption_checked = "encryption" in params.aspects and params.require_encryption_at_rest
     for store in ctx.inventory.stores:
         owner = systems.get(store.system)
         if params.internal_only and owner is not None and owner.type == "third_party":
             continue
-        held = sorted({f.category for f in store.fields if voc.is_selected(f.category, selectors)})
-        if not held:
+        if not any(selected[f.category] for f in store.fields):
             continue
         ev.checked += 1
+        open_roles = sorted(r for r in store.access_roles if r.lower() in forbidden)
+        if not ((roles_checked and (not store.access_roles or open_roles))
+                or (exposure_checked and store.exposure in params.forbidden_exposure)
+                or (encryption_checked and not store.encryption_at_rest)):
+            continue  # keeps the commitment: no evidence to build
+        held = sorted({f.category for f in store.fields if selected[f.category]})
         facts = {"store": store.id, "system": store.system, "categories": held,
                  "access_roles": list(store.access_roles), "exposure": store.exposure}
-        if "roles" in params.aspects and not store.access_roles:
+        if roles_checked and not store.access_roles:
             ev.fail("store", store.id, f"store '{store.id}' holds personal data but names no "
                     "access roles", remediation="list the roles allowed to read it",
                     evidence={"rule": "no-roles", **facts})
-        open_roles = sorted(r for r in store.access_roles if r.lower() in forbidden)
-        if "roles" in params.aspects and open_roles:
+        if roles_checked and open_roles:
             ev.fail("store", store.id, f"store '{store.id}' grants access to "
                     f"{', '.join(open_roles)}", remediation="grant access to named staff roles",
                     evidence={"rule": "public-role", **facts}, key="access_roles")
-        if "exposure" in params.aspects and store.exposure in params.forbidden_exposure:
+        if exposure_checked and store.exposure in params.forbidden_exposure:
             ev.fail("store", store.id, f"store '{store.id}' is exposed to the "
                     f"{store.exposure}", remediation="put it behind the firewall, on a "
                     "private network", evidence={"rule": "exposure", **facts}, key="exposure")
-        if ("encryption" in params.aspects and params.require_encryption_at_rest
-                and not store.encryption_at_rest):
+        if encryption_checked and not store.encryption_at_rest:
             ev.fail("store", store.id, f"store '{store.id}' is not encrypted at rest",
                     remediation="enable encryption at rest",
                     evidence={"rule": "unencrypted", **facts})

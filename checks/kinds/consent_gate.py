@@ -99,15 +99,24 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     selectors = frozenset(params.purposes)
     gates = {g.id: g for g in ctx.inventory.consent_gates if g.type in params.gate_types}
 
+    chosen = graph.selection("purposes", selectors)
+    gate_purposes = {g.id: frozenset(g.purposes) for g in gates.values()}
+    gated_memo: dict[tuple[str, tuple[str, ...]], bool] = {}
+
     def targeted(purposes: object) -> list[str]:
-        return graph.purposes_selected(purposes, selectors)  # type: ignore[arg-type]
+        return sorted(p for p in purposes if chosen[p])  # type: ignore[attr-defined]
 
     def gated(flow: Flow) -> bool:
         gate = gates.get(flow.consent_gate or "")
         if gate is None:
             return False
-        wanted = targeted(flow.purposes) or sorted(selectors)
-        return all(voc.is_selected(p, frozenset(gate.purposes)) for p in wanted)
+        key = (gate.id, tuple(flow.purposes))  # flows repeat a few gates and purpose lists
+        hit = gated_memo.get(key)
+        if hit is None:
+            wanted = targeted(flow.purposes) or sorted(selectors)
+            covered = gate_purposes[gate.id]
+            hit = gated_memo[key] = all(voc.is_selected(p, covered) for p in wanted)
+        return hit
 
     parents = graph.reach(graph.subjects(), lambda f: not gated(f))
     used: set[str] = set()
@@ -130,11 +139,17 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                                 "purposes (consent_gate: ...)",
                     evidence={"rule": "ungated-flow", **evidence, "purposes": hit},
                     key="consent_gate" if flow.consent_gate else None)
+    processing: dict[frozenset[str], bool] = {}  # nodes share a few purpose sets
     for node_id in sorted(parents):
-        node = graph.node(node_id)
-        hit = targeted(node["purposes"])
-        if not hit or parents[node_id] is None:
+        if parents[node_id] is None:
             continue
+        node = graph.node(node_id)
+        found = processing.get(node["purposes"])
+        if found is None:
+            found = processing[node["purposes"]] = any(chosen[p] for p in node["purposes"])
+        if not found:
+            continue
+        hit = targeted(node["purposes"])
         used.update(hit)
         ev.checked += 1
         hops = graph.path(parents, node_id)

@@ -86,25 +86,31 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     systems = {s.id: s for s in ctx.inventory.systems}
     holders = set(params.allowed_holders)
     roles = set(params.allowed_roles)
+    selected = ctx.graph.selection("data_categories", selectors)
+    broader: dict[str, bool] = {}
     for store in ctx.inventory.stores:
         owner = systems.get(store.system)
         allowed = store.system in holders or (owner is not None and owner.role in roles)
+        ev.checked += len(store.fields)
+        if allowed:
+            continue
         for field in store.fields:
-            ev.checked += 1
-            if allowed:
-                continue
-            subject = f"{store.id}.{field.name}"
-            if voc.is_selected(field.category, selectors):
-                ev.fail("field", subject,
+            category = field.category
+            if selected[category]:
+                ev.fail("field", f"{store.id}.{field.name}",
                         f"store '{store.id}' of system '{store.system}' holds "
                         f"{field.category} in field '{field.name}'",
                         remediation="remove the field, or keep only a processor token, the "
                                     "brand or the last four digits",
                         evidence={"rule": "forbidden", "category": field.category,
                                   "store": store.id, "system": store.system})
-            elif voc.is_broader(field.category, selectors):
+                continue
+            wide = broader.get(category)
+            if wide is None:
+                wide = broader[category] = voc.is_broader(category, selectors)
+            if wide:
                 hidden = sorted(s for s in selectors if s.startswith(field.category + "."))
-                ev.fail("field", subject,
+                ev.fail("field", f"{store.id}.{field.name}",
                         f"field '{field.name}' of store '{store.id}' is declared as "
                         f"{field.category}, which may hold {', '.join(hidden)}",
                         remediation="declare the field's precise category",

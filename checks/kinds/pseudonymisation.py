@@ -85,19 +85,20 @@ class Params(KindParams):
 @register("pseudonymisation", code="PLG103", params=Params, noun="stores")
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail identifying fields in stores kept for the given purposes."""
-    purposes = frozenset(params.purposes)
-    identifiers = frozenset(params.identifier_categories)
-    pseudonymous = frozenset(params.pseudonymous_categories)
-    cat_voc, purpose_voc = ctx.vocab.data_categories, ctx.vocab.purposes
+    graph = ctx.graph
+    purposes = graph.selection("purposes", frozenset(params.purposes))
+    identifiers = graph.selection("data_categories", frozenset(params.identifier_categories))
+    pseudonymous = graph.selection("data_categories",
+                                   frozenset(params.pseudonymous_categories))
     for store in ctx.inventory.stores:
         store_purposes = set(store.purposes).union(*(f.purposes for f in store.fields))
-        matched = sorted(p for p in store_purposes if purpose_voc.is_selected(p, purposes))
+        matched = sorted(p for p in store_purposes if purposes[p])
         if not matched:
             continue
         ev.checked += 1
         for field in store.fields:
-            if (field.pseudonymised or cat_voc.is_selected(field.category, pseudonymous)
-                    or not cat_voc.is_selected(field.category, identifiers)):
+            if (field.pseudonymised or pseudonymous[field.category]
+                    or not identifiers[field.category]):
                 continue
             ev.fail("field", f"{store.id}.{field.name}",
                     f"store '{store.id}' is kept for {', '.join(matched)} but field "

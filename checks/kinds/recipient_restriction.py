@@ -105,38 +105,43 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     def carrying(flow):  # type: ignore[no-untyped-def]
         return graph.carries(flow, selectors, broader=True)
 
-    sources = [n for n in graph.graph if graph.graph.in_degree(n) == 0] + graph.subjects()
+    targets = {flow.target for flow in ctx.inventory.flows}  # every edge is a flow
+    sources = [n for n in graph.graph if n not in targets] + graph.subjects()
     parents = graph.reach(sources, carrying)
     for flow in ctx.inventory.flows:
         if not carrying(flow):
             continue
         ev.checked += 1
         target = graph.node(flow.target)
+        wrong_recipient = target["third_party"] and target.get("role") not in allowed_roles
+        wrong_internal = not target["third_party"] and not params.allow_internal
+        bad = graph.purposes_selected(flow.purposes, banned) if banned else []
+        bad_node = graph.purposes_selected(target["purposes"], banned) if banned else []
+        if not (wrong_recipient or wrong_internal or bad or bad_node):
+            continue  # keeps the commitment: no path to trace
         hops = graph.path(parents, flow.source)
         evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
         evidence = {"path": [*evidence["path"], flow.target],
                     "flows": [*evidence["flows"], flow.id],
                     "categories": sorted(flow.categories)}
         route = " -> ".join(evidence["path"])
-        if target["third_party"] and target.get("role") not in allowed_roles:
+        if wrong_recipient:
             ev.fail("flow", flow.id, f"{', '.join(sorted(flow.categories))} reaches "
                     f"'{flow.target}' ({target.get('role')}), not an allowed recipient: {route}",
                     remediation=f"stop the flow, or send it only to "
                                 f"{', '.join(sorted(allowed_roles)) or 'no third party'}",
                     evidence={"rule": "recipient", **evidence}, key="target")
-        elif not target["third_party"] and not params.allow_internal:
+        elif wrong_internal:
             ev.fail("flow", flow.id, f"{', '.join(sorted(flow.categories))} reaches internal "
                     f"'{flow.target}': {route}",
                     remediation="send it straight to the allowed processor instead",
                     evidence={"rule": "internal", **evidence}, key="target")
-        bad = graph.purposes_selected(flow.purposes, banned) if banned else []
         if bad:
             ev.fail("flow", flow.id, f"flow '{flow.id}' uses {', '.join(flow.categories)} for "
                     f"banned purpose {', '.join(bad)}: {route}",
                     remediation="remove the banned purpose or the category from the flow",
                     evidence={"rule": "flow-purpose", **evidence, "purposes": bad},
                     key="purposes")
-        bad_node = graph.purposes_selected(target["purposes"], banned) if banned else []
         if bad_node and not bad:
             ev.fail("flow", flow.id, f"'{flow.target}' receives "
                     f"{', '.join(sorted(flow.categories))} and processes for banned purpose "

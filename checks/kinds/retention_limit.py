@@ -63,6 +63,7 @@ GDPR Art. 5(1)(e) (storage limitation), Art. 17; ISO/IEC 27701 7.4.7.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -107,31 +108,50 @@ class Params(KindParams):
         return self
 
 
+@lru_cache(maxsize=4096)
+def _days(duration: str) -> float:
+    """:func:`duration_days`, remembered: inventories repeat a handful of durations."""
+    return duration_days(duration)
+
+
 @register("retention-limit", code="PLG102", params=Params, noun="fields")
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail fields with no, indefinite or too long a retention, or no disposal."""
-    categories = frozenset(params.categories)
+    graph = ctx.graph
+    selected = graph.selection("data_categories", frozenset(params.categories))
     purposes = frozenset(params.purposes)
-    cat_voc, purpose_voc = ctx.vocab.data_categories, ctx.vocab.purposes
-    overrides = [(frozenset(o.purposes), o.max_retention) for o in params.overrides]
+    wanted = graph.selection("purposes", purposes)
+    overrides = [(graph.selection("purposes", frozenset(o.purposes)), o.max_retention)
+                 for o in params.overrides]
+    check_duration = "duration" in params.aspects
+    check_disposal = "disposal" in params.aspects
+    limits: dict[tuple[str, ...], str] = {}  # the limit depends on the field's purposes only
     for store in ctx.inventory.stores:
         for field in store.fields:
-            if not cat_voc.is_selected(field.category, categories):
+            if not selected[field.category]:
                 continue
             field_purposes = field.purposes or store.purposes
-            if purposes and not purpose_voc.any_selected(field_purposes, purposes):
+            if purposes and not wanted.any(field_purposes):
                 continue
             ev.checked += 1
-            subject = f"{store.id}.{field.name}"
             retention = field.retention or store.retention
-            limit = params.max_retention or "P0D"
-            for selectors, longer in overrides:
-                if purpose_voc.any_selected(field_purposes, selectors) and (
-                        duration_days(longer) > duration_days(limit)):
-                    limit = longer
+            key = tuple(field_purposes)
+            limit = limits.get(key)
+            if limit is None:
+                limit = params.max_retention or "P0D"
+                for chosen, longer in overrides:
+                    if chosen.any(field_purposes) and _days(longer) > _days(limit):
+                        limit = longer
+                limits[key] = limit
+            disposal = field.disposal or store.disposal
+            if not ((check_duration and (retention is None or retention == INDEFINITE
+                                         or _days(retention) > _days(limit)))
+                    or (check_disposal and disposal not in params.disposal)):
+                continue  # keeps the commitment: no evidence to build
+            subject = f"{store.id}.{field.name}"
             facts = {"category": field.category, "retention": retention, "limit": limit,
                      "store": store.id}
-            if "duration" not in params.aspects:
+            if not check_duration:
                 pass
             elif retention is None:
                 ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' "
@@ -145,13 +165,12 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                         remediation=f"set a retention of at most {limit} and delete or "
                                     "anonymise after it",
                         evidence={"rule": "indefinite", **facts}, key="retention")
-            elif duration_days(retention) > duration_days(limit):
+            elif _days(retention) > _days(limit):
                 ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' is "
                         f"kept {retention}, longer than the limit {limit}",
                         remediation=f"shorten the retention to {limit} or less",
                         evidence={"rule": "too-long", **facts}, key="retention")
-            disposal = field.disposal or store.disposal
-            if "disposal" in params.aspects and disposal not in params.disposal:
+            if check_disposal and disposal not in params.disposal:
                 ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' "
                         f"declares no accepted disposal (has {disposal or 'none'})",
                         remediation=f"declare disposal: {' or '.join(params.disposal)}",

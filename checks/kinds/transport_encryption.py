@@ -93,20 +93,32 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     selectors = frozenset(params.categories)
     minimum = tls_tuple(params.min_tls)
     exempt = set(params.exempt_protocols)
-    excluded = frozenset(params.exclude_categories)
-    voc = ctx.vocab.data_categories
+    selected = ctx.graph.selection("data_categories", selectors)
+    excluded = ctx.graph.selection("data_categories", frozenset(params.exclude_categories))
+    subjects = set(ctx.graph.subjects())
+    carrying: dict[tuple[str, ...], bool] = {}  # flows repeat a few category lists
+    tls_ok: dict[str, bool] = {}
     for flow in ctx.inventory.flows:
         if flow.transport.protocol in exempt:
             continue
-        from_subject = ctx.graph.node(flow.source)["type"] == "subject"
+        from_subject = flow.source in subjects
         if (params.scope == "from_subjects" and not from_subject) or (
                 params.scope == "between_systems" and from_subject):
             continue
-        kept = [c for c in flow.categories if not voc.is_selected(c, excluded)]
-        if not any(voc.is_selected(c, selectors) for c in kept):
+        key = tuple(flow.categories)
+        hit = carrying.get(key)
+        if hit is None:
+            hit = carrying[key] = any(selected[c] for c in key if not excluded[c])
+        if not hit:
             continue
         ev.checked += 1
         tls = flow.transport.tls
+        if tls is not None:
+            fine = tls_ok.get(tls)
+            if fine is None:
+                fine = tls_ok[tls] = not tls_tuple(tls) < minimum
+            if fine:
+                continue  # keeps the commitment: no evidence to build
         where = f"{flow.source} -> {flow.target}"
         evidence = {"path": [flow.source, flow.target], "flows": [flow.id],
                     "protocol": flow.transport.protocol, "tls": tls,
