@@ -197,12 +197,16 @@ class Tree:
         return _hops(fg, self.flow_ids(node), _gates(fg))
 
 
-def _distances(parents: Parents, entry: dict[str, str]) -> dict[str, int]:
-    """Hops from the root for every node of a tree, in one pass over breadth-first order."""
+def _depths(parents: Parents) -> tuple[dict[str, int], dict[str, str]]:
+    """Each tree node's hops from its root, and its root, in one pass (breadth-first order)."""
     distance: dict[str, int] = {}
+    root: dict[str, str] = {}
     for node, step in parents.items():
-        distance[node] = (1 if node in entry else 0) if step is None else distance[step[0]] + 1
-    return distance
+        if step is None:
+            distance[node], root[node] = 0, node
+        else:
+            distance[node], root[node] = distance[step[0]] + 1, root[step[0]]
+    return distance, root
 
 
 # --- recipients -------------------------------------------------------------------------------
@@ -269,22 +273,21 @@ def recipients(fg: FlowGraph, categories: frozenset[str],
     entry = {n: min(f.id for f in inbound[n])
              for n, step in parents.items() if step is None and n in inbound}
     tree = Tree(parents, entry=entry)
-    distance = _distances(parents, entry)
-    origin: dict[str, str] = {}
-    for node, step in parents.items():
-        origin[node] = (fg.flows[entry[node]].source if node in entry else node) \
-            if step is None else origin[step[0]]
+    distance, root = _depths(parents)
     found: list[Recipient] = []
     for node, flows in inbound.items():
         attrs = fg.node(node)
         step = parents[node]
+        if step is None:  # a root that also receives: its path is the flow bringing it there
+            hops, origin, last = 1, fg.flows[entry[node]].source, entry[node]
+        else:
+            hops, origin, last = distance[node], root[node], step[1]
         found.append(Recipient(
-            distance[node], node, attrs["type"], attrs.get("name") or node,
+            hops, node, attrs["type"], attrs.get("name") or node,
             bool(attrs.get("third_party")),
             follow.picked(c for f in flows for c in f.categories),
             tuple(sorted({p for f in flows for p in f.purposes})),
-            tuple(sorted({f.source for f in flows})), origin[node],
-            entry[node] if step is None else step[1]))
+            tuple(sorted({f.source for f in flows})), origin, last))
     found.sort()
     return Recipients(found, tree)
 

@@ -94,10 +94,12 @@ def to_dot(graph: nx.MultiDiGraph) -> str:
     """Graphviz DOT: every id and attribute quoted; gated flows dashed, labelled with the gate."""
     lines = [f"digraph {dot_quote(graph.graph['name'])} {{", "  graph [rankdir=LR];"]
     for node, data in graph.nodes(data=True):
+        # The name is the label: an attribute called "name" clashes with DOT readers' own.
         style = {"label": data["name"], "shape": _DOT_SHAPES[data["type"]]}
         if data["third_party"]:
             style["style"] = "dashed"
-        lines.append(f"  {dot_quote(node)} [{_dot_attrs({**style, **data})}];")
+        attrs = {k: v for k, v in data.items() if k != "name"}
+        lines.append(f"  {dot_quote(node)} [{_dot_attrs({**style, **attrs})}];")
     for source, target, data in graph.edges(data=True):
         style = {"label": data["flow"] + (f" [{data['consent_gate']}]"
                                           if "consent_gate" in data else "")}
