@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from checks.engine import RunResult
 from checks.findings import Finding, Status
@@ -143,6 +143,8 @@ class Report(_Model):
         default_factory=list,
         description="Where the subjects, nodes and flows that findings name are declared.")
     gate: Gate | None = Field(None, description="--fail-on, --select/--ignore and --baseline.")
+    _declared: dict[tuple[str, str], Declaration] = PrivateAttr(default_factory=dict)
+    _declared_of: int = PrivateAttr(default=0)
 
     def to_json(self) -> str:
         """Canonical JSON text (sorted keys, two-space indent, trailing newline)."""
@@ -171,10 +173,12 @@ class Report(_Model):
 
     def declared(self, ident: str, types: tuple[str, ...]) -> Declaration | None:
         """The declaration of ``ident`` as the first of ``types`` that has one."""
+        if self._declared_of != id(self.declarations):  # built once per declarations list
+            self._declared = {(d.type, d.id): d for d in self.declarations}
+            self._declared_of = id(self.declarations)
         for kind in types:
-            for item in self.declarations:
-                if item.type == kind and item.id == ident:
-                    return item
+            if (kind, ident) in self._declared:
+                return self._declared[(kind, ident)]
         return None
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+
+import pytest
 
 from checks.baseline import baselined
 from checks.findings import Finding, Status, Subject
@@ -25,18 +28,27 @@ def _failing(report: dict) -> set[str]:
     return {f["fingerprint"] for f in report["findings"] if f["status"] == "fail"}
 
 
-def _baselined_inventory(tmp_path: Path) -> Path:
-    root = copy_inventory(tmp_path)
+@pytest.fixture(scope="module")
+def baselined_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A failing inventory and the baseline written for it, made once for the module."""
+    where = tmp_path_factory.mktemp("baselined")
+    root = copy_inventory(where)
     send_cards_to_ads(root)
     set_flow_tls(root, "orders_to_amana", "1.0")
     run = run_pledge("check", "inv", "--as-of", AS_OF, "--write-baseline", "base.json",
-                     cwd=tmp_path)
+                     cwd=where)
     assert run.code == 0, run.out + run.err  # the new baseline accepts what fails today
-    return root
+    return where
 
 
-def test_write_baseline_writes_a_json_report(tmp_path: Path) -> None:
-    _baselined_inventory(tmp_path)
+def _baselined_inventory(template: Path, tmp_path: Path) -> Path:
+    shutil.copytree(template / "inv", tmp_path / "inv")
+    shutil.copy(template / "base.json", tmp_path / "base.json")
+    return tmp_path / "inv"
+
+
+def test_write_baseline_writes_a_json_report(baselined_template: Path, tmp_path: Path) -> None:
+    _baselined_inventory(baselined_template, tmp_path)
     base = json.loads((tmp_path / "base.json").read_text(encoding="utf-8"))
     assert base["format"] == "pledge-report/1"
     assert len(_failing(base)) >= 5
@@ -44,8 +56,9 @@ def test_write_baseline_writes_a_json_report(tmp_path: Path) -> None:
         f["fingerprint"] for f in base["findings"] if f["status"] == "fail"}
 
 
-def test_reordering_and_unrelated_edits_add_no_new_finding(tmp_path: Path) -> None:
-    root = _baselined_inventory(tmp_path)
+def test_reordering_and_unrelated_edits_add_no_new_finding(baselined_template: Path,
+                                                           tmp_path: Path) -> None:
+    root = _baselined_inventory(baselined_template, tmp_path)
     for name in ("flows.yaml", "stores.yaml", "systems.yaml", "subjects.yaml"):
         reverse_entries(root / name)
     add_unrelated_system(root)
@@ -65,8 +78,8 @@ def test_reordering_and_unrelated_edits_add_no_new_finding(tmp_path: Path) -> No
     assert lines != base_lines
 
 
-def test_a_new_failure_fails_the_run_and_only_it(tmp_path: Path) -> None:
-    root = _baselined_inventory(tmp_path)
+def test_a_new_failure_fails_the_run_and_only_it(baselined_template: Path, tmp_path: Path) -> None:
+    root = _baselined_inventory(baselined_template, tmp_path)
     store_card_numbers(root)
     run = run_pledge("check", "inv", "--as-of", AS_OF, "--baseline", "base.json",
                      "-f", "sarif", "-f", "json", "-o", "report.json", cwd=tmp_path)
@@ -112,3 +125,19 @@ def test_a_fingerprint_masked_by_the_redactor_still_matches() -> None:
     assert baselined([finding], frozenset({redact(fingerprint)})) == [fingerprint]
     assert baselined([finding], frozenset({fingerprint})) == [fingerprint]
     assert baselined([finding], frozenset({"0" * 32})) == []
+
+
+def test_gated_waived_report_matches_the_report_schema(baselined_template: Path) -> None:
+    from jsonschema import Draft202012Validator
+
+    from pledge.commands.schema import schemas
+
+    base = json.loads((baselined_template / "base.json").read_text(encoding="utf-8"))
+    assert base["gate"] is not None and base["declarations"]
+    validator = Draft202012Validator(schemas()["report"])
+    assert sorted(e.message for e in validator.iter_errors(base)) == []
+    waived = dict(base["findings"][0], status="waived", evidence={
+        "waiver": {"file": "w.yaml", "line": 2, "justification": "j", "approver": "a",
+                   "expires": "2027-01-01", "ticket": None, "state": "active"}})
+    assert sorted(e.message for e in validator.iter_errors(
+        dict(base, findings=[waived]))) == []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AS_OF, INVENTORY, run_pledge
+from tests.conftest import AS_OF, INVENTORY, run_inprocess, run_pledge
 from tests.reports.ci_support import (
     AD_NETWORK,
     CARD_TO_ADS,
@@ -106,12 +106,15 @@ def test_git_base_without_the_inventory_treats_everything_as_new(repo: Path) -> 
 
 
 @needs_git
-def test_git_base_input_errors(repo: Path) -> None:
-    run = run_pledge("diff", "--git-base", "no-such-ref", "privacy/inventory", cwd=repo)
+def test_git_base_input_errors(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo)
+    run = run_inprocess("diff", "--git-base", "no-such-ref", "privacy/inventory")
     assert run.code == 2 and "PLG-E019" in run.err and "no-such-ref" in run.err
-    run = run_pledge("diff", "--git-base", "HEAD~1", cwd=repo)
+    run = run_inprocess("diff", "--git-base", "--output=x", "privacy/inventory")
     assert run.code == 2 and "PLG-E019" in run.err
-    run = run_pledge("diff", "privacy/inventory", cwd=repo)
+    run = run_inprocess("diff", "--git-base", "HEAD~1")
+    assert run.code == 2 and "PLG-E019" in run.err
+    run = run_inprocess("diff", "privacy/inventory")
     assert run.code == 2 and "BASE HEAD" in run.err
 
 
@@ -183,23 +186,25 @@ def test_newly_failing_findings_in_every_ci_format(tmp_path: Path) -> None:
     assert "### Commitments newly broken" in md and "```mermaid" in md
 
 
-def test_no_change_passes(tmp_path: Path) -> None:
+def test_no_change_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     copy_inventory(tmp_path, "base")
     copy_inventory(tmp_path, "head")
-    run = run_pledge("diff", "base", "head", "--as-of", AS_OF, cwd=tmp_path)
+    run = run_inprocess("diff", "base", "head", "--as-of", AS_OF)
     assert run.code == 0, run.err
     assert "No change to personal data or to the commitments." in run.out
     assert run.out.rstrip().endswith("PASS: the change breaks no commitment")
 
 
-def test_fail_on_reports_but_does_not_fail_below_the_floor(tmp_path: Path) -> None:
+def test_fail_on_reports_but_does_not_fail_below_the_floor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     copy_inventory(tmp_path, "base")
     head = copy_inventory(tmp_path, "head")
     replace_once(head / "stores.yaml", "      - {name: amount, category: "
                  "user.payment.transaction, retention: P18M}\n", "      - {name: amount, "
                  "category: user.payment.transaction, retention: P3Y}\n")  # PAY-005, high
-    run = run_pledge("diff", "base", "head", "--as-of", AS_OF, "--fail-on", "critical",
-                     cwd=tmp_path)
+    run = run_inprocess("diff", "base", "head", "--as-of", AS_OF, "--fail-on", "critical")
     assert run.code == 0, run.out + run.err
     assert "FAIL PAY-005" in run.out
     assert "PASS: the change breaks no commitment at or above --fail-on critical" in run.out

@@ -12,7 +12,7 @@ from policy_model.errors import InputErrors
 from policy_model.loading import load_policy
 from policy_model.types import Severity
 from reports.document import Gate
-from tests.conftest import AS_OF, EXAMPLES, POLICY, run_pledge
+from tests.conftest import AS_OF, EXAMPLES, POLICY, run_inprocess, run_pledge
 
 RET002 = EXAMPLES / "RET-002-sellers-no-disposal"  # five medium-severity failures
 
@@ -52,7 +52,7 @@ def test_select_and_ignore_by_id_prefix_and_kind_code() -> None:
 
 
 def test_ignoring_the_broken_commitment_passes_the_run() -> None:
-    run = run_pledge("check", RET002, "--as-of", AS_OF, "--ignore", "RET-002")
+    run = run_inprocess("check", RET002, "--as-of", AS_OF, "--ignore", "RET-002")
     assert run.code == 0, run.out + run.err
     assert "RET-002" not in run.out
 
@@ -64,7 +64,7 @@ def test_ignoring_the_broken_commitment_passes_the_run() -> None:
 ])
 def test_unknown_selectors_are_input_errors_with_a_suggestion(option: str, value: str,
                                                               hint: str) -> None:
-    run = run_pledge("check", "--as-of", AS_OF, option, value)
+    run = run_inprocess("check", "--as-of", AS_OF, option, value)
     assert run.code == 2
     assert "PLG-E015" in run.err and f"{option} {value}" in run.err and hint in run.err
     assert run.err.count("\n") == 1 and "Traceback" not in run.err

@@ -6,8 +6,10 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
+
 from checks.findings import Status
-from tests.conftest import AS_OF, run_pledge
+from tests.conftest import AS_OF, run_inprocess, run_pledge
 from tests.reports.ci_support import (
     copy_inventory,
     line_of,
@@ -133,7 +135,7 @@ def test_malformed_waivers_are_input_errors_with_file_and_line(tmp_path: Path) -
     assert any(":6: PLG-E005 missing required field 'expires'" in e for e in errors)
     assert any(":8: PLG-E006" in e and "justification" in e for e in errors)
     assert "Traceback" not in run.err
-    # once the model is valid, an unknown commitment is named with a suggestion
+    # subject and fingerprint together are one too many
     (tmp_path / "waivers.yaml").write_text("""waivers:
   - commitment: PAY-007
     fingerprint: 0123456789abcdef0123456789abcdef
@@ -142,24 +144,26 @@ def test_malformed_waivers_are_input_errors_with_file_and_line(tmp_path: Path) -
     approver: dpo
     expires: 2027-01-01
 """, encoding="utf-8")
-    run = run_pledge("check", "--as-of", AS_OF, "--waivers", tmp_path / "waivers.yaml")
+    run = run_inprocess("check", "--as-of", AS_OF, "--waivers", tmp_path / "waivers.yaml")
     assert run.code == 2
     assert "waivers.yaml:2: PLG-E006" in run.err and "exactly one" in run.err
 
 
-def test_an_unknown_commitment_and_two_waiver_files_are_input_errors(tmp_path: Path) -> None:
+def test_an_unknown_commitment_and_two_waiver_files_are_input_errors(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _broken(tmp_path)
+    monkeypatch.chdir(tmp_path)
     (root / "waivers.yaml").write_text(CARD_WAIVER.format(expires="2027-01-01").replace(
         "PAY-001", "PAY-01O"), encoding="utf-8")
-    run = run_pledge("check", "inv", "--as-of", AS_OF, cwd=tmp_path)
+    run = run_inprocess("check", "inv", "--as-of", AS_OF)
     assert run.code == 2
     assert "inv/waivers.yaml:2: PLG-E006" in run.err  # the id's form is checked first
     (root / "waivers.yaml").write_text(CARD_WAIVER.format(expires="2027-01-01").replace(
         "PAY-001", "PAY-011"), encoding="utf-8")
     (root / "waivers.yml").write_text("waivers: []\n", encoding="utf-8")
-    run = run_pledge("check", "inv", "--as-of", AS_OF, cwd=tmp_path)
+    run = run_inprocess("check", "inv", "--as-of", AS_OF)
     assert run.code == 2 and "PLG-E009" in run.err and "two waiver files" in run.err
     (root / "waivers.yml").unlink()
-    run = run_pledge("check", "inv", "--as-of", AS_OF, cwd=tmp_path)
+    run = run_inprocess("check", "inv", "--as-of", AS_OF)
     assert run.code == 2
     assert "inv/waivers.yaml:2: PLG-E015" in run.err and "did you mean PAY-001?" in run.err

@@ -9,7 +9,7 @@ import click
 
 from checks.baseline import baselined, load_baseline
 from checks.engine import RunResult, evaluate
-from checks.findings import Status
+from checks.findings import Finding, Status
 from checks.selection import SEVERITIES, Selection, parse_selectors, severity_floor
 from checks.waivers import apply_waivers, find_waiver_file, load_waivers
 from pledge.common import (
@@ -88,7 +88,9 @@ def waivers_option(func):  # type: ignore[no-untyped-def]
                              "directory, if any).")(func)
 
 
-def _gate_warnings(report_gate: Gate, findings: list, shown_baseline: str | None) -> list[str]:
+def _gate_warnings(report_gate: Gate, findings: list[Finding],
+                   shown_baseline: str | None) -> list[str]:
+    """Say how many failures the gate reports without failing the run, and why."""
     known = sum(1 for f in findings if report_gate.state(f) == "baseline")
     below = sum(1 for f in findings if report_gate.state(f) == "below-threshold")
     warnings = []
@@ -142,8 +144,8 @@ def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, 
                                                 max_size=max_file_size)
     gate = None
     if fail_on or selection.select or selection.ignore or baseline or write_baseline:
-        shown = display_path(write_baseline or baseline) if (write_baseline or baseline) \
-            else None
+        baseline_file = write_baseline or baseline
+        shown = display_path(baseline_file) if baseline_file else None
         if write_baseline:  # the new baseline holds every current failure
             known = frozenset(f.fingerprint for f in result.findings if f.status is Status.FAIL)
         gate = Gate(fail_on=severity_floor(fail_on), select=list(selection.select),
