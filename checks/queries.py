@@ -12,11 +12,10 @@ known id.
 from __future__ import annotations
 
 import difflib
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from heapq import heappop, heappush
-from itertools import count
+from itertools import count, groupby, islice
 from typing import Any, Literal, NamedTuple
 
 from checks.graph import EdgeFilter, FlowGraph, Parents
@@ -415,22 +414,27 @@ def bounded_reach(fg: FlowGraph, root: str, follow: EdgeFilter, *, reverse: bool
                   depth: int | None = None) -> tuple[Parents, dict[str, int]]:
     """Breadth-first reach from ``root`` at most ``depth`` hops away (None: no bound).
 
-    Returns parent pointers (as :meth:`FlowGraph.reach`) and each node's distance.
+    Returns parent pointers (as :meth:`FlowGraph.reach`, in breadth-first order)
+    and each node's distance. Level by level: the same tree as a queue gives.
     """
     parents: Parents = {root: None}
     distance = {root: 0}
-    queue: deque[str] = deque([root])
     step = fg.in_flows if reverse else fg.out_flows
-    while queue:
-        node = queue.popleft()
-        if depth is not None and distance[node] >= depth:
-            continue
-        for flow in step(node):
-            nxt = flow.source if reverse else flow.target
-            if nxt not in parents and follow(flow):
+    check = None if follow is accept_all else follow
+    frontier = [root]
+    level = 0
+    while frontier and (depth is None or level < depth):
+        level += 1
+        reached: list[str] = []
+        for node in frontier:
+            for flow in step(node):
+                nxt = flow.source if reverse else flow.target
+                if nxt in parents or (check is not None and not check(flow)):
+                    continue
                 parents[nxt] = (node, flow.id)
-                distance[nxt] = distance[node] + 1
-                queue.append(nxt)
+                distance[nxt] = level
+                reached.append(nxt)
+        frontier = reached
     return parents, distance
 
 
@@ -438,19 +442,22 @@ def lineage(fg: FlowGraph, node: str, direction: Direction, *, depth: int | None
             follow: EdgeFilter | None = None) -> Lineage:
     """Where ``node``'s data comes from (upstream) or goes (downstream), nearest first.
 
-    One breadth-first search, at most ``depth`` hops deep: O(V + E).
+    One breadth-first search, at most ``depth`` hops deep: O(V + E), plus sorting
+    each level by id.
     """
     reverse = direction == "upstream"
     parents, distance = bounded_reach(fg, node, follow or accept_all, reverse=reverse,
                                       depth=depth)
+    nodes = fg.graph.nodes
     entries: list[LineageEntry] = []
-    for other, step in parents.items():
-        if step is None:
-            continue
-        attrs = fg.node(other)
-        entries.append(LineageEntry(distance[other], other, attrs["type"],
-                                    attrs.get("name") or other, direction, step[0], step[1]))
-    entries.sort()
+    # parents is in breadth-first order, so each distance is one run: sort within it.
+    for dist, run in groupby(islice(parents, 1, None), key=distance.__getitem__):
+        for other in sorted(run):
+            attrs = nodes[other]
+            step = parents[other]
+            assert step is not None  # only the root, skipped above, has no parent
+            entries.append(LineageEntry(dist, other, attrs["type"], attrs.get("name") or other,
+                                        direction, step[0], step[1]))
     return Lineage(node, direction, entries, Tree(parents, reverse=reverse))
 
 
