@@ -152,7 +152,11 @@ def build(policy: Policy, source_text: str, report: Report) -> Coverage:
 
 
 def _cell(text: str) -> str:
-    return plain(text).replace("|", "\\|")
+    """Markdown-safe text: no table break, link, code span or raw HTML from input."""
+    text = plain(text).replace("\\", "\\\\")
+    for char in "|[]`*_":
+        text = text.replace(char, "\\" + char)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_markdown(coverage: Coverage) -> str:
