@@ -80,6 +80,9 @@ def write_output(text: str, output: Path | None) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(tmp).chmod(0o666 & ~umask)  # a report is for sharing, not private like mkstemp's
         Path(tmp).replace(target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

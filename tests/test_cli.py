@@ -97,3 +97,15 @@ def test_two_organisation_sections_are_an_error(tmp_path: Path) -> None:
     shutil.copy(root / "organisation.yaml", root / "organisation2.yaml")
     run = run_inprocess("check", root, "--as-of", AS_OF)
     assert run.code == 2 and "PLG-E009" in run.err and "organisation2.yaml" in run.err
+
+
+def test_written_reports_are_readable_by_others(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    out = tmp_path / "report.json"
+    run = run_inprocess("check", "--as-of", AS_OF, "-f", "json", "-o", out)
+    assert run.code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
