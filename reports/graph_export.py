@@ -211,12 +211,12 @@ def csv_cell(value: Any) -> str:
 
 
 def to_csv(graph: nx.MultiDiGraph) -> str:
-    """One row per flow, with both ends' names and types; lists '; '-joined."""
+    """One row per flow, by flow id, with both ends' names and types; lists '; '-joined."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     nodes = graph.nodes
-    for source, target, data in graph.edges(data=True):
+    for source, target, data in sorted(graph.edges(data=True), key=lambda e: e[2]["flow"]):
         row = {**data, "source": source, "source_name": nodes[source]["name"],
                "source_type": nodes[source]["type"], "target": target,
                "target_name": nodes[target]["name"], "target_type": nodes[target]["type"],

@@ -9,6 +9,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ import networkx as nx
 import pytest
 import yaml
 
-from tests.conftest import INVENTORY, run_inprocess, run_pledge
+from tests.conftest import INVENTORY, ROOT, run_inprocess, run_pledge
 
 SECRET = "hunter2"
 SECRET_INVENTORY = f"""data_subjects:
@@ -161,3 +163,23 @@ def test_export_writes_every_format_to_a_file(tmp_path: Path) -> None:
     assert "newsletter_sync" in flows and "analytics_tag" not in flows
     assert outputs["mermaid"].startswith("flowchart LR\n")
     assert outputs["dot"].startswith('digraph "')
+
+
+def _documented_runs() -> list[tuple[str, str]]:
+    """Each ``$ pledge graph ...`` console block of docs/graph-queries.md with its output."""
+    text = (ROOT / "docs" / "graph-queries.md").read_text(encoding="utf-8")
+    runs = []
+    for block in re.findall(r"```console\n(.*?)```", text, flags=re.DOTALL):
+        lines = block.rstrip("\n").split("\n")
+        commands = [line for line in lines if line.startswith("$ ")]
+        if len(commands) == 1 and lines[0].startswith("$ pledge graph "):
+            runs.append((lines[0][len("$ pledge "):], "\n".join(lines[1:])))
+    return runs
+
+
+def test_the_documentation_shows_real_output() -> None:
+    runs = _documented_runs()
+    assert len(runs) >= 10
+    for command, shown in runs:
+        run = run_inprocess(*shlex.split(command))
+        assert (run.out + run.err).rstrip("\n") == shown, command

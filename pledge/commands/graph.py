@@ -187,7 +187,11 @@ def graph() -> None:
 def recipients(category: str, inventory: Path | None, inventory_option: Path | None,
                max_file_size: int, purposes: tuple[str, ...], broader: bool, fmt: str,
                output: Path | None) -> int:
-    """Every node that receives CATEGORY (or a category under it), and how it gets there."""
+    """Who receives CATEGORY, why, and along which path.
+
+    Every node a flow carrying CATEGORY (or a category under it) enters, with
+    its senders, the purposes, and a shortest path from where the data enters.
+    """
     fg = load_graph(inventory, inventory_option, max_file_size)
     cats = queries.check_terms(fg, "data_categories", [category])
     purps = queries.check_terms(fg, "purposes", purposes)
@@ -226,7 +230,11 @@ def paths_command(source: str, target: str, inventory: Path | None,
                   inventory_option: Path | None, max_file_size: int,
                   categories: tuple[str, ...], purposes: tuple[str, ...], broader: bool,
                   limit: int, fmt: str, output: Path | None) -> int:
-    """The flow paths from FROM to TO, shortest first, each hop with its consent gate."""
+    """Flow paths from FROM to TO, with consent gates.
+
+    Simple paths, shortest first, each hop with its categories, purposes,
+    transport and consent gate.
+    """
     fg = load_graph(inventory, inventory_option, max_file_size)
     source, target = queries.check_node(fg, source), queries.check_node(fg, target)
     follow = make_filter(fg, categories, purposes, broader=broader)
@@ -263,7 +271,10 @@ def lineage(node: str, inventory: Path | None, inventory_option: Path | None,
             max_file_size: int, direction: str | None, depth: int | None,
             categories: tuple[str, ...], purposes: tuple[str, ...], fmt: str,
             output: Path | None) -> int:
-    """Where NODE's data comes from (upstream) and where it goes (downstream)."""
+    """Where NODE's data comes from and goes.
+
+    Upstream and downstream nodes, nearest first, each with a shortest path.
+    """
     fg = load_graph(inventory, inventory_option, max_file_size)
     node = queries.check_node(fg, node)
     follow = make_filter(fg, categories, purposes)
@@ -301,7 +312,11 @@ def lineage(node: str, inventory: Path | None, inventory_option: Path | None,
 @format_options
 def holders_command(category: str, inventory: Path | None, inventory_option: Path | None,
                     max_file_size: int, broader: bool, fmt: str, output: Path | None) -> int:
-    """The stores that hold CATEGORY, with retention and protection."""
+    """Stores holding CATEGORY: retention, protection.
+
+    One row per field of CATEGORY (or under it), with retention, disposal,
+    encryption, exposure, access roles and pseudonymisation.
+    """
     fg = load_graph(inventory, inventory_option, max_file_size)
     cats = queries.check_terms(fg, "data_categories", [category])
     found = queries.holders(fg, cats, broader=broader)
@@ -367,7 +382,10 @@ def _node_text(info: dict[str, Any]) -> list[str]:
 @format_options
 def node_command(node_id: str, inventory: Path | None, inventory_option: Path | None,
                  max_file_size: int, fmt: str, output: Path | None) -> int:
-    """Everything known about one node: what it holds, receives and sends, why, under what."""
+    """Everything known about one node.
+
+    What it holds, receives and sends, for which purposes, under which agreements.
+    """
     fg = load_graph(inventory, inventory_option, max_file_size)
     info = queries.describe(fg, queries.check_node(fg, node_id))
     if fmt == "json":
@@ -388,7 +406,11 @@ def node_command(node_id: str, inventory: Path | None, inventory_option: Path | 
 def export_command(inventory: Path | None, inventory_option: Path | None, max_file_size: int,
                    fmt: str, categories: tuple[str, ...], purposes: tuple[str, ...],
                    broader: bool, output: Path | None) -> int:
-    """The graph for other tools; --category/--purpose keep only matching flows."""
+    """The graph as DOT, GraphML, JSON, Mermaid or CSV.
+
+    For Graphviz, yEd or Gephi, D3, Markdown documents and spreadsheets;
+    --category and --purpose keep only matching flows.
+    """
     fg = load_graph(inventory, inventory_option, max_file_size)
     follow = make_filter(fg, categories, purposes, broader=broader)
     write_output(export(fg, fmt, follow), output)
