@@ -14,7 +14,9 @@ _URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>
 _KEY_VALUE = re.compile(
     r"(?i)\b(?P<key>password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|"
     r"client[_-]?secret|auth)(?P<sep>\s*[=:]\s*)(?P<value>'[^']*'|\"[^\"]*\"|[^\s;&,]+)")
-_CARD = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
+# A digit run bounded by non-alphanumerics: a card number in text, never a run of digits
+# inside a hex digest or an identifier (which would mangle fingerprints and hashes).
+_CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
 SECRET_KEYS = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|credential|dsn|"
                          r"connection|private[_-]?key)")
 

@@ -9,13 +9,18 @@ from reports.document import Report
 from reports.safe import plain
 
 
+# Values pledge computes itself (hashes, fingerprints): never redacted, so they stay exact.
+_COMPUTED = frozenset({"fingerprint", "sha256", "source_sha256"})
+
+
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
         return plain(value, keep_newlines=True)
     if isinstance(value, list):
         return [_clean(v) for v in value]
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: v if k in _COMPUTED and isinstance(v, str) else _clean(v)
+                for k, v in value.items()}
     return value
 
 
