@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_INPUT
     except OSError as exc:  # reading or writing a file the loaders did not vet, e.g. -o
-        where = f"{exc.filename}: " if exc.filename else ""
+        target = exc.filename2 or exc.filename  # a rename names its destination second
+        where = f"{target}: " if target else ""
         _say(f"{where}PLG-E020 cannot read or write the file ({exc.strerror or exc}) "
              "(check the path and its permissions)")
         code = EXIT_INPUT

@@ -230,7 +230,11 @@ def render_csv(record: Record) -> str:
 
 
 def _md(text: str) -> str:
-    return plain(text).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    # backslash first; brackets and backticks too, so input cannot write a link or code span
+    text = plain(text).replace("\\", "\\\\")
+    for char in "|[]`":
+        text = text.replace(char, "\\" + char)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_markdown(record: Record) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from policy_model.redact import redact
 
@@ -29,3 +30,20 @@ def plain(text: object, *, keep_newlines: bool = False) -> str:
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group(0))
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def plain_data(value: Any) -> Any:
+    """``value`` with :func:`plain` (newlines kept) applied to every string in it, keys too.
+
+    For JSON-like data (dicts, lists, scalars) about to be written out: JSON
+    escapes keep control characters off the terminal, but a consumer decoding
+    them would meet them again, and bidirectional overrides are not escaped.
+    """
+    if isinstance(value, str):
+        return plain(value, keep_newlines=True)
+    if isinstance(value, list | tuple):
+        return [plain_data(v) for v in value]
+    if isinstance(value, dict):
+        return {plain_data(k) if isinstance(k, str) else k: plain_data(v)
+                for k, v in value.items()}
+    return value

@@ -110,8 +110,7 @@ NAMED = {"pol-source-binary.yaml": "inv-binary.yaml"}
 # Never printed, whatever the input holds.
 SECRETS = ("s3cret",)
 # A representative few also run as a real process, as a user or CI would.
-SUBPROCESS = ("inv-alias-bomb.yaml", "inv-python-object.yaml", "inv-latin1.yaml",
-              "pol-source-binary.yaml")
+SUBPROCESS = ("inv-alias-bomb.yaml", "pol-python-tag.yaml")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -196,6 +195,22 @@ def test_validate_reports_every_hostile_file_sorted() -> None:
     named = [next(n for n in names if n in text) for text in run.err.splitlines()]
     assert sorted(set(named)) == names
     assert named == sorted(named)
+
+
+WAIVER_CASES = ("inv-alias-bomb.yaml", "inv-binary.yaml", "inv-latin1.yaml",
+                "inv-python-object.yaml", "inv-deep-flow-nesting.yaml", "inv-huge-int.json",
+                "inv-duplicate-key.yaml", "inv-top-level-list.yaml")
+
+
+@pytest.mark.parametrize("name", WAIVER_CASES)
+def test_hostile_waiver_file_is_refused(name: str, tmp_path: Path) -> None:
+    """``--waivers`` goes through the same guarded loader."""
+    output = tmp_path / "report.json"
+    run = run_inprocess("check", "--as-of", AS_OF, "--waivers", HOSTILE / name, "-f", "json",
+                        "-o", output)
+    code = "PLG-E017" if name == "inv-top-level-list.yaml" else CORPUS[name][0]
+    assert_refused(run, name, code, None)
+    assert not output.exists()
 
 
 # --- inputs made at test time ------------------------------------------------------------------

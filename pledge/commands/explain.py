@@ -11,6 +11,7 @@ import click
 from checks.registry import Kind, all_kinds, get_kind
 from pledge.common import EXIT_OK, get_policy, policy_option
 from policy_model.errors import InputError, InputErrors
+from reports.safe import plain, plain_data
 
 
 def _kind_text(kind: Kind) -> list[str]:
@@ -45,7 +46,7 @@ def explain(ident: str, policy_path: Path | None, fmt: str) -> int:
                             "since": kind.since, "path_based": kind.path_based,
                             "documentation": kind.sections(),
                             "parameters_schema": kind.params.model_json_schema()}
-        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(json.dumps(plain_data(data), indent=2, sort_keys=True, ensure_ascii=False))
         return EXIT_OK
     lines: list[str] = []
     if commitment:
@@ -63,6 +64,7 @@ def explain(ident: str, policy_path: Path | None, fmt: str) -> int:
         for key, value in sorted(params.items()):
             lines.append(f"  {key}: {json.dumps(value, ensure_ascii=False)}")
         lines.append("")
+    lines = [plain(line) for line in lines]  # quoted from the policy: no control codes
     if kind:
         lines += _kind_text(kind)
     click.echo("\n".join(lines))
