@@ -16,15 +16,13 @@ from checks.findings import Finding, Status
 from policy_model.errors import InputError, InputErrors
 from policy_model.loading import display_path
 from policy_model.redact import redact
-from policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, read_text
+from policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, parse_json, read_text
 
 REPORT_PREFIX = "pledge-report/"
 
 
 def load_baseline(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE) -> frozenset[str]:
     """The fingerprints of the failing findings of a JSON report."""
-    import json
-
     shown = display_path(path)
     text = read_text(path, max_size=max_size, display=shown)
 
@@ -33,11 +31,10 @@ def load_baseline(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE) -> froze
                                        "give a report written by --write-baseline or "
                                        "--format json")])
 
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputErrors([InputError("PLG-E002", f"JSON syntax error: {exc.msg}", shown,
-                                      exc.lineno, "fix the syntax at this line")]) from None
+    try:  # the guarded parser: huge numbers and deep nesting are input errors, not crashes
+        data = parse_json(text, shown)
+    except InputError as exc:
+        raise InputErrors([exc]) from None
     if not isinstance(data, dict) or not str(data.get("format", "")).startswith(REPORT_PREFIX):
         raise bad("not a pledge JSON report (no 'format': 'pledge-report/1')", 1)
     findings = data.get("findings")

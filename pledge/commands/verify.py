@@ -81,6 +81,10 @@ def read_manifest(path: Path, shown: str, max_size: int = DEFAULT_MAX_FILE_SIZE
         except json.JSONDecodeError as exc:
             raise _bad(shown, f"not valid JSON ({exc.msg} at line {exc.lineno})",
                        "PLG-E002") from None
+        except RecursionError:
+            raise _bad(shown, "the JSON is nested too deeply", "PLG-E013") from None
+        except ValueError:  # an integer longer than Python reads
+            raise _bad(shown, "the JSON holds a number too long to read", "PLG-E006") from None
         if not isinstance(data, dict):
             raise _bad(shown, "the JSON is not an object")
         for key in ("assessment-results", "plan-of-action-and-milestones"):
@@ -97,7 +101,7 @@ def read_manifest(path: Path, shown: str, max_size: int = DEFAULT_MAX_FILE_SIZE
             raise _bad(shown, f"no evidence manifest (<script id=\"{MANIFEST_ID}\">) found")
         try:
             data = json.loads(match.group(1))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError, ValueError):
             raise _bad(shown, "the embedded evidence manifest is not valid JSON",
                        "PLG-E002") from None
         kind, found = "HTML report", _from_inputs(
