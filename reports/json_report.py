@@ -8,7 +8,6 @@ from typing import Any
 from reports.document import Report
 from reports.safe import plain
 
-
 # Values pledge computes itself (hashes, fingerprints): never redacted, so they stay exact.
 _COMPUTED = frozenset({"fingerprint", "sha256", "source_sha256"})
 

@@ -49,7 +49,8 @@ CASES = {
                     ["PLG-E006", "did you mean storefront?"]),
     "missing-field": (SYSTEM.replace("    name: Shop\n", ""), 2, ["PLG-E005", "'name'"]),
     "unknown-category": (SYSTEM + "stores:\n  - id: db\n    name: DB\n    system: shop\n"
-                         "    fields:\n      - name: card\n        category: user.financial.card_number\n",
+                         "    fields:\n      - name: card\n"
+                         "        category: user.financial.card_number\n",
                          13, ["PLG-E007", "did you mean"]),
     "broken-reference": (SYSTEM + "stores:\n  - id: db\n    name: DB\n    system: shopp\n",
                          10, ["PLG-E008", "did you mean shop?"]),

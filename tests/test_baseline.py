@@ -115,14 +115,13 @@ def test_fingerprints_ignore_order_and_unrelated_entries(tmp_path: Path) -> None
     assert before == after and before
 
 
-def test_a_fingerprint_masked_by_the_redactor_still_matches() -> None:
+def test_a_fingerprint_with_a_card_like_digit_run_is_left_intact() -> None:
     fingerprint = "d4111111111111111" + "a" * 15  # a Luhn-valid digit run inside the hash
-    assert redact(fingerprint) != fingerprint
+    assert redact(fingerprint) == fingerprint
     finding = Finding(commitment="PAY-001", kind="forbidden-storage", code="PLG101",
                       status=Status.FAIL, severity=Severity.CRITICAL,
                       subject=Subject(type="field", id="a.b"), message="m",
                       fingerprint=fingerprint)
-    assert baselined([finding], frozenset({redact(fingerprint)})) == [fingerprint]
     assert baselined([finding], frozenset({fingerprint})) == [fingerprint]
     assert baselined([finding], frozenset({"0" * 32})) == []
 
