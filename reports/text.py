@@ -29,8 +29,13 @@ def render(report: Report, *, verbose: bool = False) -> str:
         where = ""
         if f.location:
             where = plain(f.location.file) + (f":{f.location.line}" if f.location.line else "")
+        state = report.gate.state(f) if report.gate else None
+        note = {"baseline": "  (in baseline: does not fail the run)",
+                "below-threshold": f"  (below --fail-on {report.gate.fail_on.value}: does not "
+                                   "fail the run)" if report.gate else ""}.get(state or "", "")
         lines.append(f"  {_LABEL[f.status]} {f.commitment} [{f.code}] "
-                     f"{f.subject.type} {plain(f.subject.id)}" + (f"  {where}" if where else ""))
+                     f"{f.subject.type} {plain(f.subject.id)}" + (f"  {where}" if where else "")
+                     + note)
         lines.append(f"      {plain(f.message)}")
         if f.remediation and f.status is not Status.WAIVED:
             lines.append(f"      fix: {plain(f.remediation)}")

@@ -109,3 +109,10 @@ def test_written_reports_are_readable_by_others(tmp_path: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask
+
+
+def test_text_marks_findings_that_do_not_fail_the_run() -> None:
+    example = EXAMPLES / "SEC-002-invoices-public"
+    run = run_inprocess("check", example, "--as-of", AS_OF, "--fail-on", "critical")
+    assert run.code == 0
+    assert "store invoices" in run.out and "below --fail-on critical" in run.out
