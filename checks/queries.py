@@ -21,7 +21,7 @@ from typing import Any, Literal, NamedTuple
 from checks.graph import EdgeFilter, FlowGraph, Parents
 from policy_model.errors import InputError, InputErrors
 from policy_model.inventory import ConsentGate, Flow, Store
-from policy_model.redact import redact
+from policy_model.redact import redact_connection
 
 Direction = Literal["upstream", "downstream"]
 DEFAULT_PATH_LIMIT = 10
@@ -550,7 +550,7 @@ def describe(fg: FlowGraph, node_id: str) -> dict[str, Any]:
             attestations=[a.model_dump(mode="json", exclude_none=True)
                           for a in sorted(system.attestations, key=lambda a: a.name)],
             privacy_policy=system.privacy_policy,
-            connection=redact(system.connection) if system.connection else None,
+            connection=redact_connection(system.connection) if system.connection else None,
             description=system.description,
             processing_activities=[
                 {"id": a.id, "name": a.name, "legal_basis": a.legal_basis,
@@ -568,7 +568,7 @@ def describe(fg: FlowGraph, node_id: str) -> dict[str, Any]:
             encryption_at_rest=store.encryption_at_rest,
             access_roles=sorted(store.access_roles), declared_purposes=sorted(store.purposes),
             retention=store.retention, disposal=store.disposal,
-            connection=redact(store.connection) if store.connection else None,
+            connection=redact_connection(store.connection) if store.connection else None,
             description=store.description)
     info["third_party"] = bool(attrs.get("third_party"))
     info["agreements"] = agreements

@@ -8,6 +8,7 @@ meet real card numbers. Every renderer passes input-derived text through
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _URL_CREDENTIALS = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<user>[^:/@\s]*):"
                               r"(?P<secret>[^@\s/]+)@")
@@ -44,3 +45,23 @@ def redact(text: str) -> str:
     text = _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
     text = _KEY_VALUE.sub(lambda m: f"{m['key']}{m['sep']}***", text)
     return _CARD.sub(mask_card, text)
+
+
+def redact_connection(text: str) -> str:
+    """A connection string as far as it may be shown: where it points, not how to get in.
+
+    :func:`redact` masks a URL's password and ``password=``-style pairs; a URL's
+    path, query and fragment are dropped too (shown as ``/…``), because tokens
+    live there as often (a webhook's path, an ``?sig=`` query). Text that is
+    not a URL is only redacted.
+    """
+    redacted = redact(text)
+    try:
+        parts = urlsplit(redacted.strip())
+        _ = parts.port  # a malformed port raises here
+    except ValueError:
+        return redacted
+    if not parts.scheme or not parts.netloc:
+        return redacted
+    hidden = "/…" if parts.path.strip("/") or parts.query or parts.fragment else ""
+    return f"{parts.scheme}://{parts.netloc}{hidden}"

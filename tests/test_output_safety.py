@@ -70,7 +70,7 @@ def hostile_inventory(root: Path) -> Path:
                            "category": "customer", "description": SECRETS}],
         "systems": [{"id": "evil_sys", "name": FORMULAS[1] + " " + name, "type": "third_party",
                      "role": "advertising", "country": "US", "exposure": "public",
-                     "connection": "postgresql://admin:s3cret@db.internal/x",
+                     "connection": "https://hooks.example.com/services/T0/B0/s3cretPATH",
                      "description": SECRETS + " " + HOSTILE, "purposes": ["marketing"]}],
         "stores": [{"id": "evil_store", "name": FORMULAS[2] + " " + name, "system": "web_shop",
                     "exposure": "public", "connection": "mysql://root:s3cret@db/x",
@@ -433,7 +433,10 @@ def test_plain_text_commands_are_safe(hostile: tuple[Path, Path]) -> None:
                                           "--format", "json")}
     graph = cli.commands.get("graph")
     if isinstance(graph, click.Group) and "node" in graph.commands:
-        runs["graph-node"] = run_inprocess("graph", "node", "evil_sys", "--inventory", inventory)
+        for node in ("evil_sys", "evil_store"):
+            for fmt in ("text", "json"):
+                runs[f"graph-node-{node}-{fmt}"] = run_inprocess(
+                    "graph", "node", node, "--inventory", inventory, "--format", fmt)
     for name, run in runs.items():
         assert run.code in (0, 1, 2) and "Traceback" not in run.err, (name, run.err)
         assert_no_control_or_secret(run.out + run.err, name)
