@@ -63,10 +63,18 @@ class FlowGraph:
         self._selections: dict[tuple[str, frozenset[str]], Selection] = {}
         self._out: dict[str, list[Flow]] = {}
         self._in: dict[str, list[Flow]] = {}
+        self._subjects: list[str] | None = None
         with paused_gc():  # hundreds of thousands of long-lived nodes and edges
             self._build(inventory)
 
     def _build(self, inventory: Inventory) -> None:
+        shared: dict[frozenset[str], frozenset[str]] = {}
+
+        def frozen(items: Iterable[str]) -> frozenset[str]:
+            # Nodes and edges repeat a few hundred distinct sets: keep one of each.
+            value = frozenset(items)
+            return shared.setdefault(value, value)
+
         activity_purposes: dict[str, set[str]] = {}
         for activity in inventory.processing_activities:
             for system_id in activity.systems:
@@ -74,26 +82,26 @@ class FlowGraph:
         g = self.graph
         for subject in inventory.data_subjects:
             g.add_node(subject.id, type="subject", name=subject.name, category=subject.category,
-                       third_party=False, purposes=frozenset())
+                       third_party=False, purposes=frozen(()))
         systems = {s.id: s for s in inventory.systems}
         for system in inventory.systems:
-            purposes = frozenset(system.purposes) | frozenset(activity_purposes.get(system.id, ()))
+            extra = activity_purposes.get(system.id)
+            purposes = frozen([*system.purposes, *extra] if extra else system.purposes)
             g.add_node(system.id, type="system", name=system.name, role=system.role,
                        third_party=system.type == "third_party", purposes=purposes,
                        system=system.id)
         for store in inventory.stores:
             owner = systems.get(store.system)
-            purposes = set(store.purposes)
-            for f in store.fields:
-                purposes.update(f.purposes)
+            from_fields = [p for f in store.fields for p in f.purposes]
+            purposes = frozen([*store.purposes, *from_fields] if from_fields else store.purposes)
             g.add_node(store.id, type="store", name=store.name, system=store.system,
                        role=owner.role if owner else None,
                        third_party=bool(owner and owner.type == "third_party"),
-                       purposes=frozenset(purposes))
+                       purposes=purposes)
         for flow in inventory.flows:
             self.flows[flow.id] = flow
             g.add_edge(flow.source, flow.target, key=flow.id,
-                       categories=frozenset(flow.categories), purposes=frozenset(flow.purposes),
+                       categories=frozen(flow.categories), purposes=frozen(flow.purposes),
                        gate=flow.consent_gate)
 
     # --- node facts -------------------------------------------------------------
@@ -103,7 +111,10 @@ class FlowGraph:
 
     def subjects(self) -> list[str]:
         """Ids of data-subject nodes, sorted."""
-        return sorted(n for n, d in self.graph.nodes(data=True) if d["type"] == "subject")
+        if self._subjects is None:  # the graph does not change: scan its nodes once
+            self._subjects = sorted(n for n, d in self.graph.nodes(data=True)
+                                    if d["type"] == "subject")
+        return list(self._subjects)
 
     # --- category and purpose selection -----------------------------------------
     def carries(self, flow: Flow, selectors: frozenset[str], *, broader: bool = False) -> bool:
@@ -156,6 +167,27 @@ class FlowGraph:
                                       for key in sorted(edges)]
         return found
 
+    def _all_sorted_flows(self, reverse: bool) -> dict[str, list[Flow]]:
+        """:meth:`_sorted_flows` of every node, from one pass over the edges.
+
+        A traversal may visit every node; sorting each node's edges through
+        networkx's views costs several times more than one sort of all edges.
+        """
+        cache = self._in if reverse else self._out
+        if len(cache) < len(self.graph):
+            grouped: dict[str, list[tuple[str, str]]] = {n: [] for n in self.graph}
+            for source, target, key in self.graph.edges(keys=True):
+                if reverse:
+                    grouped[target].append((source, key))
+                else:
+                    grouped[source].append((target, key))
+            flows = self.flows
+            for node, edges in grouped.items():
+                if node not in cache:
+                    edges.sort()
+                    cache[node] = [flows[key] for _other, key in edges]
+        return cache
+
     def out_flows(self, node_id: str) -> Iterator[Flow]:
         """Flows leaving a node, in id order."""
         yield from self._sorted_flows(node_id, False)
@@ -177,10 +209,10 @@ class FlowGraph:
             if s in self.graph:
                 parents[s] = None
                 queue.append(s)
-        step = self._sorted_flows
+        step = self._all_sorted_flows(reverse)
         while queue:
             node = queue.popleft()
-            for flow in step(node, reverse):
+            for flow in step[node]:
                 if not follow(flow):
                     continue
                 nxt = flow.source if reverse else flow.target

@@ -86,7 +86,11 @@ def repeated_values(raw: Any, path: str) -> list[InputError]:
     """A value repeated in a list of strings (every such list is a set: a repeat is a slip).
 
     Walks the raw document iteratively, so it costs one pass and no recursion.
+    A quick pass first asks only whether some list may repeat a value (the
+    walk that names paths and lines runs only then).
     """
+    if not _may_repeat(raw):
+        return []
     errors: list[InputError] = []
     stack: list[tuple[Any, str, int | None]] = [(raw, "", getattr(raw, "line", None))]
     while stack:
@@ -108,6 +112,30 @@ def repeated_values(raw: Any, path: str) -> list[InputError]:
                 label = f"{where}[{index}]" + (f"({ident})" if isinstance(ident, str) else "")
                 stack.append((item, label, getattr(item, "line", None) or line))
     return errors
+
+
+def _may_repeat(raw: Any) -> bool:
+    """False when no list in ``raw`` holds a value twice (checked level by level).
+
+    A list of hashable values with a repeat, strings or not, answers True, and
+    :func:`repeated_values` then looks closer; a list holding mappings or lists
+    is not hashable and is descended into instead.
+    """
+    containers = (dict, list)
+    level = [raw]
+    while level:
+        deeper: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                deeper += [v for v in node.values() if isinstance(v, containers)]
+            elif isinstance(node, list):
+                try:
+                    if len(set(node)) != len(node):
+                        return True
+                except TypeError:  # mappings or lists inside: look at each
+                    deeper += [v for v in node if isinstance(v, containers)]
+        level = deeper
+    return False
 
 
 # --- policy -------------------------------------------------------------------------------

@@ -105,7 +105,7 @@ class _TextIndex:
     Newline counts per block turn offsets into lines without rescanning.
     """
 
-    _ID = re.compile(r'"id":( ?"(?:[^"\\]|\\.)*")')
+    _ID = re.compile(r'"id":( ?"[^"\\]*(?:\\.[^"\\]*)*")')
 
     def __init__(self, text: str) -> None:
         self.text = text
