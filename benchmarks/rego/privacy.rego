@@ -1,0 +1,318 @@
+# Four MAROSOAP commitments written in Rego, for the side-by-side benchmark (benchmarks/run.py).
+#
+# The rules read a pledge inventory (the same JSON file pledge checks, given as the data
+# document) and give, per commitment, the set of failing subjects as "type:id" strings, the way
+# pledge's failing findings name them:
+#   PAY-001  forbidden-storage       no card number, security code or expiry stored outside a
+#                                    payment processor (a field declared as a broader category
+#                                    that may hold one fails too)
+#   RET-001  retention-limit         every field of personal data is kept at most five years (ten
+#                                    for legal obligations); a missing or indefinite one fails
+#   CON-001  consent-gate            profiling and targeted advertising are reached from a data
+#                                    subject only through a gate covering them (graph reach)
+#   PAY-002  recipient-restriction   card data goes only to payment processors: never to an
+#                                    internal node, another third party, or a marketing purpose
+#
+# Category and purpose ids are hierarchical: a selector selects itself and its descendants.
+# Written for speed as a Rego author would: selections are computed once per distinct id (sets
+# looked up per field or flow), durations parsed once per distinct value, and no user function
+# is called per field.
+package pledge.bench
+
+import rego.v1
+
+# the inventory's sections (all present in a generated inventory)
+inv := {
+	"data_subjects": data.data_subjects,
+	"systems": data.systems,
+	"stores": data.stores,
+	"flows": data.flows,
+	"consent_gates": data.consent_gates,
+	"processing_activities": data.processing_activities,
+}
+
+violations := {
+	"PAY-001": pay_001,
+	"RET-001": ret_001,
+	"CON-001": con_001,
+	"PAY-002": pay_002,
+}
+
+# --- vocabulary selection, once per distinct id ---------------------------------------------
+selected(id, selectors) if {
+	some s in selectors
+	id == s
+}
+
+selected(id, selectors) if {
+	some s in selectors
+	startswith(id, concat("", [s, "."]))
+}
+
+# id is a strict ancestor of a selector: a field or flow so declared may hold it
+broader(id, selectors) if {
+	some s in selectors
+	startswith(s, concat("", [id, "."]))
+}
+
+field_categories := {f.category | some store in inv.stores; some f in store.fields}
+
+flow_categories := {c | some flow in inv.flows; some c in flow.categories}
+
+purposes_used := (((({p | some s in inv.systems; some p in s.purposes} | {p | some store in inv.stores; some p in store.purposes}) | {p | some store in inv.stores; some f in store.fields; some p in f.purposes}) | {p | some flow in inv.flows; some p in flow.purposes}) | {p | some a in inv.processing_activities; some p in a.purposes}) | {p | some g in inv.consent_gates; some p in g.purposes}
+
+systems := {s.id: s | some s in inv.systems}
+
+stores := {s.id: s | some s in inv.stores}
+
+subjects := {s.id | some s in inv.data_subjects}
+
+card := [
+	"user.financial.credit_card.number",
+	"user.financial.credit_card.cvv",
+	"user.financial.credit_card.expiry",
+]
+
+# --- PAY-001 forbidden-storage --------------------------------------------------------------
+card_held := {c | some c in field_categories; selected(c, card)} | {c | some c in field_categories; broader(c, card)}
+
+processors := {s.id | some s in inv.systems; s.role == "payment_processor"}
+
+pay_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
+	some store in inv.stores
+	not processors[store.system]
+	some f in store.fields
+	card_held[f.category]
+}
+
+# --- RET-001 retention-limit -------------------------------------------------------------------
+personal := {c | some c in field_categories; selected(c, ["user"])}
+
+legal := {p | some p in purposes_used; selected(p, ["essential.legal_obligation"])}
+
+num(s) := 0 if s == ""
+
+num(s) := to_number(s) if s != ""
+
+# ISO 8601 duration in days (years 365.25, months 30.44 days), as pledge counts them
+days(d) := n if {
+	m := regex.find_all_string_submatch_n(
+		`^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`,
+		d, 1,
+	)[0]
+	n := ((((((num(m[1]) * 365.25) + (num(m[2]) * 30.44)) + (num(m[3]) * 7)) + num(m[4])) + (num(m[5]) / 24)) + (num(m[6]) / 1440)) + (num(m[7]) / 86400)
+}
+
+retentions := {r | some store in inv.stores; r := store.retention} | {r | some store in inv.stores; some f in store.fields; r := f.retention}
+
+duration_days[r] := days(r) if {
+	some r in retentions
+	is_string(r)
+	r != "indefinite"
+}
+
+# kept too long whatever the purpose (indefinite, or over ten years) ...
+always_too_long := {"indefinite"} | {r | some r, d in duration_days; d > 3652.5}
+
+# ... and too long unless kept for a legal obligation (over five years)
+too_long_unless_legal := {r | some r, d in duration_days; d > 1826.25; d <= 3652.5}
+
+stores_without_retention := {store.id | some store in inv.stores; object.get(store, "retention", null) == null}
+
+field_is_legal(f, store) if {
+	count(object.get(f, "purposes", [])) > 0
+	some p in f.purposes
+	legal[p]
+}
+
+field_is_legal(f, store) if {
+	count(object.get(f, "purposes", [])) == 0
+	some p in object.get(store, "purposes", [])
+	legal[p]
+}
+
+# the field's own retention is too long
+ret_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
+	some store in inv.stores
+	some f in store.fields
+	always_too_long[f.retention]
+	personal[f.category]
+}
+
+ret_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
+	some store in inv.stores
+	some f in store.fields
+	too_long_unless_legal[f.retention]
+	personal[f.category]
+	not field_is_legal(f, store)
+}
+
+# the field inherits its store's retention, which is too long or missing
+ret_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
+	some store in inv.stores
+	always_too_long[store.retention]
+	some f in store.fields
+	object.get(f, "retention", null) == null
+	personal[f.category]
+}
+
+ret_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
+	some store in inv.stores
+	too_long_unless_legal[store.retention]
+	some f in store.fields
+	object.get(f, "retention", null) == null
+	personal[f.category]
+	not field_is_legal(f, store)
+}
+
+ret_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
+	some store in inv.stores
+	stores_without_retention[store.id]
+	some f in store.fields
+	object.get(f, "retention", null) == null
+	personal[f.category]
+}
+
+# --- CON-001 consent-gate ----------------------------------------------------------------------
+profiling := {
+	"marketing.advertising.profiling",
+	"marketing.advertising.first_party.targeted",
+	"marketing.advertising.third_party.targeted",
+	"personalize.content.profiling",
+	"personalize.content.profiled",
+}
+
+targeted := {p | some p in purposes_used; selected(p, profiling)}
+
+gates := {g.id: g | some g in inv.consent_gates; g.type in {"opt_in", "opt_out"}}
+
+# the purposes each gate covers, among those that matter
+gate_candidates := targeted | profiling
+
+covers[id] := covered if {
+	some id, gate in gates
+	covered := {p | some p in gate_candidates; selected(p, gate.purposes)}
+}
+
+# a flow passes its gate when the gate covers every targeted purpose of the flow (all of
+# them when the flow has none)
+gated(flow) if {
+	covered := covers[flow.consent_gate]
+	wanted := {p | some p in flow.purposes; targeted[p]}
+	count(wanted) > 0
+	every p in wanted {
+		covered[p]
+	}
+}
+
+gated(flow) if {
+	covered := covers[flow.consent_gate]
+	count({p | some p in flow.purposes; targeted[p]}) == 0
+	every p in profiling {
+		covered[p]
+	}
+}
+
+# the flows that do not pass a covering gate, as a graph: node -> nodes it sends to
+ungated_graph[flow.source] contains flow.target if {
+	some flow in inv.flows
+	object.get(flow, "consent_gate", null) == null
+}
+
+ungated_graph[flow.source] contains flow.target if {
+	some flow in inv.flows
+	object.get(flow, "consent_gate", null) != null
+	not gated(flow)
+}
+
+# graph.reachable follows only edges to nodes the graph object lists: list every node
+ungated_adjacency[node] := object.get(ungated_graph, node, set()) if {
+	some node in (subjects | object.keys(systems)) | object.keys(stores)
+}
+
+reached := graph.reachable(ungated_adjacency, subjects)
+
+activity_purposes[system] contains p if {
+	some act in inv.processing_activities
+	some system in act.systems
+	some p in act.purposes
+}
+
+# nodes processing for a targeted purpose
+targeting_systems := {s.id | some s in inv.systems; some p in s.purposes; targeted[p]} | {id | some id, ps in activity_purposes; some p in ps; targeted[p]}
+
+targeting_stores := {s.id | some s in inv.stores; some p in s.purposes; targeted[p]} | {s.id | some s in inv.stores; some f in s.fields; some p in f.purposes; targeted[p]}
+
+targeted_flows := {i | some i, flow in inv.flows; some p in flow.purposes; targeted[p]}
+
+con_001 contains sprintf("flow:%s", [flow.id]) if {
+	some i in targeted_flows
+	flow := inv.flows[i]
+	reached[flow.source]
+	not gated(flow)
+}
+
+con_001 contains sprintf("system:%s", [node]) if {
+	some node in reached & targeting_systems
+	not subjects[node]
+}
+
+con_001 contains sprintf("store:%s", [node]) if {
+	some node in reached & targeting_stores
+	not subjects[node]
+}
+
+node_purposes(node) := ps if {
+	system := systems[node]
+	ps := {p | some p in system.purposes} | object.get(activity_purposes, node, set())
+}
+
+node_purposes(node) := ps if {
+	store := stores[node]
+	ps := {p | some p in store.purposes} | {p | some f in store.fields; some p in f.purposes}
+}
+
+# every targeted purpose in use needs a covering gate that says how to opt out
+used := {p | some i in targeted_flows; some p in inv.flows[i].purposes; targeted[p]} | {p | some node in reached & (targeting_systems | targeting_stores); not subjects[node]; some p in node_purposes(node); targeted[p]}
+
+con_001 contains sprintf("purpose:%s", [p]) if {
+	some p in used
+	count({id | some id, ps in covers; ps[p]}) == 0
+}
+
+con_001 contains sprintf("consent_gate:%s", [covering[0]]) if {
+	some p in used
+	covering := [g.id | some g in inv.consent_gates; covers[g.id][p]]
+	count(covering) > 0
+	count([id | some id in covering; object.get(gates[id], "mechanism", null) != null; gates[id].mechanism != ""]) == 0
+}
+
+# --- PAY-002 recipient-restriction -------------------------------------------------------------
+card_carried := {c | some c in flow_categories; selected(c, card)} | {c | some c in flow_categories; broader(c, card)}
+
+card_flows := {i | some i, flow in inv.flows; some c in flow.categories; card_carried[c]}
+
+# the only allowed recipients: third-party payment processors and their stores
+allowed_recipients := {s.id | some s in inv.systems; s.type == "third_party"; s.role == "payment_processor"} | {store.id | some store in inv.stores; systems[store.system].type == "third_party"; systems[store.system].role == "payment_processor"}
+
+banned := {p | some p in purposes_used; selected(p, ["marketing", "personalize"])}
+
+pay_002 contains sprintf("flow:%s", [flow.id]) if {
+	some i in card_flows
+	flow := inv.flows[i]
+	not allowed_recipients[flow.target]
+}
+
+pay_002 contains sprintf("flow:%s", [flow.id]) if {
+	some i in card_flows
+	flow := inv.flows[i]
+	some p in flow.purposes
+	banned[p]
+}
+
+pay_002 contains sprintf("flow:%s", [flow.id]) if {
+	some i in card_flows
+	flow := inv.flows[i]
+	some p in node_purposes(flow.target)
+	banned[p]
+}
