@@ -64,6 +64,9 @@ class FlowGraph:
         self._out: dict[str, list[Flow]] = {}
         self._in: dict[str, list[Flow]] = {}
         self._subjects: list[str] | None = None
+        # (neighbour, flow id) of each node's edges out and in, as the edges are added
+        self._pairs: tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]] = (
+            {}, {})
         with paused_gc():  # hundreds of thousands of long-lived nodes and edges
             self._build(inventory)
 
@@ -98,11 +101,14 @@ class FlowGraph:
                        role=owner.role if owner else None,
                        third_party=bool(owner and owner.type == "third_party"),
                        purposes=purposes)
+        pairs_out, pairs_in = self._pairs
         for flow in inventory.flows:
             self.flows[flow.id] = flow
             g.add_edge(flow.source, flow.target, key=flow.id,
                        categories=frozen(flow.categories), purposes=frozen(flow.purposes),
                        gate=flow.consent_gate)
+            pairs_out.setdefault(flow.source, []).append((flow.target, flow.id))
+            pairs_in.setdefault(flow.target, []).append((flow.source, flow.id))
 
     # --- node facts -------------------------------------------------------------
     def node(self, node_id: str) -> dict[str, Any]:
@@ -175,17 +181,11 @@ class FlowGraph:
         """
         cache = self._in if reverse else self._out
         if len(cache) < len(self.graph):
-            grouped: dict[str, list[tuple[str, str]]] = {n: [] for n in self.graph}
-            for source, target, key in self.graph.edges(keys=True):
-                if reverse:
-                    grouped[target].append((source, key))
-                else:
-                    grouped[source].append((target, key))
+            pairs = self._pairs[1 if reverse else 0]
             flows = self.flows
-            for node, edges in grouped.items():
-                if node not in cache:
-                    edges.sort()
-                    cache[node] = [flows[key] for _other, key in edges]
+            for node in self.graph:
+                if node not in cache:  # a repeated (neighbour, id) is one edge, as in networkx
+                    cache[node] = [flows[key] for _other, key in sorted(set(pairs.get(node, ())))]
         return cache
 
     def out_flows(self, node_id: str) -> Iterator[Flow]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from policy_model.errors import InputError, InputErrors, raise_if_any
 from policy_model.inventory import (
@@ -37,6 +37,8 @@ from policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
     Located,
     load_file,
+    parse_json,
+    parse_yaml,
     read_text,
     sha256_file,
 )
@@ -370,9 +372,17 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                      f"({', '.join(SECTIONS)})", shown,
                                      getattr(raw, "line", 1)))
             continue
-        index.add_text(shown, text, is_json=not isinstance(raw, Located))
+        is_json = not isinstance(raw, Located)
+        index.add_text(shown, text, is_json=is_json)
+        _index_fragment(raw, shown, index)  # only used once every file is valid
+        repeats = repeated_values(raw, shown)  # reported below, for a valid file
+        fragment = _validate_in_parts(raw)
+        parted = fragment is not None  # the big sections of raw are emptied: parse anew if needed
+        if not parted and _has_big_section(raw):  # something is invalid: the usual errors follow
+            raw = parse_json(text, shown) if is_json else parse_yaml(text, shown)
         try:
-            fragment = InventoryFragment.model_validate(raw)
+            if fragment is None:
+                fragment = InventoryFragment.model_validate(raw)
         except ValidationError as exc:
             found = translate(exc, raw, InventoryFragment, shown)
             for err in found:
@@ -384,9 +394,12 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                      else f"sections: {', '.join(SECTIONS)}")
                 errors.append(err)
             continue
-        errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
-        errors.extend(repeated_values(raw, shown))
-        _index_fragment(raw, shown, index)
+        unknown = vocabulary_errors(fragment, raw, shown, vocab)
+        if unknown and parted:  # word the errors with the lines of a whole parse
+            unknown = vocabulary_errors(fragment, parse_json(text, shown) if is_json
+                                        else parse_yaml(text, shown), shown, vocab)
+        errors.extend(unknown)
+        errors.extend(repeats)
         for section in LIST_SECTIONS:
             merged[section].extend(getattr(fragment, section))
         for section in ("inventory", "organisation"):
@@ -413,6 +426,50 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
     return LoadedInventory(inventory, index, loaded_files, path)
 
 
+PART_ITEMS = 10_000
+"""Sections longer than this are validated this many items at a time (see _validate_in_parts)."""
+
+_ITEMS: dict[str, TypeAdapter[list[Any]]] = {}
+
+
+def _has_big_section(raw: dict[str, Any]) -> bool:
+    return any(isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS for s in LIST_SECTIONS)
+
+
+def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
+    """Validate a large file a slice of each long section at a time, freeing the slice.
+
+    The parsed tree and the models are never both whole in memory: each slice's
+    mappings are dropped as soon as its models exist, and the next slice's
+    models take their place (on a hundred thousand systems, half a gigabyte
+    less at the peak). Returns ``None`` for a small file, or when anything is
+    invalid: the caller then validates the whole file as usual, from a fresh
+    parse, for the located errors. On success the long sections of ``raw`` are
+    left empty.
+    """
+    if not _has_big_section(raw):
+        return None
+    big = [s for s in LIST_SECTIONS if isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS]
+    try:
+        fragment = InventoryFragment.model_validate({k: v for k, v in raw.items()
+                                                     if k not in big})
+        for section in big:
+            adapter = _ITEMS.get(section)
+            if adapter is None:
+                adapter = _ITEMS[section] = TypeAdapter(
+                    InventoryFragment.model_fields[section].annotation)
+            items: list[Any] = raw[section]
+            models: list[Any] = []
+            for start in range(0, len(items), PART_ITEMS):
+                models += adapter.validate_python(items[start:start + PART_ITEMS])
+                items[start:start + PART_ITEMS] = [None] * len(items[start:start + PART_ITEMS])
+            items.clear()
+            setattr(fragment, section, models)
+    except ValidationError:
+        return None
+    return fragment
+
+
 def _unique(kind: str, ids: list[str], index: SourceIndex, errors: list[InputError],
             seen: dict[str, str]) -> None:
     for ident in ids:
@@ -422,6 +479,12 @@ def _unique(kind: str, ids: list[str], index: SourceIndex, errors: list[InputErr
                                      f"and {kind})", where.file if where else None,
                                      where.line if where else None, "give each a unique id"))
         seen[ident] = kind
+
+
+GUESS_BUDGET = 20_000_000
+"""Comparisons spent on 'did you mean' hints for undeclared references: guessing costs a
+pass over every declared id, so an inventory with thousands of broken references gets
+hints for the first ones and 'declare ...' for the rest, instead of running for hours."""
 
 
 def reference_errors(inv: Inventory, index: SourceIndex) -> list[InputError]:
@@ -438,10 +501,22 @@ def reference_errors(inv: Inventory, index: SourceIndex) -> list[InputError]:
     subjects = {s.id for s in inv.data_subjects}
     gates = {g.id for g in inv.consent_gates}
 
+    ordered: dict[int, list[str]] = {}  # each pool sorted once, however many refs miss
+    guesses: dict[tuple[int, str], list[str]] = {}
+    budget = [GUESS_BUDGET]
+
     def missing(kind: str, owner: str, key: str, ref: str, pool: set[str] | dict[str, str],
                 what: str) -> None:
         where = index.locate(kind, owner, key)
-        guess = difflib.get_close_matches(ref, sorted(pool), n=1, cutoff=0.5)
+        guess = guesses.get((id(pool), ref))
+        if guess is None:
+            if id(pool) not in ordered:
+                ordered[id(pool)] = sorted(pool)
+            guess = []
+            if budget[0] > 0:  # each guess compares with the whole pool
+                budget[0] -= len(pool)
+                guess = difflib.get_close_matches(ref, ordered[id(pool)], n=1, cutoff=0.5)
+            guesses[(id(pool), ref)] = guess
         errors.append(InputError(
             "PLG-E008", f"{kind} '{owner}' refers to {what} '{ref}', which is not declared",
             where.file if where else None, where.line if where else None,
@@ -450,6 +525,8 @@ def reference_errors(inv: Inventory, index: SourceIndex) -> list[InputError]:
     for store in inv.stores:
         if store.system not in systems:
             missing("store", store.id, "system", store.system, systems, "system")
+        if len({fld.name for fld in store.fields}) == len(store.fields):
+            continue  # no name twice: nothing to report for this store's fields
         names: set[str] = set()
         for fld in store.fields:
             if fld.name in names:
@@ -459,10 +536,10 @@ def reference_errors(inv: Inventory, index: SourceIndex) -> list[InputError]:
                                          where.line if where else None))
             names.add(fld.name)
     for flow in inv.flows:
-        for key in ("source", "target"):
-            ref = getattr(flow, key)
-            if ref not in nodes:
-                missing("flow", flow.id, key, ref, nodes, "node")
+        if flow.source not in nodes:
+            missing("flow", flow.id, "source", flow.source, nodes, "node")
+        if flow.target not in nodes:
+            missing("flow", flow.id, "target", flow.target, nodes, "node")
         if flow.consent_gate and flow.consent_gate not in gates:
             missing("flow", flow.id, "consent_gate", flow.consent_gate, gates, "consent gate")
     for act in inv.processing_activities:

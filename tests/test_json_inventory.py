@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
-from benchmarks.generate import generate, write_json
+import policy_model.loading as loading
+from benchmarks.generate import generate, write_json, write_yaml
 from checks.engine import evaluate
+from policy_model.errors import InputErrors
 from policy_model.loading import load_inventory, load_policy
 from policy_model.yaml_source import parse_yaml
 from tests.conftest import AS_OF, INVENTORY, POLICY, run_pledge
@@ -218,3 +220,40 @@ def test_large_generated_json_is_refused_over_the_size_limit(tmp_path: Path) -> 
     run = run_pledge("check", path, "--as-of", AS_OF, "--max-file-size", "1000")
     assert run.code == 2
     assert "PLG-E011" in run.err
+
+
+# --- large files are validated a slice at a time: the same results ------------------------------
+def load_outcome(path: Path) -> tuple[str, list[str]]:
+    """Either the input errors, or the findings (with locations) of a valid inventory."""
+    try:
+        loaded = load_inventory(path)
+    except InputErrors as exc:
+        return "errors", [str(err) for err in exc.errors]
+    result = evaluate(load_policy(POLICY).policy, loaded, as_of=WHEN)
+    return "findings", [f"{f.commitment} {f.status.value} {f.subject.id} {f.location} "
+                        f"{f.message}" for f in result.findings]
+
+
+@pytest.mark.parametrize("broken", ["valid", "unknown-key", "unknown-category", "repeat",
+                                    "dangling"])
+@pytest.mark.parametrize("fmt", ["json", "yaml"])
+def test_validation_in_slices_gives_the_same_outcome(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str, fmt: str) -> None:
+    generated = generate(300, rate=1.0)
+    data = generated.data
+    if broken == "unknown-key":
+        data["stores"][250]["colour"] = "red"
+    elif broken == "unknown-category":
+        data["flows"][500]["categories"] = ["user.contact.emial"]
+    elif broken == "repeat":
+        data["flows"][400]["purposes"] = ["essential.service", "essential.service"]
+    elif broken == "dangling":
+        data["flows"][600]["target"] = "nowhere"
+    if fmt == "json":
+        path = write_json(generated, tmp_path / "inventory.json")
+    else:
+        path = write_yaml(generated, tmp_path / "inventory", units_per_file=15)
+    whole = load_outcome(path)
+    monkeypatch.setattr(loading, "PART_ITEMS", 7)  # every section is long: slices of seven
+    assert load_outcome(path) == whole
+    assert whole[0] == ("findings" if broken == "valid" else "errors")
