@@ -24,11 +24,9 @@ BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
 def run(command: str) -> str:
     """Output (stdout then stderr) of one ``pledge ...`` command line, run in-process."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(shlex.split(command)[1:])
-        except SystemExit:
-            pass
+    with (contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
+          contextlib.suppress(SystemExit)):
+        main(shlex.split(command)[1:])
     return (out.getvalue() + err.getvalue()).rstrip("\n") + "\n"
 
 
