@@ -64,16 +64,25 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
+    explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
     loader.flatten_mapping(node)
+    merged = len(node.value) - explicit  # flatten_mapping puts merged pairs first
     result = Located(line=node.start_mark.line + 1)
-    for key_node, value_node in node.value:
+    from_merge: set[str] = set()
+    for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
         if not isinstance(key, str | int | float | bool) or key is None:
             raise InputError("PLG-E006", "a mapping key must be a plain scalar",
                              loader.name, line)
         key = str(key)
-        if key in result:
+        if index < merged:  # YAML merge: the first merged value of a key wins
+            if key in result:
+                continue
+            from_merge.add(key)
+        elif key in from_merge:  # an explicit key overrides a merged one, as YAML says
+            from_merge.discard(key)
+        elif key in result:
             raise InputError(
                 "PLG-E003", f"duplicate key '{key}' (first at line {result.key_lines[key]})",
                 loader.name, line, "keep one of the two",
