@@ -120,10 +120,15 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
 
     parents = graph.reach(graph.subjects(), lambda f: not gated(f))
     used: set[str] = set()
+    hits: dict[tuple[str, ...], bool] = {}  # flows repeat a few purpose lists
     for flow in ctx.inventory.flows:
-        hit = targeted(flow.purposes)
-        if not hit:
+        key = tuple(flow.purposes)
+        any_hit = hits.get(key)
+        if any_hit is None:
+            any_hit = hits[key] = any(chosen[p] for p in key)
+        if not any_hit:
             continue
+        hit = targeted(flow.purposes)
         used.update(hit)
         ev.checked += 1
         if flow.source in parents and not gated(flow):

@@ -87,7 +87,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     holders = set(params.allowed_holders)
     roles = set(params.allowed_roles)
     selected = ctx.graph.selection("data_categories", selectors)
-    broader: dict[str, bool] = {}
+    verdicts: dict[str, int] = {}  # per category: 0 fine, 1 forbidden, 2 may hold a forbidden one
     for store in ctx.inventory.stores:
         owner = systems.get(store.system)
         allowed = store.system in holders or (owner is not None and owner.role in roles)
@@ -96,7 +96,13 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             continue
         for field in store.fields:
             category = field.category
-            if selected[category]:
+            verdict = verdicts.get(category)
+            if verdict is None:
+                verdict = verdicts[category] = (
+                    1 if selected[category] else 2 if voc.is_broader(category, selectors) else 0)
+            if not verdict:
+                continue
+            if verdict == 1:
                 ev.fail("field", f"{store.id}.{field.name}",
                         f"store '{store.id}' of system '{store.system}' holds "
                         f"{field.category} in field '{field.name}'",
@@ -104,11 +110,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                                     "brand or the last four digits",
                         evidence={"rule": "forbidden", "category": field.category,
                                   "store": store.id, "system": store.system})
-                continue
-            wide = broader.get(category)
-            if wide is None:
-                wide = broader[category] = voc.is_broader(category, selectors)
-            if wide:
+            else:
                 hidden = sorted(s for s in selectors if s.startswith(field.category + "."))
                 ev.fail("field", f"{store.id}.{field.name}",
                         f"field '{field.name}' of store '{store.id}' is declared as "

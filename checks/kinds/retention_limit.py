@@ -126,28 +126,51 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     check_duration = "duration" in params.aspects
     check_disposal = "disposal" in params.aspects
     limits: dict[tuple[str, ...], str] = {}  # the limit depends on the field's purposes only
+
+    def limit_for(field_purposes: list[str]) -> str:
+        key = tuple(field_purposes)
+        limit = limits.get(key)
+        if limit is None:
+            limit = params.max_retention or "P0D"
+            for chosen, longer in overrides:
+                if chosen.any(field_purposes) and _days(longer) > _days(limit):
+                    limit = longer
+            limits[key] = limit
+        return limit
+
+    accepted = params.disposal
     for store in ctx.inventory.stores:
+        store_wanted: bool | None = None  # the store's purposes, for fields without their own
+        store_limit: str | None = None
         for field in store.fields:
             if not selected[field.category]:
                 continue
-            field_purposes = field.purposes or store.purposes
-            if purposes and not wanted.any(field_purposes):
-                continue
+            own = field.purposes
+            if own:
+                if purposes and not wanted.any(own):
+                    continue
+            else:
+                if store_wanted is None:
+                    store_wanted = not purposes or wanted.any(store.purposes)
+                if not store_wanted:
+                    continue
             ev.checked += 1
             retention = field.retention or store.retention
-            key = tuple(field_purposes)
-            limit = limits.get(key)
-            if limit is None:
-                limit = params.max_retention or "P0D"
-                for chosen, longer in overrides:
-                    if chosen.any(field_purposes) and _days(longer) > _days(limit):
-                        limit = longer
-                limits[key] = limit
             disposal = field.disposal or store.disposal
-            if not ((check_duration and (retention is None or retention == INDEFINITE
-                                         or _days(retention) > _days(limit)))
-                    or (check_disposal and disposal not in params.disposal)):
+            if check_duration and retention is not None and retention != INDEFINITE:
+                if own:
+                    limit = limit_for(own)
+                else:
+                    if store_limit is None:
+                        store_limit = limit_for(store.purposes)
+                    limit = store_limit
+                too_long = _days(retention) > _days(limit)
+            else:
+                too_long = check_duration  # no retention, or indefinite
+            if not too_long and not (check_disposal and disposal not in accepted):
                 continue  # keeps the commitment: no evidence to build
+            field_purposes = own or store.purposes
+            limit = limit_for(field_purposes)
             subject = f"{store.id}.{field.name}"
             facts = {"category": field.category, "retention": retention, "limit": limit,
                      "store": store.id}
