@@ -126,11 +126,10 @@ def _may_repeat(raw: Any) -> bool:
     containers = (dict, list)
     level = [raw]
     while level:
-        deeper: list[Any] = []
+        deeper = [v for node in level if isinstance(node, dict) for v in node.values()
+                  if isinstance(v, containers)]
         for node in level:
-            if isinstance(node, dict):
-                deeper += [v for v in node.values() if isinstance(v, containers)]
-            elif isinstance(node, list):
+            if isinstance(node, list):
                 try:
                     if len(set(node)) != len(node):
                         return True

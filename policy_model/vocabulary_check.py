@@ -124,9 +124,33 @@ def _all_known(obj: BaseModel, terms: dict[str, Any]) -> bool:
             if not _all_known(value, terms):
                 return False
         elif isinstance(value, list):
+            # Long lists of one model (fields, flows): ids checked in place, not by recursion.
+            cls: type | None = None
+            flat: list[tuple[str, Any]] | None = None
             for item in value:
-                if isinstance(item, BaseModel) and not _all_known(item, terms):
-                    return False
+                if not isinstance(item, BaseModel):
+                    continue
+                if type(item) is not cls:
+                    cls = type(item)
+                    plan = _quick_plan(cls)
+                    flat = ([(n, terms.get(v)) for n, v in plan]  # type: ignore[arg-type]
+                            if all(v is not None for _n, v in plan) else None)
+                if flat is None:
+                    if not _all_known(item, terms):
+                        return False
+                    continue
+                for field_name, known in flat:
+                    found = getattr(item, field_name)
+                    if found is None:
+                        continue
+                    if known is None:  # a vocabulary met only at run time
+                        return False
+                    if isinstance(found, list):
+                        for term in found:
+                            if term not in known:
+                                return False
+                    elif found not in known:
+                        return False
         elif isinstance(value, dict):
             for item in value.values():
                 if isinstance(item, BaseModel) and not _all_known(item, terms):
