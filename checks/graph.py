@@ -210,15 +210,16 @@ class FlowGraph:
                 parents[s] = None
                 queue.append(s)
         step = self._all_sorted_flows(reverse)
+        popleft, append = queue.popleft, queue.append
         while queue:
-            node = queue.popleft()
+            node = popleft()
             for flow in step[node]:
                 if not follow(flow):
                     continue
                 nxt = flow.source if reverse else flow.target
                 if nxt not in parents:
                     parents[nxt] = (node, flow.id)
-                    queue.append(nxt)
+                    append(nxt)
         return parents
 
     @staticmethod

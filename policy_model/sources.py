@@ -110,6 +110,7 @@ class _TextIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         self._ids: dict[str, int] | None = None
+        self._starts: list[int] = [0]
         self._spaced_after: dict[str, int] = {}
         self.lines_before: list[int] = [0]  # newlines before each block
         for start in range(0, len(text), _BLOCK):
@@ -119,15 +120,36 @@ class _TextIndex:
     def first(self, ident: str) -> int:
         """Offset of the first ``"id": ident`` (else ``"id":ident``), or -1."""
         if self._ids is None:
-            self._ids = {}
-            for match in self._ID.finditer(self.text):
-                self._ids.setdefault(match.group(1), match.start())
+            self._ids = self._index_ids()
         value_text = json.dumps(ident)
         for space in (" ", ""):
-            pos = self._ids.get(space + value_text)
-            if pos is not None:
-                return pos
+            window = self._ids.get(space + value_text)
+            if window is not None:
+                return self.text.find(f'"id":{space}{value_text}', self._starts[window])
         return -1
+
+    def _index_ids(self) -> dict[str, int]:
+        """The first window (of about :data:`_BLOCK` characters) holding each ``"id"`` value.
+
+        Windows end at newlines, which no JSON string holds, so no match spans two;
+        each window is searched by one ``findall`` and, last window first, recorded
+        by one ``dict.update``: no Python work per entity.
+        """
+        text = self.text
+        self._starts = [0]
+        pos = _BLOCK
+        while pos < len(text):
+            newline = text.find("\n", pos)
+            if newline < 0:
+                break
+            self._starts.append(newline + 1)
+            pos = newline + 1 + _BLOCK
+        ends = [*self._starts[1:], len(text)]
+        found: dict[str, int] = {}
+        for window in range(len(self._starts) - 1, -1, -1):
+            found.update(dict.fromkeys(
+                self._ID.findall(text, self._starts[window], ends[window]), window))
+        return found
 
     def find(self, key: str, value: str, start: int) -> int:
         """Offset of the first ``"key": value`` (else ``"key":value``) from ``start``, or -1."""

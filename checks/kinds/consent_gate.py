@@ -107,7 +107,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         return sorted(p for p in purposes if chosen[p])  # type: ignore[attr-defined]
 
     def gated(flow: Flow) -> bool:
-        gate = gates.get(flow.consent_gate or "")
+        if not flow.consent_gate:
+            return False
+        gate = gates.get(flow.consent_gate)
         if gate is None:
             return False
         key = (gate.id, tuple(flow.purposes))  # flows repeat a few gates and purpose lists
@@ -145,15 +147,20 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     evidence={"rule": "ungated-flow", **evidence, "purposes": hit},
                     key="consent_gate" if flow.consent_gate else None)
     processing: dict[frozenset[str], bool] = {}  # nodes share a few purpose sets
-    for node_id in sorted(parents):
+    processors: set[str] = set()  # nodes processing for a chosen purpose: checked in id order
+    for node_id, node_purposes in graph.graph.nodes(data="purposes"):
+        if node_purposes is None:  # an undeclared node: looked at (and refused) below
+            processors.add(node_id)
+            continue
+        found = processing.get(node_purposes)
+        if found is None:
+            found = processing[node_purposes] = any(chosen[p] for p in node_purposes)
+        if found:
+            processors.add(node_id)
+    for node_id in sorted(processors & parents.keys()):
         if parents[node_id] is None:
             continue
         node = graph.node(node_id)
-        found = processing.get(node["purposes"])
-        if found is None:
-            found = processing[node["purposes"]] = any(chosen[p] for p in node["purposes"])
-        if not found:
-            continue
         hit = targeted(node["purposes"])
         used.update(hit)
         ev.checked += 1

@@ -79,7 +79,7 @@ from pydantic import Field
 from checks.context import CheckContext, Evaluation
 from checks.graph import path_evidence
 from checks.registry import KindParams, register
-from policy_model.inventory import Role
+from policy_model.inventory import Flow, Role
 from policy_model.types import CategoryIds, PurposeIds
 
 
@@ -102,21 +102,41 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     banned = frozenset(params.banned_purposes)
     allowed_roles = set(params.allowed_roles)
 
-    def carrying(flow):  # type: ignore[no-untyped-def]
-        return graph.carries(flow, selectors, broader=True)
+    # Whether each flow carries the categories, decided once: the traversal asks per edge.
+    by_categories: dict[tuple[str, ...], bool] = {}  # flows repeat a few category lists
+    known: dict[int, bool] = {}  # by flow: the flows live as long as the run
+    for flow in ctx.inventory.flows:
+        key = tuple(flow.categories)
+        hit = by_categories.get(key)
+        if hit is None:
+            hit = by_categories[key] = graph.carries(flow, selectors, broader=True)
+        known[id(flow)] = hit
+    carried = [flow for flow in ctx.inventory.flows if known[id(flow)]]
+
+    def carrying(flow: Flow) -> bool:
+        hit = known.get(id(flow))
+        return graph.carries(flow, selectors, broader=True) if hit is None else hit
+
+    banned_of: dict[tuple[str, ...] | frozenset[str], tuple[str, ...]] = {}
+
+    def banned_in(purposes: list[str] | frozenset[str]) -> list[str]:
+        key = purposes if isinstance(purposes, frozenset) else tuple(purposes)
+        found = banned_of.get(key)
+        if found is None:
+            found = banned_of[key] = tuple(
+                graph.purposes_selected(purposes, banned) if banned else ())
+        return list(found)
 
     targets = {flow.target for flow in ctx.inventory.flows}  # every edge is a flow
     sources = [n for n in graph.graph if n not in targets] + graph.subjects()
     parents = graph.reach(sources, carrying)
-    for flow in ctx.inventory.flows:
-        if not carrying(flow):
-            continue
+    for flow in carried:
         ev.checked += 1
         target = graph.node(flow.target)
         wrong_recipient = target["third_party"] and target.get("role") not in allowed_roles
         wrong_internal = not target["third_party"] and not params.allow_internal
-        bad = graph.purposes_selected(flow.purposes, banned) if banned else []
-        bad_node = graph.purposes_selected(target["purposes"], banned) if banned else []
+        bad = banned_in(flow.purposes)
+        bad_node = banned_in(target["purposes"])
         if not (wrong_recipient or wrong_internal or bad or bad_node):
             continue  # keeps the commitment: no path to trace
         hops = graph.path(parents, flow.source)
