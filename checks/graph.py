@@ -8,6 +8,7 @@ and still returns the path that explains a finding.
 
 from __future__ import annotations
 
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 
 import networkx as nx
 
-from policy_model.inventory import Flow, Inventory
+from policy_model.inventory import DataField, Flow, Inventory, Store
 from policy_model.loading import paused_gc
 from policy_model.vocabulary import Vocabularies, Vocabulary
 
@@ -51,6 +52,40 @@ class Hop:
     flow: str
 
 
+class FieldGroups:
+    """Every store field, grouped by (category, purposes, retention, disposal).
+
+    Each is the field's own or, when it declares none, its store's: what the
+    field-level checks judge. Inventories repeat a few hundred such groups over
+    hundreds of thousands of fields, so a check decides once per group and
+    visits only the fields of the groups that fail. ``groups`` maps each key to
+    the positions of its fields in inventory order; ``stores[i]`` and
+    ``fields[i]`` are the store and field at position ``i``.
+    """
+
+    def __init__(self, inventory: Inventory) -> None:
+        self.inventory = inventory
+        self.stores: list[Store] = []
+        self.fields: list[DataField] = []
+        self.groups: dict[tuple[str, tuple[str, ...], str | None, str | None],
+                          array[int]] = {}
+        groups = self.groups
+        position = 0
+        for store in inventory.stores:
+            store_purposes = tuple(store.purposes)
+            for field in store.fields:
+                key = (field.category,
+                       tuple(field.purposes) if field.purposes else store_purposes,
+                       field.retention or store.retention, field.disposal or store.disposal)
+                members = groups.get(key)
+                if members is None:
+                    members = groups[key] = array("l")
+                members.append(position)
+                position += 1
+            self.stores.extend([store] * len(store.fields))
+            self.fields.extend(store.fields)
+
+
 class FlowGraph:
     """The inventory's flows as a graph, with category-aware traversals."""
 
@@ -64,6 +99,7 @@ class FlowGraph:
         self._out: dict[str, list[Flow]] = {}
         self._in: dict[str, list[Flow]] = {}
         self._subjects: list[str] | None = None
+        self._field_groups: FieldGroups | None = None
         # (neighbour, flow id) of each node's edges out and in, as the edges are added
         self._pairs: tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]] = (
             {}, {})
@@ -121,6 +157,15 @@ class FlowGraph:
             self._subjects = sorted(n for n, d in self.graph.nodes(data=True)
                                     if d["type"] == "subject")
         return list(self._subjects)
+
+    def field_groups(self, inventory: Inventory) -> FieldGroups:
+        """The fields of ``inventory``'s stores, grouped by the facts field checks judge.
+
+        Computed once per inventory and kept (see :class:`FieldGroups`).
+        """
+        if self._field_groups is None or self._field_groups.inventory is not inventory:
+            self._field_groups = FieldGroups(inventory)
+        return self._field_groups
 
     # --- category and purpose selection -----------------------------------------
     def carries(self, flow: Flow, selectors: frozenset[str], *, broader: bool = False) -> bool:

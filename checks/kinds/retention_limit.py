@@ -127,7 +127,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     check_disposal = "disposal" in params.aspects
     limits: dict[tuple[str, ...], str] = {}  # the limit depends on the field's purposes only
 
-    def limit_for(field_purposes: list[str]) -> str:
+    def limit_for(field_purposes: list[str] | tuple[str, ...]) -> str:
         key = tuple(field_purposes)
         limit = limits.get(key)
         if limit is None:
@@ -139,62 +139,50 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         return limit
 
     accepted = params.disposal
-    for store in ctx.inventory.stores:
-        store_wanted: bool | None = None  # the store's purposes, for fields without their own
-        store_limit: str | None = None
-        for field in store.fields:
-            if not selected[field.category]:
-                continue
-            own = field.purposes
-            if own:
-                if purposes and not wanted.any(own):
-                    continue
-            else:
-                if store_wanted is None:
-                    store_wanted = not purposes or wanted.any(store.purposes)
-                if not store_wanted:
-                    continue
-            ev.checked += 1
-            retention = field.retention or store.retention
-            disposal = field.disposal or store.disposal
-            if check_duration and retention is not None and retention != INDEFINITE:
-                if own:
-                    limit = limit_for(own)
-                else:
-                    if store_limit is None:
-                        store_limit = limit_for(store.purposes)
-                    limit = store_limit
-                too_long = _days(retention) > _days(limit)
-            else:
-                too_long = check_duration  # no retention, or indefinite
-            if not too_long and not (check_disposal and disposal not in accepted):
-                continue  # keeps the commitment: no evidence to build
-            field_purposes = own or store.purposes
-            limit = limit_for(field_purposes)
-            subject = f"{store.id}.{field.name}"
-            facts = {"category": field.category, "retention": retention, "limit": limit,
-                     "store": store.id}
-            if not check_duration:
-                pass
-            elif retention is None:
-                ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' "
-                        f"declares no retention ({field.category})",
-                        remediation=f"declare a retention of at most {limit} on the field "
-                                    "or its store",
-                        evidence={"rule": "missing", **facts})
-            elif retention == INDEFINITE:
-                ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' is "
-                        f"kept indefinitely ({field.category})",
-                        remediation=f"set a retention of at most {limit} and delete or "
-                                    "anonymise after it",
-                        evidence={"rule": "indefinite", **facts}, key="retention")
-            elif _days(retention) > _days(limit):
-                ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' is "
-                        f"kept {retention}, longer than the limit {limit}",
-                        remediation=f"shorten the retention to {limit} or less",
-                        evidence={"rule": "too-long", **facts}, key="retention")
-            if check_disposal and disposal not in params.disposal:
-                ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' "
-                        f"declares no accepted disposal (has {disposal or 'none'})",
-                        remediation=f"declare disposal: {' or '.join(params.disposal)}",
-                        evidence={"rule": "disposal", **facts, "disposal": disposal})
+    table = ctx.graph.field_groups(ctx.inventory)
+    failing: list[int] = []
+    for (category, field_purposes, retention, disposal), members in table.groups.items():
+        # every field of a group shares what decides the verdict: decide once
+        if not selected[category]:
+            continue
+        if purposes and not wanted.any(field_purposes):
+            continue
+        ev.checked += len(members)
+        if check_duration and retention is not None and retention != INDEFINITE:
+            too_long = _days(retention) > _days(limit_for(field_purposes))
+        else:
+            too_long = check_duration  # no retention, or indefinite
+        if too_long or (check_disposal and disposal not in accepted):
+            failing.extend(members)
+    for position in sorted(failing):  # the failing fields, in inventory order
+        store, field = table.stores[position], table.fields[position]
+        retention = field.retention or store.retention
+        disposal = field.disposal or store.disposal
+        limit = limit_for(field.purposes or store.purposes)
+        subject = f"{store.id}.{field.name}"
+        facts = {"category": field.category, "retention": retention, "limit": limit,
+                 "store": store.id}
+        if not check_duration:
+            pass
+        elif retention is None:
+            ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' "
+                    f"declares no retention ({field.category})",
+                    remediation=f"declare a retention of at most {limit} on the field "
+                                "or its store",
+                    evidence={"rule": "missing", **facts})
+        elif retention == INDEFINITE:
+            ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' is "
+                    f"kept indefinitely ({field.category})",
+                    remediation=f"set a retention of at most {limit} and delete or "
+                                "anonymise after it",
+                    evidence={"rule": "indefinite", **facts}, key="retention")
+        elif _days(retention) > _days(limit):
+            ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' is "
+                    f"kept {retention}, longer than the limit {limit}",
+                    remediation=f"shorten the retention to {limit} or less",
+                    evidence={"rule": "too-long", **facts}, key="retention")
+        if check_disposal and disposal not in params.disposal:
+            ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' "
+                    f"declares no accepted disposal (has {disposal or 'none'})",
+                    remediation=f"declare disposal: {' or '.join(params.disposal)}",
+                    evidence={"rule": "disposal", **facts, "disposal": disposal})
