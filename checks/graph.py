@@ -86,6 +86,28 @@ class FieldGroups:
             self.fields.extend(store.fields)
 
 
+class FlowGroups:
+    """Every flow, grouped by (protocol, TLS version, leaves a data subject, categories).
+
+    What transport checks judge a flow on; like :class:`FieldGroups`, a check
+    decides once per group. ``groups`` maps each key to the positions of its
+    flows in inventory order; ``flows[i]`` is the flow at position ``i``.
+    """
+
+    def __init__(self, inventory: Inventory, subjects: set[str]) -> None:
+        self.inventory = inventory
+        self.flows: list[Flow] = list(inventory.flows)
+        self.groups: dict[tuple[str, str | None, bool, tuple[str, ...]], array[int]] = {}
+        groups = self.groups
+        for position, flow in enumerate(self.flows):
+            key = (flow.transport.protocol, flow.transport.tls, flow.source in subjects,
+                   tuple(flow.categories))
+            members = groups.get(key)
+            if members is None:
+                members = groups[key] = array("l")
+            members.append(position)
+
+
 class FlowGraph:
     """The inventory's flows as a graph, with category-aware traversals."""
 
@@ -100,6 +122,7 @@ class FlowGraph:
         self._in: dict[str, list[Flow]] = {}
         self._subjects: list[str] | None = None
         self._field_groups: FieldGroups | None = None
+        self._flow_groups: FlowGroups | None = None
         # (neighbour, flow id) of each node's edges out and in, as the edges are added
         self._pairs: tuple[dict[str, list[tuple[str, str]]], dict[str, list[tuple[str, str]]]] = (
             {}, {})
@@ -157,6 +180,15 @@ class FlowGraph:
             self._subjects = sorted(n for n, d in self.graph.nodes(data=True)
                                     if d["type"] == "subject")
         return list(self._subjects)
+
+    def flow_groups(self, inventory: Inventory) -> FlowGroups:
+        """The flows of ``inventory``, grouped by transport, origin and categories.
+
+        Computed once per inventory and kept (see :class:`FlowGroups`).
+        """
+        if self._flow_groups is None or self._flow_groups.inventory is not inventory:
+            self._flow_groups = FlowGroups(inventory, set(self.subjects()))
+        return self._flow_groups
 
     def field_groups(self, inventory: Inventory) -> FieldGroups:
         """The fields of ``inventory``'s stores, grouped by the facts field checks judge.
@@ -219,10 +251,10 @@ class FlowGraph:
         return found
 
     def _all_sorted_flows(self, reverse: bool) -> dict[str, list[Flow]]:
-        """:meth:`_sorted_flows` of every node, from one pass over the edges.
+        """:meth:`_sorted_flows` of every node, from the edges recorded while building.
 
         A traversal may visit every node; sorting each node's edges through
-        networkx's views costs several times more than one sort of all edges.
+        networkx's views costs several times more.
         """
         cache = self._in if reverse else self._out
         if len(cache) < len(self.graph):

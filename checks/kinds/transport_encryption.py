@@ -95,30 +95,23 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     exempt = set(params.exempt_protocols)
     selected = ctx.graph.selection("data_categories", selectors)
     excluded = ctx.graph.selection("data_categories", frozenset(params.exclude_categories))
-    subjects = set(ctx.graph.subjects())
-    carrying: dict[tuple[str, ...], bool] = {}  # flows repeat a few category lists
-    tls_ok: dict[str, bool] = {}
-    for flow in ctx.inventory.flows:
-        if flow.transport.protocol in exempt:
+    table = ctx.graph.flow_groups(ctx.inventory)
+    failing: list[int] = []
+    for (protocol, tls, from_subject, categories), members in table.groups.items():
+        # every flow of a group shares what decides the verdict: decide once
+        if protocol in exempt:
             continue
-        from_subject = flow.source in subjects
         if (params.scope == "from_subjects" and not from_subject) or (
                 params.scope == "between_systems" and from_subject):
             continue
-        key = tuple(flow.categories)
-        hit = carrying.get(key)
-        if hit is None:
-            hit = carrying[key] = any(selected[c] for c in key if not excluded[c])
-        if not hit:
+        if not any(selected[c] for c in categories if not excluded[c]):
             continue
-        ev.checked += 1
+        ev.checked += len(members)
+        if tls is None or tls_tuple(tls) < minimum:
+            failing.extend(members)
+    for position in sorted(failing):  # the failing flows, in inventory order
+        flow = table.flows[position]
         tls = flow.transport.tls
-        if tls is not None:
-            fine = tls_ok.get(tls)
-            if fine is None:
-                fine = tls_ok[tls] = not tls_tuple(tls) < minimum
-            if fine:
-                continue  # keeps the commitment: no evidence to build
         where = f"{flow.source} -> {flow.target}"
         evidence = {"path": [flow.source, flow.target], "flows": [flow.id],
                     "protocol": flow.transport.protocol, "tls": tls,
