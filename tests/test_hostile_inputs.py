@@ -376,7 +376,10 @@ try:
 except InputError as exc:
     outcome = exc.code
 elapsed = time.perf_counter() - start
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM is this program's own peak; ru_maxrss would carry the forking parent's over exec
+status = Path("/proc/self/status")
+hwm = [l for l in status.read_text().splitlines() if l.startswith("VmHWM:")] if status.exists() else []
+peak_mb = (int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 print(json.dumps({"outcome": outcome, "seconds": elapsed, "peak_mb": peak_mb}))
 """
 
