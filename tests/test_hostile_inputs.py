@@ -378,8 +378,10 @@ except InputError as exc:
 elapsed = time.perf_counter() - start
 # VmHWM is this program's own peak; ru_maxrss would carry the forking parent's over exec
 status = Path("/proc/self/status")
-hwm = [l for l in status.read_text().splitlines() if l.startswith("VmHWM:")] if status.exists() else []
-peak_mb = (int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+lines = status.read_text().splitlines() if status.exists() else []
+hwm = [int(x.split()[1]) for x in lines if x.startswith("VmHWM:")]
+peak_kb = hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak_mb = peak_kb / 1024
 print(json.dumps({"outcome": outcome, "seconds": elapsed, "peak_mb": peak_mb}))
 """
 
