@@ -229,15 +229,7 @@ SECTIONS = tuple(InventoryFragment.model_fields)
 LIST_SECTIONS = tuple(s for s in SECTIONS if s not in ("inventory", "organisation"))
 
 
-class Inventory(StrictModel):
-    """A whole inventory, merged from its files."""
+class Inventory(InventoryFragment):
+    """A whole inventory, merged from its files: the same sections, a name required."""
 
-    inventory: InventoryMeta
-    organisation: Organisation | None = None
-    data_subjects: list[DataSubject] = Field(default_factory=list)
-    systems: list[System] = Field(default_factory=list)
-    stores: list[Store] = Field(default_factory=list)
-    flows: list[Flow] = Field(default_factory=list)
-    consent_gates: list[ConsentGate] = Field(default_factory=list)
-    processing_activities: list[ProcessingActivity] = Field(default_factory=list)
-    attestations: list[ManualAttestation] = Field(default_factory=list)
+    inventory: InventoryMeta  # type: ignore[assignment]  # required once merged
