@@ -10,6 +10,7 @@ import click
 from checks.baseline import baselined, load_baseline
 from checks.engine import RunResult, evaluate
 from checks.findings import Finding, Status
+from checks.graph import FlowGraph
 from checks.selection import SEVERITIES, Selection, parse_selectors, severity_floor
 from checks.waivers import apply_waivers, find_waiver_file, load_waivers
 from pledge.common import (
@@ -51,13 +52,15 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[
 
 def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
                       selection: Selection, waivers: Path | None, max_size: int,
+                      graph: FlowGraph | None = None,
                       ) -> tuple[RunResult, list[str], list[InputFile]]:
     """Run the selected commitments and apply the waivers (given, or the inventory's own).
 
     Returns the result, warnings about waivers, and the waiver file as an input.
+    ``graph`` lets a caller that draws the graph afterwards build it only once.
     """
     selection.check_known(loaded_policy.policy)
-    result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of)
+    result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of, graph=graph)
     path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
     if path is None:
         return result, [], []

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import click
 
-from checks.engine import RunResult, evaluate
+from checks.engine import RunResult
 from checks.graph import FlowGraph
-from checks.waivers import apply_waivers, find_waiver_file, load_waivers
+from checks.selection import Selection
+from pledge.commands.check import evaluate_selected
 from pledge.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -30,7 +31,7 @@ from pledge.common import (
     resolve_as_of,
     write_output,
 )
-from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
+from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
 from policy_model.vocabulary import default_vocabularies
 from reports import coverage, html, json_report, oscal, poam, ropa
 from reports.document import Report, build_report
@@ -57,16 +58,12 @@ def now_utc() -> str:
 def run_with_waivers(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
                      waivers: Path | None, max_size: int,
                      ) -> tuple[RunResult, FlowGraph, list[str], list[InputFile]]:
-    """Evaluate once on one graph, then apply the waiver file (given, or the inventory's)."""
+    """Evaluate every commitment on one graph, kept for drawing, with ``check``'s waivers."""
     graph = FlowGraph(loaded.inventory, default_vocabularies())
-    result = evaluate(loaded_policy.policy, loaded, as_of=as_of, graph=graph)
-    path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
-    if path is None:
-        return result, graph, [], []
-    found = load_waivers(path, loaded_policy.policy, display=display_path(path),
-                         max_size=max_size)
-    warnings = apply_waivers(result, found, as_of)
-    return result, graph, warnings, [found.file] if found.file else []
+    result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=as_of,
+                                                selection=Selection((), ()), waivers=waivers,
+                                                max_size=max_size, graph=graph)
+    return result, graph, warnings, extra
 
 
 def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInventory,
