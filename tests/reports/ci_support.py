@@ -152,3 +152,21 @@ def add_unrelated_system(root: Path) -> None:
     """Declare a compliant internal system that touches no personal data."""
     path = root / "systems.yaml"
     path.write_text(path.read_text(encoding="utf-8") + UNRELATED_SYSTEM, encoding="utf-8")
+
+
+def waived_and_baselined_report(tmp_path: Path) -> Report:
+    """A report with two failures: card storage waived, the old-TLS flow in the baseline."""
+    from checks.findings import Status
+
+    root = copy_inventory(tmp_path)
+    store_card_numbers(root)
+    set_flow_tls(root, "orders_to_amana", "1.0")
+    report = report_for(root)
+    card, amana = sorted((f for f in report.findings if f.status is Status.FAIL),
+                         key=lambda f: f.commitment)
+    waived = card.model_copy(update={"status": Status.WAIVED, "evidence": {
+        **card.evidence, "waiver": {"justification": "migration", "approver": "dpo",
+                                    "expires": "2027-01-01"}}})
+    return report.model_copy(update={
+        "findings": [waived if f is card else f for f in report.findings],
+        "gate": Gate(baseline="base.json", baselined=[amana.fingerprint])})

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from checks.findings import Status
 from reports import github
-from reports.document import Gate
 from reports.github import escape_data, escape_property
 from tests.conftest import AS_OF, run_pledge
 from tests.reports.ci_support import (
@@ -16,6 +15,7 @@ from tests.reports.ci_support import (
     report_for,
     set_flow_tls,
     store_card_numbers,
+    waived_and_baselined_report,
 )
 
 COMMAND = re.compile(r"^::(error|warning|notice) ((?:[a-zA-Z]+=[^,:]*,?)+)::(.*)$")
@@ -65,18 +65,7 @@ def test_hostile_text_stays_in_one_command(tmp_path: Path) -> None:
 
 
 def test_known_and_waived_failures_are_warnings_and_notices(tmp_path: Path) -> None:
-    root = copy_inventory(tmp_path)
-    store_card_numbers(root)
-    set_flow_tls(root, "orders_to_amana", "1.0")
-    report = report_for(root)
-    card, amana = sorted((f for f in report.findings if f.status is Status.FAIL),
-                         key=lambda f: f.commitment)
-    waived = card.model_copy(update={"status": Status.WAIVED, "evidence": {
-        **card.evidence, "waiver": {"justification": "migration", "approver": "dpo",
-                                    "expires": "2027-01-01"}}})
-    gated = report.model_copy(update={
-        "findings": [waived if f is card else f for f in report.findings],
-        "gate": Gate(baseline="base.json", baselined=[amana.fingerprint])})
+    gated = waived_and_baselined_report(tmp_path)
     levels = sorted(line.split(" ")[0] for line in github.render(gated).splitlines()
                     if line.startswith("::"))
     assert levels == ["::notice", "::warning"]

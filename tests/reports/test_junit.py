@@ -8,7 +8,6 @@ from pathlib import Path
 
 from checks.findings import Status
 from reports import junit
-from reports.document import Gate
 from tests.conftest import AS_OF, run_pledge
 from tests.reports.ci_support import (
     copy_inventory,
@@ -16,6 +15,7 @@ from tests.reports.ci_support import (
     send_cards_to_ads,
     set_flow_tls,
     store_card_numbers,
+    waived_and_baselined_report,
 )
 
 
@@ -74,18 +74,7 @@ def test_text_is_escaped_and_redacted(tmp_path: Path) -> None:
 
 
 def test_waived_and_known_failures_are_skipped_not_failed(tmp_path: Path) -> None:
-    root = copy_inventory(tmp_path)
-    store_card_numbers(root)
-    set_flow_tls(root, "orders_to_amana", "1.0")
-    report = report_for(root)
-    card, amana = sorted((f for f in report.findings if f.status is Status.FAIL),
-                         key=lambda f: f.commitment)
-    waived = card.model_copy(update={"status": Status.WAIVED, "evidence": {
-        **card.evidence, "waiver": {"justification": "migration", "approver": "dpo",
-                                    "expires": "2027-01-01"}}})
-    findings = [waived if f is card else f for f in report.findings]
-    gated = report.model_copy(update={"findings": findings, "gate": Gate(
-        baseline="base.json", baselined=[amana.fingerprint])})
+    gated = waived_and_baselined_report(tmp_path)
     xml = ET.fromstring(junit.render(gated))
     assert xml.get("failures") == "0"
     messages = [s.get("message") for s in xml.iter("skipped")]
