@@ -29,16 +29,22 @@ from policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
+from policy_model.model_scan import scan
+from policy_model.references import reference_errors
 from policy_model.sources import SourceIndex
 from policy_model.validation_errors import translate
+from policy_model.vocabulary import KINDS as VOCABULARY_KINDS
 from policy_model.vocabulary import Vocabularies, default_vocabularies
 from policy_model.vocabulary_check import vocabulary_errors
 from policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
     Located,
+    QuickParseRefused,
+    json_key_marks,
     load_file,
     parse_json,
     parse_yaml,
+    quick_json,
     read_text,
     sha256_file,
 )
@@ -74,6 +80,17 @@ class LoadedInventory:
     sources: SourceIndex
     files: list[InputFile] = field(default_factory=list)
     root: Path | None = None
+    checked: Inventory | None = field(default=None, repr=False, compare=False)
+    """The inventory :func:`load_inventory` built and cross-checked (see below)."""
+
+    @property
+    def references_checked(self) -> bool:
+        """True when ``inventory`` is the one the loader built: ids unique, references declared.
+
+        An inventory swapped in afterwards (``dataclasses.replace``, a library
+        caller's) is not vouched for.
+        """
+        return self.checked is not None and self.checked is self.inventory
 
 
 def display_path(path: Path) -> str:
@@ -352,10 +369,12 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
     merged: dict[str, Any] = {s: [] for s in LIST_SECTIONS}
     singles: dict[str, tuple[Any, str]] = {}
     loaded_files: list[InputFile] = []
+    terms = {kind: vocab.get(kind).terms for kind in VOCABULARY_KINDS}
     for file_path, shown in files:
         started = time.perf_counter()
+        is_json = file_path.suffix.lower() == ".json"
         try:
-            raw, text = load_file(file_path, max_size=max_size, display=shown)
+            raw, text, quick = _read_inventory_file(file_path, shown, max_size, is_json)
         except InputError as err:
             parsing[0] += time.perf_counter() - started
             errors.append(err)
@@ -371,34 +390,38 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                      f"({', '.join(SECTIONS)})", shown,
                                      getattr(raw, "line", 1)))
             continue
-        is_json = not isinstance(raw, Located)
         index.add_text(shown, text, is_json=is_json)
         _index_fragment(raw, shown, index)  # only used once every file is valid
-        repeats = repeated_values(raw, shown)  # reported below, for a valid file
         fragment = _validate_in_parts(raw)
-        parted = fragment is not None  # the big sections of raw are emptied: parse anew if needed
-        if not parted and _has_big_section(raw):  # something is invalid: the usual errors follow
-            raw = parse_json(text, shown) if is_json else parse_yaml(text, shown)
-        try:
-            if fragment is None:
+        if fragment is None and not _has_big_section(raw):  # a small file: whole at once
+            try:
                 fragment = InventoryFragment.model_validate(raw)
-        except ValidationError as exc:
-            found = translate(exc, raw, InventoryFragment, shown)
-            for err in found:
-                if err.code == "PLG-E004" and err.message.endswith("at (top level)"):
-                    key = err.message.split("'")[1]
-                    guess = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.6)
-                    err = InputError("PLG-E004", f"unknown section '{key}'", err.path,
-                                     err.line, f"did you mean {guess[0]}?" if guess
-                                     else f"sections: {', '.join(SECTIONS)}")
+            except ValidationError as exc:
+                if not quick:
+                    errors.extend(_fragment_errors(exc, raw, shown))
+                    continue
+        if fragment is None:  # invalid: the located errors need an exact, whole parse
+            try:
+                raw = _exact_parse(text, shown, is_json)
+            except InputError as err:  # a duplicate key, say: reported before the models
                 errors.append(err)
-            continue
-        unknown = vocabulary_errors(fragment, raw, shown, vocab)
-        if unknown and parted:  # word the errors with the lines of a whole parse
-            unknown = vocabulary_errors(fragment, parse_json(text, shown) if is_json
-                                        else parse_yaml(text, shown), shown, vocab)
-        errors.extend(unknown)
-        errors.extend(repeats)
+                continue
+            try:
+                fragment = InventoryFragment.model_validate(raw)
+            except ValidationError as exc:
+                errors.extend(_fragment_errors(exc, raw, shown))
+                continue
+        found = scan(fragment, terms)
+        if not found.clean or (quick and found.keys != json_key_marks(text)):
+            # Something to look at closer (or keys the models never saw: a repeated key):
+            # the exact parse and the walks that word each problem with its line.
+            try:
+                raw = _exact_parse(text, shown, is_json)
+            except InputError as err:
+                errors.append(err)
+                continue
+            errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
+            errors.extend(repeated_values(raw, shown))
         for section in LIST_SECTIONS:
             merged[section].extend(getattr(fragment, section))
         for section in ("inventory", "organisation"):
@@ -422,7 +445,44 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                       "organisation, systems, stores or flows", shown_root, None,
                                       "add organisation:, systems:, stores: and flows: sections")])
     raise_if_any(reference_errors(inventory, index))
-    return LoadedInventory(inventory, index, loaded_files, path)
+    return LoadedInventory(inventory, index, loaded_files, path, checked=inventory)
+
+
+def _read_inventory_file(path: Path, shown: str, max_size: int,
+                         is_json: bool) -> tuple[Any, str, bool]:
+    """Read and parse one file: (data, text, parsed by :func:`quick_json`).
+
+    JSON is parsed by the fast parser first; what it refuses is parsed again
+    exactly, for the usual error (or for the data, where only the fast parser
+    balks). The caller rules out what the fast parser lets by (see there).
+    """
+    if not is_json:
+        raw, text = load_file(path, max_size=max_size, display=shown)
+        return raw, text, False
+    text = read_text(path, max_size=max_size, display=shown)
+    try:
+        return quick_json(text), text, True
+    except QuickParseRefused:
+        return parse_json(text, shown), text, False
+
+
+def _exact_parse(text: str, shown: str, is_json: bool) -> Any:
+    """Parse a file's text again with every guard, keeping lines (YAML)."""
+    return parse_json(text, shown) if is_json else parse_yaml(text, shown)
+
+
+def _fragment_errors(exc: ValidationError, raw: Any, shown: str) -> list[InputError]:
+    """The validation errors of one file, an unknown section with its nearest name."""
+    errors: list[InputError] = []
+    for err in translate(exc, raw, InventoryFragment, shown):
+        if err.code == "PLG-E004" and err.message.endswith("at (top level)"):
+            key = err.message.split("'")[1]
+            guess = difflib.get_close_matches(key, SECTIONS, n=1, cutoff=0.6)
+            err = InputError("PLG-E004", f"unknown section '{key}'", err.path, err.line,
+                             f"did you mean {guess[0]}?" if guess
+                             else f"sections: {', '.join(SECTIONS)}")
+        errors.append(err)
+    return errors
 
 
 PART_ITEMS = 10_000
@@ -464,89 +524,7 @@ def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
                 items[start:start + PART_ITEMS] = [None] * len(items[start:start + PART_ITEMS])
             items.clear()
             setattr(fragment, section, models)
+        fragment.__pydantic_fields_set__.update(big)  # given, if validated apart
     except ValidationError:
         return None
     return fragment
-
-
-def _unique(kind: str, ids: list[str], index: SourceIndex, errors: list[InputError],
-            seen: dict[str, str]) -> None:
-    for ident in ids:
-        if ident in seen:
-            where = index.locate(kind, ident)
-            errors.append(InputError("PLG-E009", f"id '{ident}' is declared twice ({seen[ident]} "
-                                     f"and {kind})", where.file if where else None,
-                                     where.line if where else None, "give each a unique id"))
-        seen[ident] = kind
-
-
-GUESS_BUDGET = 20_000_000
-"""Comparisons spent on 'did you mean' hints for undeclared references: guessing costs a
-pass over every declared id, so an inventory with thousands of broken references gets
-hints for the first ones and 'declare ...' for the rest, instead of running for hours."""
-
-
-def reference_errors(inv: Inventory, index: SourceIndex) -> list[InputError]:
-    """Duplicate ids and references to undeclared entities."""
-    errors: list[InputError] = []
-    nodes: dict[str, str] = {}
-    _unique("subject", [s.id for s in inv.data_subjects], index, errors, nodes)
-    _unique("system", [s.id for s in inv.systems], index, errors, nodes)
-    _unique("store", [s.id for s in inv.stores], index, errors, nodes)
-    for kind, items in (("flow", inv.flows), ("consent_gate", inv.consent_gates),
-                        ("processing_activity", inv.processing_activities)):
-        _unique(kind, [i.id for i in items], index, errors, {})
-    systems = {s.id for s in inv.systems}
-    subjects = {s.id for s in inv.data_subjects}
-    gates = {g.id for g in inv.consent_gates}
-
-    ordered: dict[int, list[str]] = {}  # each pool sorted once, however many refs miss
-    guesses: dict[tuple[int, str], list[str]] = {}
-    budget = [GUESS_BUDGET]
-
-    def missing(kind: str, owner: str, key: str, ref: str, pool: set[str] | dict[str, str],
-                what: str) -> None:
-        where = index.locate(kind, owner, key)
-        guess = guesses.get((id(pool), ref))
-        if guess is None:
-            if id(pool) not in ordered:
-                ordered[id(pool)] = sorted(pool)
-            guess = []
-            if budget[0] > 0:  # each guess compares with the whole pool
-                budget[0] -= len(pool)
-                guess = difflib.get_close_matches(ref, ordered[id(pool)], n=1, cutoff=0.5)
-            guesses[(id(pool), ref)] = guess
-        errors.append(InputError(
-            "PLG-E008", f"{kind} '{owner}' refers to {what} '{ref}', which is not declared",
-            where.file if where else None, where.line if where else None,
-            f"did you mean {guess[0]}?" if guess else f"declare {what} '{ref}'"))
-
-    for store in inv.stores:
-        if store.system not in systems:
-            missing("store", store.id, "system", store.system, systems, "system")
-        if len({fld.name for fld in store.fields}) == len(store.fields):
-            continue  # no name twice: nothing to report for this store's fields
-        names: set[str] = set()
-        for fld in store.fields:
-            if fld.name in names:
-                where = index.locate("field", f"{store.id}.{fld.name}")
-                errors.append(InputError("PLG-E009", f"store '{store.id}' declares field "
-                                         f"'{fld.name}' twice", where.file if where else None,
-                                         where.line if where else None))
-            names.add(fld.name)
-    for flow in inv.flows:
-        if flow.source not in nodes:
-            missing("flow", flow.id, "source", flow.source, nodes, "node")
-        if flow.target not in nodes:
-            missing("flow", flow.id, "target", flow.target, nodes, "node")
-        if flow.consent_gate and flow.consent_gate not in gates:
-            missing("flow", flow.id, "consent_gate", flow.consent_gate, gates, "consent gate")
-    for act in inv.processing_activities:
-        for ref in act.systems:
-            if ref not in systems and ref not in nodes:
-                missing("processing_activity", act.id, "systems", ref, nodes, "system")
-        for ref in act.data_subjects:
-            if ref not in subjects:
-                missing("processing_activity", act.id, "data_subjects", ref, subjects,
-                        "data subject")
-    return errors

@@ -10,6 +10,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from policy_model.errors import InputError
+from policy_model.types import PATTERN_PROBLEMS
 from policy_model.yaml_source import Located, LocatedList
 
 
@@ -112,6 +113,8 @@ def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
         else:
             message = err["msg"]
             value = err.get("input")
+            if kind == "string_pattern_mismatch":
+                message = PATTERN_PROBLEMS.get((err.get("ctx") or {}).get("pattern"), message)
             hint = None
             expected = (err.get("ctx") or {}).get("expected")
             if (kind in ("literal_error", "enum") and isinstance(expected, str)
