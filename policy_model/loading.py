@@ -46,6 +46,7 @@ from policy_model.yaml_source import (
     parse_yaml,
     quick_json,
     read_text,
+    read_text_and_digest,
     sha256_file,
 )
 
@@ -374,12 +375,13 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         started = time.perf_counter()
         is_json = file_path.suffix.lower() == ".json"
         try:
-            raw, text, quick = _read_inventory_file(file_path, shown, max_size, is_json)
+            text, digest = read_text_and_digest(file_path, max_size=max_size, display=shown)
+            loaded_files.append(InputFile(shown, file_path, digest, "inventory"))
+            raw, quick = _parse_inventory_text(text, shown, is_json)
         except InputError as err:
             parsing[0] += time.perf_counter() - started
             errors.append(err)
             continue
-        loaded_files.append(InputFile(shown, file_path, sha256_file(file_path), "inventory"))
         parsing[0] += time.perf_counter() - started
         if raw is None:
             errors.append(InputError("PLG-E010", "empty file", shown, None,
@@ -448,22 +450,19 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
     return LoadedInventory(inventory, index, loaded_files, path, checked=inventory)
 
 
-def _read_inventory_file(path: Path, shown: str, max_size: int,
-                         is_json: bool) -> tuple[Any, str, bool]:
-    """Read and parse one file: (data, text, parsed by :func:`quick_json`).
+def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bool]:
+    """Parse one file's text: (data, parsed by :func:`quick_json`).
 
     JSON is parsed by the fast parser first; what it refuses is parsed again
     exactly, for the usual error (or for the data, where only the fast parser
     balks). The caller rules out what the fast parser lets by (see there).
     """
     if not is_json:
-        raw, text = load_file(path, max_size=max_size, display=shown)
-        return raw, text, False
-    text = read_text(path, max_size=max_size, display=shown)
+        return parse_yaml(text, shown), False
     try:
-        return quick_json(text), text, True
+        return quick_json(text), True
     except QuickParseRefused:
-        return parse_json(text, shown), text, False
+        return parse_json(text, shown), False
 
 
 def _exact_parse(text: str, shown: str, is_json: bool) -> Any:

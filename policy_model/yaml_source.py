@@ -227,6 +227,16 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def read_text(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE,
               display: str | None = None) -> str:
     """Read a file as UTF-8 text, refusing what is not a regular, sane-sized text file."""
+    return read_text_and_digest(path, max_size=max_size, display=display)[0]
+
+
+def read_text_and_digest(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE,
+                         display: str | None = None) -> tuple[str, str]:
+    """:func:`read_text`, with the hex sha256 of the very bytes it read.
+
+    The digest recorded for an input is then that of what was checked, even if
+    the file changes while pledge runs.
+    """
     shown = display or str(path)
     try:
         if not path.exists():
@@ -262,7 +272,7 @@ def read_text(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE,
         line = data[: exc.start].count(b"\n") + 1
         raise InputError("PLG-E012", f"not UTF-8 (byte 0x{data[exc.start]:02x})", shown,
                          line, "save the file as UTF-8") from None
-    return text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff"), hashlib.sha256(data).hexdigest()
 
 
 def parse_yaml(text: str, display: str) -> Any:
