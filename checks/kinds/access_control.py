@@ -68,6 +68,7 @@ from typing import Literal
 from pydantic import Field
 
 from checks.context import CheckContext, Evaluation
+from checks.graph import members, total
 from checks.registry import KindParams, register
 from policy_model.inventory import Exposure
 from policy_model.types import CategoryIds
@@ -92,23 +93,27 @@ class Params(KindParams):
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail stores of personal data open to everyone or to the internet."""
     selected = ctx.graph.selection("data_categories", frozenset(params.categories))
-    systems = {s.id: s for s in ctx.inventory.systems}
     forbidden = {r.lower() for r in params.forbidden_roles}
     roles_checked = "roles" in params.aspects
     exposure_checked = "exposure" in params.aspects
     encryption_checked = "encryption" in params.aspects and params.require_encryption_at_rest
-    for store in ctx.inventory.stores:
-        owner = systems.get(store.system)
-        if params.internal_only and owner is not None and owner.type == "third_party":
-            continue
-        if not any(selected[f.category] for f in store.fields):
-            continue
-        ev.checked += 1
+    table = ctx.graph.store_table(ctx.inventory)
+    covered: list[bool] = []  # per store class: the commitment applies to its stores
+    failing: list[bool] = []  # ... and they break it
+    for store_class in table.store_classes:
+        kind = store_class.kind
+        applies = not (params.internal_only and kind.owner_type == "third_party") and any(
+            selected[c] for c in store_class.categories)
+        covered.append(applies)
+        failing.append(applies and (
+            (roles_checked and (not kind.access_roles
+                                or any(r.lower() in forbidden for r in kind.access_roles)))
+            or (exposure_checked and kind.exposure in params.forbidden_exposure)
+            or (encryption_checked and not kind.encrypted)))
+    ev.checked += total(table.store_sizes, covered)
+    for position in members(table.store_class, failing):  # in inventory order
+        store = table.stores[position]
         open_roles = sorted(r for r in store.access_roles if r.lower() in forbidden)
-        if not ((roles_checked and (not store.access_roles or open_roles))
-                or (exposure_checked and store.exposure in params.forbidden_exposure)
-                or (encryption_checked and not store.encryption_at_rest)):
-            continue  # keeps the commitment: no evidence to build
         held = sorted({f.category for f in store.fields if selected[f.category]})
         facts = {"store": store.id, "system": store.system, "categories": held,
                  "access_roles": list(store.access_roles), "exposure": store.exposure}

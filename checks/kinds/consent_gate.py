@@ -74,9 +74,8 @@ from typing import Literal
 from pydantic import Field
 
 from checks.context import CheckContext, Evaluation
-from checks.graph import path_evidence
+from checks.graph import FlowClass, path_evidence, total
 from checks.registry import KindParams, register
-from policy_model.inventory import Flow
 from policy_model.types import PurposeIds
 
 
@@ -101,63 +100,49 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
 
     chosen = graph.selection("purposes", selectors)
     gate_purposes = {g.id: frozenset(g.purposes) for g in gates.values()}
-    gated_memo: dict[tuple[str, tuple[str, ...]], bool] = {}
 
     def targeted(purposes: object) -> list[str]:
         return sorted(p for p in purposes if chosen[p])  # type: ignore[attr-defined]
 
-    def gated(flow: Flow) -> bool:
-        if not flow.consent_gate:
-            return False
-        gate = gates.get(flow.consent_gate)
+    def gated(flow_class: FlowClass) -> bool:
+        gate = gates.get(flow_class.gate) if flow_class.gate else None
         if gate is None:
             return False
-        key = (gate.id, tuple(flow.purposes))  # flows repeat a few gates and purpose lists
-        hit = gated_memo.get(key)
-        if hit is None:
-            wanted = targeted(flow.purposes) or sorted(selectors)
-            covered = gate_purposes[gate.id]
-            hit = gated_memo[key] = all(voc.is_selected(p, covered) for p in wanted)
-        return hit
+        wanted = targeted(flow_class.purposes) or sorted(selectors)
+        covered = gate_purposes[gate.id]
+        return all(voc.is_selected(p, covered) for p in wanted)
 
-    parents = graph.reach(graph.subjects(), lambda f: not gated(f))
+    # Every flow of a class shares its gate and purposes: decide once per class.
+    passes = [gated(c) for c in graph.flow_classes]
+    parents = graph.reach_classes(graph.subjects(), [not g for g in passes])
     used: set[str] = set()
-    hits: dict[tuple[str, ...], bool] = {}  # flows repeat a few purpose lists
-    for flow in ctx.inventory.flows:
-        key = tuple(flow.purposes)
-        any_hit = hits.get(key)
-        if any_hit is None:
-            any_hit = hits[key] = any(chosen[p] for p in key)
-        if not any_hit:
+    processes = [any(chosen[p] for p in c.purposes) for c in graph.flow_classes]
+    for flow_class, hit in zip(graph.flow_classes, processes, strict=True):
+        if hit:
+            used.update(p for p in flow_class.purposes if chosen[p])
+    ev.checked += total(graph.flow_sizes, processes)
+    ungated = [hit and not ok for hit, ok in zip(processes, passes, strict=True)]
+    for flow in graph.flows_of(ungated):  # in inventory order
+        if flow.source not in parents:
             continue
         hit = targeted(flow.purposes)
-        used.update(hit)
-        ev.checked += 1
-        if flow.source in parents and not gated(flow):
-            hops = graph.path(parents, flow.source)
-            evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
-            evidence["path"].append(flow.target)
-            evidence["flows"].append(flow.id)
-            reason = (f"gate '{flow.consent_gate}' does not cover it" if flow.consent_gate
-                      else "no consent gate")
-            ev.fail("flow", flow.id, f"flow '{flow.id}' processes for {', '.join(hit)} with "
-                    f"{reason}: {' -> '.join(evidence['path'])}",
-                    remediation="route it through a consent or opt-out gate covering these "
-                                "purposes (consent_gate: ...)",
-                    evidence={"rule": "ungated-flow", **evidence, "purposes": hit},
-                    key="consent_gate" if flow.consent_gate else None)
-    processing: dict[frozenset[str], bool] = {}  # nodes share a few purpose sets
-    processors: set[str] = set()  # nodes processing for a chosen purpose: checked in id order
-    for node_id, node_purposes in graph.graph.nodes(data="purposes"):
-        if node_purposes is None:  # an undeclared node: looked at (and refused) below
-            processors.add(node_id)
-            continue
-        found = processing.get(node_purposes)
-        if found is None:
-            found = processing[node_purposes] = any(chosen[p] for p in node_purposes)
-        if found:
-            processors.add(node_id)
-    for node_id in sorted(processors & parents.keys()):
+        hops = graph.path(parents, flow.source)
+        evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
+        evidence["path"].append(flow.target)
+        evidence["flows"].append(flow.id)
+        reason = (f"gate '{flow.consent_gate}' does not cover it" if flow.consent_gate
+                  else "no consent gate")
+        ev.fail("flow", flow.id, f"flow '{flow.id}' processes for {', '.join(hit)} with "
+                f"{reason}: {' -> '.join(evidence['path'])}",
+                remediation="route it through a consent or opt-out gate covering these "
+                            "purposes (consent_gate: ...)",
+                evidence={"rule": "ungated-flow", **evidence, "purposes": hit},
+                key="consent_gate" if flow.consent_gate else None)
+    processors: list[str] = []  # reached nodes processing for a chosen purpose (or undeclared)
+    for node_purposes, nodes in graph.nodes_by_purposes().items():
+        if node_purposes is None or any(chosen[p] for p in node_purposes):
+            processors.extend(n for n in nodes if n in parents)
+    for node_id in sorted(processors):
         if parents[node_id] is None:
             continue
         node = graph.node(node_id)

@@ -64,6 +64,7 @@ from typing import Literal
 from pydantic import Field
 
 from checks.context import CheckContext, Evaluation
+from checks.graph import members
 from checks.registry import KindParams, register
 from policy_model.inventory import Role
 from policy_model.types import CategoryIds
@@ -83,38 +84,41 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail every field holding a forbidden category outside the allowed holders."""
     selectors = frozenset(params.categories)
     voc = ctx.vocab.data_categories
-    systems = {s.id: s for s in ctx.inventory.systems}
     holders = set(params.allowed_holders)
     roles = set(params.allowed_roles)
     selected = ctx.graph.selection("data_categories", selectors)
+    table = ctx.graph.store_table(ctx.inventory)
+    ev.checked += len(table.fields)
     verdicts: dict[str, int] = {}  # per category: 0 fine, 1 forbidden, 2 may hold a forbidden one
-    for store in ctx.inventory.stores:
-        owner = systems.get(store.system)
-        allowed = store.system in holders or (owner is not None and owner.role in roles)
-        ev.checked += len(store.fields)
-        if allowed:
+    suspects: list[bool] = []  # per field class: forbidden unless the store's system is a holder
+    for field_class in table.field_classes:
+        category, kind = field_class.category, field_class.store
+        if kind.owner_type is not None and kind.owner_role in roles:
+            suspects.append(False)
             continue
-        for field in store.fields:
-            category = field.category
-            verdict = verdicts.get(category)
-            if verdict is None:
-                verdict = verdicts[category] = (
-                    1 if selected[category] else 2 if voc.is_broader(category, selectors) else 0)
-            if not verdict:
-                continue
-            if verdict == 1:
-                ev.fail("field", f"{store.id}.{field.name}",
-                        f"store '{store.id}' of system '{store.system}' holds "
-                        f"{field.category} in field '{field.name}'",
-                        remediation="remove the field, or keep only a processor token, the "
-                                    "brand or the last four digits",
-                        evidence={"rule": "forbidden", "category": field.category,
-                                  "store": store.id, "system": store.system})
-            else:
-                hidden = sorted(s for s in selectors if s.startswith(field.category + "."))
-                ev.fail("field", f"{store.id}.{field.name}",
-                        f"field '{field.name}' of store '{store.id}' is declared as "
-                        f"{field.category}, which may hold {', '.join(hidden)}",
-                        remediation="declare the field's precise category",
-                        evidence={"rule": "ambiguous", "category": field.category,
-                                  "store": store.id, "system": store.system})
+        verdict = verdicts.get(category)
+        if verdict is None:
+            verdict = verdicts[category] = (
+                1 if selected[category] else 2 if voc.is_broader(category, selectors) else 0)
+        suspects.append(verdict > 0)
+    for position in members(table.field_class, suspects):  # in inventory order
+        store = table.stores[table.field_store[position]]
+        if store.system in holders:
+            continue
+        field = table.fields[position]
+        if verdicts[field.category] == 1:
+            ev.fail("field", f"{store.id}.{field.name}",
+                    f"store '{store.id}' of system '{store.system}' holds "
+                    f"{field.category} in field '{field.name}'",
+                    remediation="remove the field, or keep only a processor token, the "
+                                "brand or the last four digits",
+                    evidence={"rule": "forbidden", "category": field.category,
+                              "store": store.id, "system": store.system})
+        else:
+            hidden = sorted(s for s in selectors if s.startswith(field.category + "."))
+            ev.fail("field", f"{store.id}.{field.name}",
+                    f"field '{field.name}' of store '{store.id}' is declared as "
+                    f"{field.category}, which may hold {', '.join(hidden)}",
+                    remediation="declare the field's precise category",
+                    evidence={"rule": "ambiguous", "category": field.category,
+                              "store": store.id, "system": store.system})

@@ -65,6 +65,7 @@ from typing import Literal
 from pydantic import Field
 
 from checks.context import CheckContext, Evaluation
+from checks.graph import StoreKind, members, total
 from checks.registry import KindParams, register
 from policy_model.types import CategoryIds, PurposeIds
 
@@ -90,20 +91,21 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     identifiers = graph.selection("data_categories", frozenset(params.identifier_categories))
     pseudonymous = graph.selection("data_categories",
                                    frozenset(params.pseudonymous_categories))
-    for store in ctx.inventory.stores:
-        store_purposes = set(store.purposes).union(*(f.purposes for f in store.fields))
-        matched = sorted(p for p in store_purposes if purposes[p])
-        if not matched:
-            continue
-        ev.checked += 1
-        for field in store.fields:
-            if (field.pseudonymised or pseudonymous[field.category]
-                    or not identifiers[field.category]):
-                continue
-            ev.fail("field", f"{store.id}.{field.name}",
-                    f"store '{store.id}' is kept for {', '.join(matched)} but field "
-                    f"'{field.name}' holds {field.category} in the clear",
-                    remediation="replace it with a pseudonymous id (salted hash or token) and "
-                                "mark it pseudonymised: true",
-                    evidence={"rule": "identifier", "store": store.id,
-                              "category": field.category, "purposes": matched})
+    table = graph.store_table(ctx.inventory)
+    matched: dict[StoreKind, list[str]] = {}  # per kind of store: its purposes the check covers
+    for store_class in table.store_classes:
+        if store_class.kind not in matched:
+            matched[store_class.kind] = sorted(p for p in store_class.kind.purposes if purposes[p])
+    ev.checked += total(table.store_sizes, [bool(matched[c.kind]) for c in table.store_classes])
+    exposed = [bool(matched[c.store]) and not c.pseudonymised and not pseudonymous[c.category]
+               and identifiers[c.category] for c in table.field_classes]
+    for position in members(table.field_class, exposed):  # in inventory order
+        store, field = table.stores[table.field_store[position]], table.fields[position]
+        found = matched[table.field_classes[table.field_class[position]].store]
+        ev.fail("field", f"{store.id}.{field.name}",
+                f"store '{store.id}' is kept for {', '.join(found)} but field "
+                f"'{field.name}' holds {field.category} in the clear",
+                remediation="replace it with a pseudonymous id (salted hash or token) and "
+                            "mark it pseudonymised: true",
+                evidence={"rule": "identifier", "store": store.id,
+                          "category": field.category, "purposes": found})

@@ -77,9 +77,9 @@ from typing import Literal
 from pydantic import Field
 
 from checks.context import CheckContext, Evaluation
-from checks.graph import path_evidence
+from checks.graph import path_evidence, total
 from checks.registry import KindParams, register
-from policy_model.inventory import Flow, Role
+from policy_model.inventory import Role
 from policy_model.types import CategoryIds, PurposeIds
 
 
@@ -101,22 +101,6 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     selectors = frozenset(params.categories)
     banned = frozenset(params.banned_purposes)
     allowed_roles = set(params.allowed_roles)
-
-    # Whether each flow carries the categories, decided once: the traversal asks per edge.
-    by_categories: dict[tuple[str, ...], bool] = {}  # flows repeat a few category lists
-    known: dict[int, bool] = {}  # by flow: the flows live as long as the run
-    for flow in ctx.inventory.flows:
-        key = tuple(flow.categories)
-        hit = by_categories.get(key)
-        if hit is None:
-            hit = by_categories[key] = graph.carries(flow, selectors, broader=True)
-        known[id(flow)] = hit
-    carried = [flow for flow in ctx.inventory.flows if known[id(flow)]]
-
-    def carrying(flow: Flow) -> bool:
-        hit = known.get(id(flow))
-        return graph.carries(flow, selectors, broader=True) if hit is None else hit
-
     banned_of: dict[tuple[str, ...] | frozenset[str], tuple[str, ...]] = {}
 
     def banned_in(purposes: list[str] | frozenset[str]) -> list[str]:
@@ -127,11 +111,20 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                 graph.purposes_selected(purposes, banned) if banned else ())
         return list(found)
 
-    targets = {flow.target for flow in ctx.inventory.flows}  # every edge is a flow
-    sources = [n for n in graph.graph if n not in targets] + graph.subjects()
-    parents = graph.reach(sources, carrying)
-    for flow in carried:
-        ev.checked += 1
+    # Every flow of a class carries the same categories for the same purposes to the same
+    # kind of node: decide once per class, then trace only the flows that fail.
+    carried = graph.carrying(selectors, broader=True)
+    parents = graph.reach_classes(graph.roots() + graph.subjects(), carried)
+    ev.checked += total(graph.flow_sizes, carried)
+    failing: list[bool] = []
+    for flow_class, carrying in zip(graph.flow_classes, carried, strict=True):
+        target = flow_class.target
+        failing.append(carrying and (
+            target is None  # undeclared: looked at (and refused) below
+            or (target.third_party and target.role not in allowed_roles)
+            or (not target.third_party and not params.allow_internal)
+            or bool(banned_in(flow_class.purposes)) or bool(banned_in(target.purposes))))
+    for flow in graph.flows_of(failing):  # in inventory order
         target = graph.node(flow.target)
         wrong_recipient = target["third_party"] and target.get("role") not in allowed_roles
         wrong_internal = not target["third_party"] and not params.allow_internal

@@ -69,6 +69,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from checks.context import CheckContext, Evaluation
+from checks.graph import members
 from checks.registry import KindParams, register
 from policy_model.inventory import Disposal
 from policy_model.types import (
@@ -139,23 +140,23 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         return limit
 
     accepted = params.disposal
-    table = ctx.graph.field_groups(ctx.inventory)
-    failing: list[int] = []
-    for (category, field_purposes, retention, disposal), members in table.groups.items():
-        # every field of a group shares what decides the verdict: decide once
-        if not selected[category]:
+    table = ctx.graph.store_table(ctx.inventory)
+    verdicts: list[bool] = []  # per field class: every field of a class fails or none does
+    for number, field_class in enumerate(table.field_classes):
+        category, field_purposes = field_class.category, field_class.purposes
+        if not selected[category] or (purposes and not wanted.any(field_purposes)):
+            verdicts.append(False)
             continue
-        if purposes and not wanted.any(field_purposes):
-            continue
-        ev.checked += len(members)
+        ev.checked += table.field_sizes[number]
+        retention = field_class.retention
         if check_duration and retention is not None and retention != INDEFINITE:
             too_long = _days(retention) > _days(limit_for(field_purposes))
         else:
             too_long = check_duration  # no retention, or indefinite
-        if too_long or (check_disposal and disposal not in accepted):
-            failing.extend(members)
-    for position in sorted(failing):  # the failing fields, in inventory order
-        store, field = table.stores[position], table.fields[position]
+        verdicts.append(too_long or (check_disposal and field_class.disposal not in accepted))
+    for position in members(table.field_class, verdicts):  # the failing fields, in order
+        store = table.stores[table.field_store[position]]
+        field = table.fields[position]
         retention = field.retention or store.retention
         disposal = field.disposal or store.disposal
         limit = limit_for(field.purposes or store.purposes)

@@ -98,12 +98,10 @@ class Params(KindParams):
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail undisclosed, unbound or unattested third parties."""
     selectors = frozenset(params.personal_data)
-    owner_of = {s.id: s.system for s in ctx.inventory.stores}
-    exchanging: set[str] = set()
-    for flow in ctx.inventory.flows:
-        if ctx.graph.carries(flow, selectors):
-            for end in (flow.source, flow.target):
-                exchanging.add(owner_of.get(end, end))
+    nodes = ctx.graph.graph.nodes
+    # a node's owner: a store's system; a system, a data subject or an undeclared node itself
+    exchanging = {nodes[end].get("system", end)
+                  for end in ctx.graph.ends(ctx.graph.carrying(selectors))}
     for system in ctx.inventory.systems:
         if system.type != "third_party" or system.id not in exchanging:
             continue

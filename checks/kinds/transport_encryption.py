@@ -72,6 +72,7 @@ from typing import Literal
 from pydantic import Field
 
 from checks.context import CheckContext, Evaluation
+from checks.graph import members
 from checks.registry import KindParams, register
 from policy_model.types import CategoryIds, TLSVersion, tls_tuple
 
@@ -95,22 +96,19 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     exempt = set(params.exempt_protocols)
     selected = ctx.graph.selection("data_categories", selectors)
     excluded = ctx.graph.selection("data_categories", frozenset(params.exclude_categories))
-    table = ctx.graph.flow_groups(ctx.inventory)
-    failing: list[int] = []
-    for (protocol, tls, from_subject, categories), members in table.groups.items():
-        # every flow of a group shares what decides the verdict: decide once
-        if protocol in exempt:
+    groups = ctx.graph.transport_groups()
+    verdicts: list[bool] = []  # per class: every flow of a class fails or none does
+    for number, group in enumerate(groups.classes):
+        if (group.protocol in exempt
+                or (params.scope == "from_subjects" and not group.from_subject)
+                or (params.scope == "between_systems" and group.from_subject)
+                or not any(selected[c] for c in group.categories if not excluded[c])):
+            verdicts.append(False)
             continue
-        if (params.scope == "from_subjects" and not from_subject) or (
-                params.scope == "between_systems" and from_subject):
-            continue
-        if not any(selected[c] for c in categories if not excluded[c]):
-            continue
-        ev.checked += len(members)
-        if tls is None or tls_tuple(tls) < minimum:
-            failing.extend(members)
-    for position in sorted(failing):  # the failing flows, in inventory order
-        flow = table.flows[position]
+        ev.checked += groups.sizes[number]
+        verdicts.append(group.tls is None or tls_tuple(group.tls) < minimum)
+    for position in members(groups.flow_class, verdicts):  # the failing flows, in order
+        flow = ctx.graph.flow_at[position]
         tls = flow.transport.tls
         where = f"{flow.source} -> {flow.target}"
         evidence = {"path": [flow.source, flow.target], "flows": [flow.id],
