@@ -1,22 +1,24 @@
-"""The data-flow graph: one networkx MultiDiGraph built once from an inventory.
+"""The data-flow graph, built once from an inventory: nodes, flows and what checks judge.
 
 Nodes are data subjects, systems and stores; edges are flows, keyed by flow id,
-carrying their categories, purposes, transport and consent gate. Traversals are
-breadth-first with parent pointers, so each query is linear in the graph's size
-and still returns the path that explains a finding.
+carrying their categories, purposes, transport and consent gate
+(:attr:`FlowGraph.graph`, a networkx MultiDiGraph made when first asked for).
+Traversals are breadth-first with parent pointers over the graph's own lists,
+so each query is linear in the graph's size and still returns the path that
+explains a finding.
 
 Checks judge hundreds of thousands of flows, stores and fields on a few facts
-each, and inventories repeat a few dozen combinations of those facts. So every
-flow is sorted into a :class:`FlowClass` while the graph is built, and every
-store and field into classes (:class:`StoreTable`) on first use: a check decides
-once per class and visits only the members of the classes that fail.
+each, and inventories repeat a few dozen combinations of those facts. So while
+the graph is built every flow is sorted into a :class:`FlowClass`, and every
+store and field into classes (:class:`StoreTable`): a check decides once per
+class and visits only the members of the classes that fail.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import Counter, deque
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, compress, repeat
 from operator import attrgetter
@@ -30,15 +32,14 @@ from policy_model.vocabulary import Vocabularies, Vocabulary
 
 EdgeFilter = Callable[[Flow], bool]
 Parents = dict[str, tuple[str, str] | None]
-Step = tuple[str, str, int]
-"""A flow out of (or into) a node: (the node at its other end, flow id, flow class)."""
+Steps = list[list[int] | None]
+"""By node number, the positions of the node's flows out (or in), by the node at the other
+end, then flow id; ``None`` for a node with none."""
 
 T = TypeVar("T")
-_CATEGORY = attrgetter("category")
 _PURPOSES = attrgetter("purposes")
 _FIELD_FACTS = attrgetter("category", "retention", "disposal", "pseudonymised")
-_SOURCE = attrgetter("source")
-_TRANSPORT = attrgetter("transport.protocol", "transport.tls")
+_NO_OWNER = (None, None)
 
 
 class Selection(dict[str, bool]):
@@ -67,6 +68,21 @@ class Hop:
     source: str
     target: str
     flow: str
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+class Memo(dict[K, T]):
+    """``memo[key]`` is ``make(key)``, made the first time it is asked for."""
+
+    def __init__(self, make: Callable[[K], T]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: K) -> T:
+        value = self[key] = self.make(key)
+        return value
 
 
 class Classes(dict[Hashable, int], Generic[T]):
@@ -113,7 +129,7 @@ class NodeFacts(NamedTuple):
 
 
 class FlowClass(NamedTuple):
-    """What flow checks judge a flow on, its transport aside.
+    """What flow checks judge a flow on, its source aside.
 
     ``target`` is the facts of the flow's target node, ``None`` when that node
     is not declared (only flows name it).
@@ -123,6 +139,8 @@ class FlowClass(NamedTuple):
     purposes: frozenset[str]
     gate: str | None
     target: NodeFacts | None
+    protocol: str
+    tls: str | None
 
 
 class StoreKind(NamedTuple):
@@ -162,56 +180,93 @@ class StoreTable:
     ``stores[i]`` is the ``i``-th store and ``store_class[i]`` the number of its
     :class:`StoreClass` in ``store_classes``; ``fields[j]`` is the ``j``-th field
     (store by store, in order), ``field_store[j]`` the position of its store and
-    ``field_class[j]`` the number of its :class:`FieldClass` in ``field_classes``.
+    ``field_class[j]`` the number of its :class:`FieldClass` in ``field_classes``;
+    ``store_sizes`` and ``field_sizes`` count the members of each class.
     Inventories repeat a few hundred classes over hundreds of thousands of
     stores and fields: a check decides per class (see :func:`members`).
+
+    The graph fills its table while it builds the store nodes (:meth:`add`),
+    which need the same facts; :meth:`of` makes one for any inventory.
     """
 
-    def __init__(self, inventory: Inventory) -> None:
+    def __init__(self, inventory: Inventory, owners: dict[str, tuple[str, str]]) -> None:
+        """An empty table; ``owners`` maps each system id to its (type, role)."""
         self.inventory = inventory
-        self.stores: list[Store] = list(inventory.stores)
+        self.stores: list[Store] = []
         self.fields: list[DataField] = []
         self.store_class: array[int] = array("l")
         self.field_store: array[int] = array("l")
         self.field_class: array[int] = array("l")
-        owners = {s.id: (s.type, s.role) for s in inventory.systems}
-        no_owner = (None, None)
-        # a store's own purposes, retention and disposal, which its fields fall back on
-        contexts: Classes[tuple[StoreKind, tuple[str, ...], str | None, str | None]] = Classes(
-            lambda key: (StoreKind(key[3] or frozenset(key[0]), *key[4], *key[5:]), *key[:3]))
-        context_of = contexts.described
+        self.store_sizes: list[int] = []
+        self.field_sizes: list[int] = []
+        self._owners = owners
+        # what a store's fields fall back on: its own purposes, retention and disposal
+        self._contexts: Classes[tuple[StoreKind, tuple[str, ...], str | None, str | None]] = (
+            Classes(lambda key: (StoreKind(key[3] or frozenset(key[0]), *key[4], *key[5:]),
+                                 *key[:3])))
+        contexts = self._contexts.described
 
         def field_class_of(key: tuple[Any, ...]) -> FieldClass:
             (category, retention, disposal, pseudonymised), purposes, context = key
-            kind, store_purposes, store_retention, store_disposal = context_of[context]
+            kind, store_purposes, store_retention, store_disposal = contexts[context]
             return FieldClass(category, purposes or store_purposes, retention or store_retention,
                               disposal or store_disposal, pseudonymised, kind)
 
-        store_classes: Classes[StoreClass] = Classes(
-            lambda key: StoreClass(context_of[key[0]][0], key[1]))
-        field_classes: Classes[FieldClass] = Classes(field_class_of)
-        no_purposes = repeat(())
-        for position, store in enumerate(self.stores):
-            fields = store.fields
-            own = tuple(store.purposes)
-            of_fields = list(map(_PURPOSES, fields))
-            if any(of_fields):
-                union: frozenset[str] | None = frozenset(chain(own, *of_fields))
-                purposes: Iterable[tuple[str, ...]] = map(tuple, of_fields)
-            else:
-                union, purposes = None, no_purposes
-            context = contexts[(own, store.retention, store.disposal, union,
-                                owners.get(store.system, no_owner), tuple(store.access_roles),
-                                store.exposure, store.encryption_at_rest)]
-            self.store_class.append(store_classes[(context, frozenset(map(_CATEGORY, fields)))])
-            self.field_class.extend(map(field_classes.__getitem__,
-                                        zip(map(_FIELD_FACTS, fields), purposes, repeat(context))))
-            self.field_store.extend(repeat(position, len(fields)))
-            self.fields.extend(fields)
-        self.store_classes: list[StoreClass] = store_classes.described
-        self.field_classes: list[FieldClass] = field_classes.described
+        self._store_classes: Classes[StoreClass] = Classes(
+            lambda key: StoreClass(contexts[key[0]][0], key[1]))
+        self._field_classes: Classes[FieldClass] = Classes(field_class_of)
+        self.store_classes: list[StoreClass] = self._store_classes.described
+        self.field_classes: list[FieldClass] = self._field_classes.described
+        self._seen: dict[tuple[Any, ...], tuple[int, tuple[int, ...], StoreKind]] = {}
+
+    @classmethod
+    def of(cls, inventory: Inventory) -> StoreTable:
+        """The table of ``inventory``'s stores."""
+        table = cls(inventory, {s.id: (s.type, s.role) for s in inventory.systems})
+        for store in inventory.stores:
+            table.add(store)
+        return table.done()
+
+    def add(self, store: Store) -> StoreKind:
+        """Class the next store and its fields; returns the store's kind.
+
+        Stores repeat a few thousand combinations of their own facts and their
+        fields': each combination is classed once, field by field, and remembered.
+        """
+        fields = store.fields
+        facts = tuple(map(_FIELD_FACTS, fields))
+        of_fields = tuple(map(tuple, map(_PURPOSES, fields))) if any(
+            map(_PURPOSES, fields)) else None
+        key = (tuple(store.purposes), store.retention, store.disposal,
+               self._owners.get(store.system, _NO_OWNER), tuple(store.access_roles),
+               store.exposure, store.encryption_at_rest, facts, of_fields)
+        found = self._seen.get(key)
+        if found is None:
+            found = self._seen[key] = self._class(key)
+        store_class, field_classes, kind = found
+        self.store_class.append(store_class)
+        self.field_class.extend(field_classes)
+        self.field_store.extend(repeat(len(self.stores), len(fields)))
+        self.fields.extend(fields)
+        self.stores.append(store)
+        return kind
+
+    def _class(self, key: tuple[Any, ...]) -> tuple[int, tuple[int, ...], StoreKind]:
+        """The store class, field classes and kind of a store with the facts ``key``."""
+        own, retention, disposal, owner, access_roles, exposure, encrypted, facts, of_fields = key
+        union = frozenset(chain(own, *of_fields)) if of_fields else None
+        context = self._contexts[(own, retention, disposal, union, owner, access_roles, exposure,
+                                  encrypted)]
+        field_classes = tuple(map(self._field_classes.__getitem__, zip(
+            facts, of_fields or repeat(()), repeat(context))))
+        store_class = self._store_classes[(context, frozenset(f[0] for f in facts))]
+        return store_class, field_classes, self._contexts.described[context][0]
+
+    def done(self) -> StoreTable:
+        """Count the members of each class, once every store is added."""
         self.store_sizes = sizes(self.store_class, len(self.store_classes))
         self.field_sizes = sizes(self.field_class, len(self.field_classes))
+        return self
 
 
 class TransportClass(NamedTuple):
@@ -225,37 +280,87 @@ class TransportClass(NamedTuple):
 
 
 class TransportGroups:
-    """Every flow sorted into a :class:`TransportClass`: ``flow_class[i]`` for the ``i``-th flow."""
+    """Every flow sorted into a :class:`TransportClass`: ``flow_class[i]`` for the ``i``-th flow.
 
-    def __init__(self, graph: FlowGraph) -> None:
-        flows = graph.flow_at
-        subjects = set(graph.subjects())
-        categories = [c.categories for c in graph.flow_classes]
-        classes: Classes[TransportClass] = Classes(
-            lambda key: TransportClass(*key[1], key[2], categories[key[0]]))
+    Made from each flow's :class:`FlowClass` and whether it leaves a data subject.
+    """
+
+    def __init__(self, flow_classes: list[FlowClass], flow_class: Iterable[int],
+                 from_subject: Iterable[bool]) -> None:
+        classes: Classes[TransportClass] = Classes(lambda key: TransportClass(
+            flow_classes[key[0]].protocol, flow_classes[key[0]].tls, key[1],
+            flow_classes[key[0]].categories))
         self.flow_class: array[int] = array("l", map(classes.__getitem__, zip(
-            graph.flow_class, map(_TRANSPORT, flows),
-            map(subjects.__contains__, map(_SOURCE, flows)), strict=True)))
+            flow_class, from_subject, strict=True)))
         self.classes: list[TransportClass] = classes.described
         self.sizes = sizes(self.flow_class, len(self.classes))
+
+
+_UNREACHED = -1
+_SOURCE_NODE = -2
+
+
+class Reached(Mapping[str, "tuple[str, str] | None"]):
+    """The nodes a traversal reached, each with the (previous node, flow id) that first did.
+
+    Reads like the dictionary :meth:`FlowGraph.reach` returns (``None`` for the
+    sources, iteration in the order reached), without building one: ``order``
+    holds the numbers of the nodes reached, ``prev`` and ``via`` (by node
+    number) the node and the position of the flow each was reached from.
+    """
+
+    def __init__(self, index: dict[str, int], ids: list[str], flow_ids: list[str],
+                 order: list[int], prev: list[int], via: list[int]) -> None:
+        self._index = index
+        self._ids = ids
+        self._flow_ids = flow_ids
+        self.order = order
+        self._prev = prev
+        self._via = via
+
+    def _number(self, node_id: object) -> int | None:
+        number = self._index.get(node_id)  # type: ignore[call-overload]
+        return None if number is None or self._via[number] == _UNREACHED else number
+
+    def __getitem__(self, node_id: str) -> tuple[str, str] | None:
+        number = self._number(node_id)
+        if number is None:
+            raise KeyError(node_id)
+        via = self._via[number]
+        return None if via == _SOURCE_NODE else (self._ids[self._prev[number]],
+                                                  self._flow_ids[via])
+
+    def __contains__(self, node_id: object) -> bool:
+        return self._number(node_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._ids
+        return (ids[number] for number in self.order)
+
+    def __len__(self) -> int:
+        return len(self.order)
 
 
 class FlowGraph:
     """The inventory's flows as a graph, with category-aware traversals.
 
-    Besides the networkx graph: ``flow_at[i]`` is the inventory's ``i``-th flow
-    and ``flow_class[i]`` the number of its :class:`FlowClass` in
-    ``flow_classes``; ``flow_sizes[n]`` counts the flows of class ``n``.
+    ``graph`` is the networkx graph, built the first time it is asked for: the
+    checks traverse the graph's own lists instead (below), and an inventory of
+    a hundred thousand systems makes nearly a million networkx dictionaries.
+    ``flow_at[i]`` is the inventory's ``i``-th flow and ``flow_class[i]`` the
+    number of its :class:`FlowClass` in ``flow_classes``; ``flow_sizes[n]``
+    counts the flows of class ``n``. Each node has a number, its rank in the
+    graph's order, so that traversals index lists instead of hashing ids.
     """
 
     def __init__(self, inventory: Inventory, vocab: Vocabularies) -> None:
         self.inventory = inventory
         self.vocab = vocab
-        self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
+        self._graph: nx.MultiDiGraph | None = None
         self.flows: dict[str, Flow] = {}
         self.flow_at: list[Flow] = list(inventory.flows)
         self.flow_classes: list[FlowClass] = []
-        self.flow_class: array[int] = array("l")
+        self.flow_class: list[int] = []
         self._carry_cache: dict[tuple[tuple[str, ...], frozenset[str], bool], bool] = {}
         self._class_carry: dict[tuple[frozenset[str], frozenset[str], bool], bool] = {}
         self._selections: dict[tuple[str, frozenset[str]], Selection] = {}
@@ -263,133 +368,179 @@ class FlowGraph:
         self._in: dict[str, list[Flow]] = {}
         self._subjects: list[str] | None = None
         self._roots: list[str] | None = None
-        self._by_purposes: dict[frozenset[str] | None, list[str]] | None = None
+        self._purposes_class: tuple[list[frozenset[str] | None], list[int]] | None = None
         self._flow_sizes: list[int] | None = None
-        self._store_table: StoreTable | None = None
         self._transport: TransportGroups | None = None
-        # each node's flows out (and, once asked for, in), by the node at the other end, then id
-        self._steps: dict[str, list[Step]] = {}
-        self._steps_in: dict[str, list[Step]] | None = None
+        # per node number: its id, attributes, owner (its ``system`` attribute, else
+        # itself), facts, and the positions of its flows out (its steps)
+        self._index: dict[str, int] = {}
+        self._ids: list[str] = []
+        self._attrs: list[dict[str, Any]] = []
+        self._owner: list[str] = []
+        self._facts: list[NodeFacts | None] = []
+        self._steps: Steps = []
+        self._steps_in: Steps | None = None
+        self._starts: dict[tuple[str, ...], list[int]] = {}
+        # per flow position: the numbers of its source and target, its id
+        self._sources: list[int] = []
+        self._targets: list[int] = []
+        self._flow_ids: list[str] = []
         self._repeated_ids = False
-        self._preds: dict[str, dict[str, Any]] = {}
-        with paused_gc():  # hundreds of thousands of long-lived nodes and edges
+        self._store_table = StoreTable(inventory, {})
+        with paused_gc():  # hundreds of thousands of long-lived nodes and flows
             self._build(inventory)
 
     def _build(self, inventory: Inventory) -> None:
-        """Fill the networkx graph's own dictionaries, as ``add_node``/``add_edge`` would.
+        """Number the nodes, with their attributes, and class the flows, stores and fields.
 
-        A networkx call per node and edge (keyword arguments, a cache
-        clearance, repeated lookups) costs more than the graph's own work on
-        hundreds of thousands of them, and ``add_nodes_from``/``add_edges_from``
-        run the same code per item. The result is the same graph: nodes in
-        declaration order with the same attribute dictionaries (an id declared
-        twice updates its node's attributes), one edge per (source, target, flow
-        id) whose key dictionary the source's successors and the target's
-        predecessors share, and a node only flows name added bare when first named.
+        Nodes come in declaration order (an id declared twice merges its
+        attributes into the first's), then each node only flows name, bare,
+        when first named: the order and attributes networkx ``add_node`` and
+        ``add_edge`` give (see :attr:`graph`).
         """
         shared: dict[frozenset[str], frozenset[str]] = {}
-        by_tuple: dict[tuple[str, ...], frozenset[str]] = {}
+        # Nodes and edges repeat a few hundred distinct sets: keep one of each.
+        frozen: Memo[tuple[str, ...], frozenset[str]] = Memo(
+            lambda items: shared.setdefault(frozenset(items), frozenset(items)))
+        distinct: Memo[tuple[bool, str | None, frozenset[str]], NodeFacts] = Memo(
+            lambda key: NodeFacts(*key))
+        index, ids, attrs_at, owner, facts, steps = (
+            self._index, self._ids, self._attrs, self._owner, self._facts, self._steps)
 
-        def frozen(items: tuple[str, ...]) -> frozenset[str]:
-            # Nodes and edges repeat a few hundred distinct sets: keep one of each.
-            found = by_tuple.get(items)
-            if found is None:
-                value = frozenset(items)
-                found = by_tuple[items] = shared.setdefault(value, value)
-            return found
-
-        g = self.graph
-        nodes, succ, pred = g._node, g._succ, g._pred  # see the docstring
-        self._preds = pred
-        facts: dict[str, NodeFacts] = {}
-        distinct: dict[tuple[bool, str | None, frozenset[str]], NodeFacts] = {}
-
-        def add(node_id: str, attrs: dict[str, Any]) -> None:
-            if node_id in nodes:  # an id declared twice: its node's attributes merge
-                merged = nodes[node_id]
+        def add(node_id: str, attrs: dict[str, Any], node_facts: NodeFacts | None) -> int:
+            number = index.setdefault(node_id, len(ids))
+            if number == len(ids):
+                ids.append(node_id)
+                attrs_at.append(attrs)
+                owner.append(attrs.get("system", node_id))
+                facts.append(node_facts)
+                steps.append(None)
+            else:  # an id declared twice: its node's attributes merge
+                merged = attrs_at[number]
                 merged.update(attrs)
-                attrs = merged
-            else:
-                nodes[node_id], succ[node_id], pred[node_id] = attrs, {}, {}
-            key = (attrs["third_party"], attrs.get("role"), attrs["purposes"])
-            found = distinct.get(key)
-            if found is None:
-                found = distinct[key] = NodeFacts(*key)
-            facts[node_id] = found
+                owner[number] = merged.get("system", node_id)
+                facts[number] = distinct[(merged["third_party"], merged.get("role"),
+                                          merged["purposes"])]
+            return number
 
         activity_purposes: dict[str, set[str]] = {}
         for activity in inventory.processing_activities:
             for system_id in activity.systems:
                 activity_purposes.setdefault(system_id, set()).update(activity.purposes)
-        no_purposes = frozen(())
+        no_purposes = frozen[()]
         for subject in inventory.data_subjects:
             add(subject.id, {"type": "subject", "name": subject.name, "category": subject.category,
-                             "third_party": False, "purposes": no_purposes})
-        owners: dict[str, tuple[str, bool]] = {}
+                             "third_party": False, "purposes": no_purposes},
+                distinct[(False, None, no_purposes)])
+        owners: dict[str, tuple[str, str]] = {}
         for system in inventory.systems:
-            extra = activity_purposes.get(system.id)
-            purposes = (frozen((*system.purposes, *extra)) if extra
-                        else frozen(tuple(system.purposes)))
+            system_id, role = system.id, system.role
+            extra = activity_purposes.get(system_id)
+            purposes = (frozen[(*system.purposes, *extra)] if extra
+                        else frozen[tuple(system.purposes)])
             third_party = system.type == "third_party"
-            owners[system.id] = (system.role, third_party)  # the last of an id, as a dict keeps
-            add(system.id, {"type": "system", "name": system.name, "role": system.role,
+            owners[system_id] = (system.type, role)  # the last of an id, as dicts keep
+            add(system_id, {"type": "system", "name": system.name, "role": role,
                             "third_party": third_party, "purposes": purposes,
-                            "system": system.id})
-        no_owner = (None, False)
+                            "system": system_id}, distinct[(third_party, role, purposes)])
+        table = self._store_table = StoreTable(inventory, owners)
         for store in inventory.stores:
-            role, third_party = owners.get(store.system, no_owner)
-            fields = store.fields
-            purposes = (frozen((*store.purposes, *chain.from_iterable(map(_PURPOSES, fields))))
-                        if any(map(_PURPOSES, fields)) else frozen(tuple(store.purposes)))
+            kind = table.add(store)
+            third_party = kind.owner_type == "third_party"
+            purposes = shared.setdefault(kind.purposes, kind.purposes)
             add(store.id, {"type": "store", "name": store.name, "system": store.system,
-                           "role": role, "third_party": third_party, "purposes": purposes})
+                           "role": kind.owner_role, "third_party": third_party,
+                           "purposes": purposes},
+                distinct[(third_party, kind.owner_role, purposes)])
+        table.done()
+
         flows = self.flows
-        classes: dict[tuple[Any, ...], int] = {}
-        flow_classes = self.flow_classes
+        classes: Classes[FlowClass] = Classes(lambda key: FlowClass(
+            frozen[key[0]], frozen[key[1]], *key[2:]))
+        self.flow_classes = classes.described
         flow_class = self.flow_class.append
-        steps = self._steps
-        for flow in self.flow_at:
-            flow_id, source, target = flow.id, flow.source, flow.target
+        sources, targets, flow_ids = (
+            self._sources.append, self._targets.append, self._flow_ids.append)
+        for position, flow in enumerate(self.flow_at):
+            flow_id, source, target, transport = flow.id, flow.source, flow.target, flow.transport
             flows[flow_id] = flow
-            categories = frozen(tuple(flow.categories))
-            purposes = frozen(tuple(flow.purposes))
-            gate = flow.consent_gate
-            out = succ.get(source)
-            if out is None:  # a node only flows name
-                nodes[source], pred[source] = {}, {}
-                out = succ[source] = {}
-            into = pred.get(target)
-            if into is None:
-                nodes[target], succ[target] = {}, {}
-                into = pred[target] = {}
-            data = {"categories": categories, "purposes": purposes, "gate": gate}
-            keyed = out.get(target)
-            if keyed is None:
-                out[target] = into[source] = {flow_id: data}
-            elif flow_id in keyed:  # the same edge again: its attributes updated, as networkx does
-                keyed[flow_id].update(data)
-            else:
-                keyed[flow_id] = data
-            key = (categories, purposes, gate, facts.get(target))
-            number = classes.get(key)
-            if number is None:
-                number = classes[key] = len(flow_classes)
-                flow_classes.append(FlowClass(*key))
-            flow_class(number)
-            found = steps.get(source)
+            start = index.get(source)
+            if start is None:  # a node only flows name
+                start = add(source, {}, None)
+            end = index.get(target)
+            if end is None:
+                end = add(target, {}, None)
+            flow_class(classes[(tuple(flow.categories), tuple(flow.purposes), flow.consent_gate,
+                                facts[end], transport.protocol, transport.tls)])
+            sources(start)
+            targets(end)
+            flow_ids(flow_id)
+            found = steps[start]
             if found is None:
-                steps[source] = [(target, flow_id, number)]
+                steps[start] = [position]
             else:
-                found.append((target, flow_id, number))
+                found.append(position)
         if len(flows) < len(self.flow_at):  # a flow id used twice
             self._repeated_ids = True
             self._steps = self._steps_by_id(reverse=False)
         else:
-            for found in steps.values():
-                if len(found) > 1:
-                    found.sort()
+            self._sort_steps(steps, self._targets)
 
-    def _steps_by_id(self, *, reverse: bool) -> dict[str, list[Step]]:
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The networkx graph: nodes with their attributes, flows as edges keyed by flow id.
+
+        Built on first use, as ``add_node`` and ``add_edge`` would build it, by
+        filling its dictionaries directly: a networkx call per node and edge
+        (keyword arguments, a cache clearance, repeated lookups) costs more than
+        the work itself on hundreds of thousands of them, and ``add_nodes_from``
+        and ``add_edges_from`` run the same code per item. Nodes keep the
+        attribute dictionaries :meth:`node` returns; each (source, target, flow
+        id) is one edge, whose key dictionary the source's successors and the
+        target's predecessors share, its attributes those of its last flow.
+        """
+        if self._graph is None:
+            with paused_gc():
+                self._graph = self._networkx()
+        return self._graph
+
+    def _networkx(self) -> nx.MultiDiGraph:
+        g = nx.MultiDiGraph()
+        nodes, succ, pred = g._node, g._succ, g._pred  # see graph's docstring
+        outs: list[dict[str, Any]] = []
+        ins: list[dict[str, Any]] = []
+        for node_id, attrs in zip(self._ids, self._attrs, strict=True):
+            nodes[node_id] = attrs
+            succ[node_id] = out = {}
+            pred[node_id] = into = {}
+            outs.append(out)
+            ins.append(into)
+        ids, classes = self._ids, self.flow_classes
+        for flow_id, start, end, number in zip(self._flow_ids, self._sources, self._targets,
+                                               self.flow_class, strict=True):
+            flow_class = classes[number]
+            data = {"categories": flow_class.categories, "purposes": flow_class.purposes,
+                    "gate": flow_class.gate}
+            source, target, out = ids[start], ids[end], outs[start]
+            keyed = out.get(target)
+            if keyed is None:
+                out[target] = ins[end][source] = {flow_id: data}
+            elif flow_id in keyed:  # the same edge again: its attributes updated
+                keyed[flow_id].update(data)
+            else:
+                keyed[flow_id] = data
+        return g
+
+    def _sort_steps(self, steps: Steps, ends: list[int]) -> None:
+        """Sort each node's steps by the node at their ``ends``, then flow id."""
+        by_id = self._flow_ids.__getitem__
+        by_end = list(map(self._ids.__getitem__, ends)).__getitem__
+        for found in steps:
+            if found is not None and len(found) > 1:
+                found.sort(key=by_id)
+                found.sort(key=by_end)  # stable: by end, then id
+
+    def _steps_by_id(self, *, reverse: bool) -> Steps:
         """Each node's steps when a flow id is used twice: one per (other end, id).
 
         Edges are keyed by flow id and :attr:`flows` keeps the last flow of each
@@ -397,83 +548,93 @@ class FlowGraph:
         did when it looked each edge's flow up by id.
         """
         last = {flow.id: position for position, flow in enumerate(self.flow_at)}
-        pairs: dict[str, set[tuple[str, str]]] = {}
-        for flow in self.flow_at:
-            node, other = (flow.target, flow.source) if reverse else (flow.source, flow.target)
+        pairs: dict[int, set[tuple[str, str]]] = {}
+        for position, flow in enumerate(self.flow_at):
+            node, other = ((self._targets[position], flow.source) if reverse
+                           else (self._sources[position], flow.target))
             pairs.setdefault(node, set()).add((other, flow.id))
-        steps: dict[str, list[Step]] = {}
+        steps: Steps = [None] * len(self._ids)
         for node, found in pairs.items():
-            steps[node] = []
-            for _other, key in sorted(found):
-                flow = self.flows[key]
-                steps[node].append((flow.source if reverse else flow.target, key,
-                                    self.flow_class[last[key]]))
+            steps[node] = [last[key] for _other, key in sorted(found)]
         return steps
 
-    def _steps_into(self) -> dict[str, list[Step]]:
+    def _steps_into(self) -> Steps:
         """Each node's flows in, by source then id: the steps out, turned round once."""
         if self._steps_in is None:
             if self._repeated_ids:
                 self._steps_in = self._steps_by_id(reverse=True)
             else:
-                into: dict[str, list[Step]] = {}
-                for node, found in self._steps.items():
-                    for target, flow_id, number in found:
-                        step = (node, flow_id, number)
-                        if target in into:
-                            into[target].append(step)
-                        else:
-                            into[target] = [step]
-                for found in into.values():
-                    if len(found) > 1:
-                        found.sort()
+                into: Steps = [None] * len(self._ids)
+                for position, end in enumerate(self._targets):
+                    found = into[end]
+                    if found is None:
+                        into[end] = [position]
+                    else:
+                        found.append(position)
+                self._sort_steps(into, self._sources)
                 self._steps_in = into
         return self._steps_in
 
     # --- node facts -------------------------------------------------------------
     def node(self, node_id: str) -> dict[str, Any]:
         """Attributes of a node."""
-        return self.graph.nodes[node_id]  # type: ignore[no-any-return]
+        return self._attrs[self._index[node_id]]
 
     def subjects(self) -> list[str]:
         """Ids of data-subject nodes, sorted."""
         if self._subjects is None:  # the graph does not change: scan its nodes once
-            self._subjects = sorted(n for n, d in self.graph.nodes(data=True)
+            self._subjects = sorted(n for n, d in zip(self._ids, self._attrs, strict=True)
                                     if d["type"] == "subject")
         return list(self._subjects)
 
     def roots(self) -> list[str]:
         """Nodes no flow enters, in the graph's order."""
         if self._roots is None:
-            self._roots = [n for n, into in self._preds.items() if not into]
+            entered = set(self._targets)
+            self._roots = [n for number, n in enumerate(self._ids) if number not in entered]
         return list(self._roots)
 
-    def nodes_by_purposes(self) -> dict[frozenset[str] | None, list[str]]:
-        """Nodes grouped by their ``purposes`` attribute (``None`` for undeclared nodes).
+    def reached_where(self, reached: Reached,
+                      wanted: Callable[[frozenset[str] | None], bool]) -> list[str]:
+        """The nodes of ``reached``, in the order reached, whose purposes ``wanted`` accepts.
 
-        Each group lists its nodes in the graph's order; computed once.
+        ``wanted`` sees each node's ``purposes`` attribute (``None`` for an
+        undeclared node), once per distinct set.
         """
-        if self._by_purposes is None:
-            found: dict[frozenset[str] | None, list[str]] = {}
-            for node_id, attrs in self.graph.nodes(data=True):
-                purposes = attrs.get("purposes")
-                if purposes in found:
-                    found[purposes].append(node_id)
-                else:
-                    found[purposes] = [node_id]
-            self._by_purposes = found
-        return self._by_purposes
+        if self._purposes_class is None:  # nodes repeat a few dozen purpose sets: number them
+            classes: Classes[frozenset[str] | None] = Classes(lambda key: key)
+            self._purposes_class = classes.described, [
+                classes[None if f is None else f.purposes] for f in self._facts]
+        distinct, of_node = self._purposes_class
+        verdicts = list(map(wanted, distinct))
+        order = reached.order
+        ids = self._ids
+        return [ids[n] for n in compress(order, map(verdicts.__getitem__,
+                                                     map(of_node.__getitem__, order)))]
+
+    def owners(self, verdicts: Sequence[bool]) -> set[str]:
+        """Who holds the data at either end of the flows of the classes ``verdicts`` marks true.
+
+        A store stands for its system (its ``system`` attribute); a system, a
+        data subject or an undeclared node for itself.
+        """
+        chosen = list(map(verdicts.__getitem__, self.flow_class))
+        ends = set(compress(self._sources, chosen))
+        ends.update(compress(self._targets, chosen))
+        return set(map(self._owner.__getitem__, ends))
 
     def store_table(self, inventory: Inventory) -> StoreTable:
         """The stores and fields of ``inventory``, sorted into classes once and kept."""
-        if self._store_table is None or self._store_table.inventory is not inventory:
-            self._store_table = StoreTable(inventory)
+        if self._store_table.inventory is not inventory:
+            self._store_table = StoreTable.of(inventory)
         return self._store_table
 
     def transport_groups(self) -> TransportGroups:
         """The flows sorted by what transport checks judge, once and kept."""
         if self._transport is None:
-            self._transport = TransportGroups(self)
+            subjects = {self._index[s] for s in self.subjects()}
+            self._transport = TransportGroups(self.flow_classes, self.flow_class,
+                                              map(subjects.__contains__, self._sources))
         return self._transport
 
     # --- flow classes -------------------------------------------------------------
@@ -492,18 +653,6 @@ class FlowGraph:
         """The flows, in inventory order, of the classes ``verdicts`` marks true."""
         flow_at = self.flow_at
         return [flow_at[i] for i in members(self.flow_class, verdicts)]
-
-    def ends(self, verdicts: Sequence[bool]) -> set[str]:
-        """The nodes at either end of the flows of the classes ``verdicts`` marks true."""
-        if self._repeated_ids:  # the steps follow each id's last flow: ask every flow
-            return {end for flow in self.flows_of(verdicts) for end in (flow.source, flow.target)}
-        found: set[str] = set()
-        for node, steps in self._steps.items():
-            targets = [target for target, _flow_id, number in steps if verdicts[number]]
-            if targets:
-                found.add(node)
-                found.update(targets)
-        return found
 
     # --- category and purpose selection -----------------------------------------
     def _carries(self, categories: frozenset[str], selectors: frozenset[str],
@@ -559,10 +708,9 @@ class FlowGraph:
         cache = self._in if reverse else self._out
         found = cache.get(node_id)
         if found is None:
-            adjacency = self.graph.pred if reverse else self.graph.adj
-            found = cache[node_id] = [self.flows[key]
-                                      for _other, edges in sorted(adjacency[node_id].items())
-                                      for key in sorted(edges)]
+            steps = self._steps_into() if reverse else self._steps
+            flow_at = self.flow_at
+            found = cache[node_id] = [flow_at[p] for p in steps[self._index[node_id]] or ()]
         return found
 
     def out_flows(self, node_id: str) -> Iterator[Flow]:
@@ -573,15 +721,25 @@ class FlowGraph:
         """Flows entering a node, in id order."""
         yield from self._sorted_flows(node_id, True)
 
-    def _start(self, sources: Iterable[str]) -> tuple[Parents, deque[str]]:
-        parents: Parents = {}
-        queue: deque[str] = deque()
-        graph = self.graph
-        for s in sorted(set(sources)):
-            if s in graph:
-                parents[s] = None
-                queue.append(s)
-        return parents, queue
+    def _start(self, sources: Iterable[str]) -> tuple[list[int], list[int], list[int]]:
+        """The sources in the graph, sorted, as a traversal's first nodes.
+
+        Returns (nodes in the order reached, previous node of each, position of
+        the flow that reached each): the last two by node number.
+        """
+        given = tuple(sources)
+        first = self._starts.get(given)
+        if first is None:  # traversals often start from the same many nodes: sort them once
+            index = self._index
+            first = [index[s] for s in sorted(set(given)) if s in index]
+            if len(self._starts) < 8:
+                self._starts[given] = first
+        count = len(self._ids)
+        prev = [_UNREACHED] * count
+        via = [_UNREACHED] * count
+        for number in first:
+            via[number] = _SOURCE_NODE
+        return list(first), prev, via
 
     def reach(self, sources: Iterable[str], follow: EdgeFilter, *,
               reverse: bool = False) -> Parents:
@@ -590,38 +748,45 @@ class FlowGraph:
         Returns each reached node with the (previous node, flow id) that first
         reached it, ``None`` for the sources. Shortest paths in hops; O(V + E).
         """
-        parents, queue = self._start(sources)
+        order, prev, via = self._start(sources)
         steps = self._steps_into() if reverse else self._steps
-        flows = self.flows
-        popleft, append = queue.popleft, queue.append
-        while queue:
-            node = popleft()
-            for nxt, flow_id, _number in steps.get(node, ()):
-                if follow(flows[flow_id]) and nxt not in parents:
-                    parents[nxt] = (node, flow_id)
-                    append(nxt)
-        return parents
+        ends = self._sources if reverse else self._targets
+        flow_at = self.flow_at
+        for node in order:  # the loop sees the nodes appended as they are reached
+            for position in steps[node] or ():
+                if follow(flow_at[position]):
+                    nxt = ends[position]
+                    if via[nxt] == _UNREACHED:
+                        via[nxt] = position
+                        prev[nxt] = node
+                        order.append(nxt)
+        ids, flow_ids = self._ids, self._flow_ids
+        return {ids[n]: None if via[n] == _SOURCE_NODE else (ids[prev[n]], flow_ids[via[n]])
+                for n in order}
 
     def reach_classes(self, sources: Iterable[str], allowed: Sequence[bool], *,
-                      reverse: bool = False) -> Parents:
+                      reverse: bool = False) -> Reached:
         """:meth:`reach` along the flows of the classes ``allowed`` marks true.
 
         The same answer as ``reach(sources, follow)`` when ``allowed[n]`` is
         ``follow``'s verdict on the flows of class ``n``, without a call per flow.
         """
-        parents, queue = self._start(sources)
+        order, prev, via = self._start(sources)
         steps = self._steps_into() if reverse else self._steps
-        popleft, append = queue.popleft, queue.append
-        while queue:
-            node = popleft()
-            for nxt, flow_id, number in steps.get(node, ()):
-                if allowed[number] and nxt not in parents:
-                    parents[nxt] = (node, flow_id)
-                    append(nxt)
-        return parents
+        ends = self._sources if reverse else self._targets
+        flow_class = self.flow_class
+        for node in order:  # the loop sees the nodes appended as they are reached
+            for position in steps[node] or ():
+                if allowed[flow_class[position]]:
+                    nxt = ends[position]
+                    if via[nxt] == _UNREACHED:
+                        via[nxt] = position
+                        prev[nxt] = node
+                        order.append(nxt)
+        return Reached(self._index, self._ids, self._flow_ids, order, prev, via)
 
     @staticmethod
-    def path(parents: Parents, node: str) -> list[Hop]:
+    def path(parents: Mapping[str, tuple[str, str] | None], node: str) -> list[Hop]:
         """The hops from a source to ``node`` recorded by :meth:`reach`."""
         hops: list[Hop] = []
         seen: set[str] = set()

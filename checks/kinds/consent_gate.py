@@ -138,10 +138,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                             "purposes (consent_gate: ...)",
                 evidence={"rule": "ungated-flow", **evidence, "purposes": hit},
                 key="consent_gate" if flow.consent_gate else None)
-    processors: list[str] = []  # reached nodes processing for a chosen purpose (or undeclared)
-    for node_purposes, nodes in graph.nodes_by_purposes().items():
-        if node_purposes is None or any(chosen[p] for p in node_purposes):
-            processors.extend(n for n in nodes if n in parents)
+    # reached nodes processing for a chosen purpose (and undeclared ones: refused below)
+    processors = graph.reached_where(parents, lambda purposes: purposes is None or any(
+        chosen[p] for p in purposes))
     for node_id in sorted(processors):
         if parents[node_id] is None:
             continue

@@ -73,6 +73,8 @@ GDPR Art. 13(1)(e), Art. 28, Art. 44-46; PCI DSS v4.0.1 Req. 12.8.
 
 from __future__ import annotations
 
+from datetime import date
+from operator import attrgetter
 from typing import Literal
 
 from pydantic import Field
@@ -81,6 +83,8 @@ from checks.context import CheckContext, Evaluation
 from checks.registry import KindParams, register
 from policy_model.inventory import Role
 from policy_model.types import CategoryIds
+
+_ATTESTATION = attrgetter("name", "valid_until")
 
 
 class Params(KindParams):
@@ -97,15 +101,31 @@ class Params(KindParams):
 @register("third-party-requirements", code="PLG202", params=Params, noun="third parties")
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail undisclosed, unbound or unattested third parties."""
-    selectors = frozenset(params.personal_data)
-    nodes = ctx.graph.graph.nodes
-    # a node's owner: a store's system; a system, a data subject or an undeclared node itself
-    exchanging = {nodes[end].get("system", end)
-                  for end in ctx.graph.ends(ctx.graph.carrying(selectors))}
+    exchanging = ctx.graph.owners(ctx.graph.carrying(frozenset(params.personal_data)))
+    required = set(params.required_agreements)
+    keeps: dict[tuple[str, tuple[str, ...], tuple[tuple[str, date | None], ...]], bool] = {}
+
+    def kept(role: str, agreements: tuple[str, ...],
+             attestations: tuple[tuple[str, date | None], ...]) -> bool:
+        """Whether a third party of this role, with these agreements and attestations, passes."""
+        return (role in params.disclosed_roles
+                and (role in params.agreement_exempt_roles or required <= set(agreements))
+                and all(any(held == name and (until is None or until >= ctx.as_of)
+                            for held, until in attestations)
+                        for name in params.role_attestations.get(role, [])))
+
     for system in ctx.inventory.systems:
         if system.type != "third_party" or system.id not in exchanging:
             continue
         ev.checked += 1
+        # third parties repeat a few roles, agreements and attestations: judge each once
+        key = (system.role, tuple(system.agreements),
+               tuple(map(_ATTESTATION, system.attestations)))
+        keeps_it = keeps.get(key)
+        if keeps_it is None:
+            keeps_it = keeps[key] = kept(*key)
+        if keeps_it:
+            continue  # no finding to build
         facts = {"system": system.id, "role": system.role}
         if system.role not in params.disclosed_roles:
             ev.fail("system", system.id, f"third party '{system.id}' ({system.role}) exchanges "
