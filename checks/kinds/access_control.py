@@ -67,8 +67,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from checks.classes import members, total
 from checks.context import CheckContext, Evaluation
-from checks.graph import members, total
 from checks.registry import KindParams, register
 from policy_model.inventory import Exposure
 from policy_model.types import CategoryIds

@@ -73,9 +73,11 @@ from typing import Literal
 
 from pydantic import Field
 
+from checks.classes import total
 from checks.context import CheckContext, Evaluation
-from checks.graph import FlowClass, path_evidence, total
+from checks.graph import path_evidence
 from checks.registry import KindParams, register
+from checks.tables import FlowClass
 from policy_model.types import PurposeIds
 
 

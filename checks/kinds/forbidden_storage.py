@@ -63,8 +63,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from checks.classes import members
 from checks.context import CheckContext, Evaluation
-from checks.graph import members
 from checks.registry import KindParams, register
 from policy_model.inventory import Role
 from policy_model.types import CategoryIds

@@ -64,9 +64,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from checks.classes import members, total
 from checks.context import CheckContext, Evaluation
-from checks.graph import StoreKind, members, total
 from checks.registry import KindParams, register
+from checks.tables import StoreKind
 from policy_model.types import CategoryIds, PurposeIds
 
 IDENTIFIERS = ["user.contact", "user.name", "user.device.ip_address", "user.device.device_id",

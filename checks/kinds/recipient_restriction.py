@@ -76,8 +76,9 @@ from typing import Literal
 
 from pydantic import Field
 
+from checks.classes import total
 from checks.context import CheckContext, Evaluation
-from checks.graph import path_evidence, total
+from checks.graph import path_evidence
 from checks.registry import KindParams, register
 from policy_model.inventory import Role
 from policy_model.types import CategoryIds, PurposeIds

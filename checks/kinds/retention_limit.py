@@ -68,8 +68,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from checks.classes import members
 from checks.context import CheckContext, Evaluation
-from checks.graph import members
 from checks.registry import KindParams, register
 from policy_model.inventory import Disposal
 from policy_model.types import (

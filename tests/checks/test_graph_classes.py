@@ -16,8 +16,10 @@ from typing import Any
 import networkx as nx
 import pytest
 
+from checks.classes import members, total
 from checks.engine import evaluate
-from checks.graph import FlowGraph, NodeFacts, Parents, StoreTable, members, total
+from checks.graph import FlowGraph, Parents
+from checks.tables import NodeFacts, StoreTable
 from policy_model.inventory import Flow, Inventory
 from policy_model.loading import load_inventory, load_policy
 from policy_model.vocabulary import default_vocabularies
