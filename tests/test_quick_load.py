@@ -88,6 +88,7 @@ def _exact_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 PLANTED = ["nothing", "duplicate key", "unknown category", "repeated purpose",
            "dangling target", "lookalike description", "escaped lookalike", "huge integer",
+           "integer at the bound", "long integer within bounds",
            "lone surrogate", "deep nesting", "unknown key", "bad retention"]
 
 
@@ -111,6 +112,10 @@ def plant(data: dict[str, Any], problem: str) -> str:
         system["description"] = 'say \\"x\\": y'
     elif problem == "huge integer":
         data["data_subjects"][0]["minimum_age"] = int("9" * 3500)
+    elif problem == "integer at the bound":  # 3,005 digits: about 9,980 bits, over 3,000 digits
+        data["data_subjects"][0]["minimum_age"] = int("9" * 3005)
+    elif problem == "long integer within bounds":
+        data["data_subjects"][0]["minimum_age"] = int("9" * 2990)
     elif problem == "lone surrogate":
         system["description"] = "\ud800"
     elif problem == "deep nesting":
@@ -143,10 +148,41 @@ def test_fast_and_exact_paths_give_one_outcome(tmp_path_factory: pytest.TempPath
         _exact_only(patch)
         exact = _outcome(path)
     assert fast == exact
-    if problem in ("nothing", "lookalike description", "escaped lookalike"):
+    if problem in ("nothing", "lookalike description", "escaped lookalike",
+                   "long integer within bounds"):
         assert isinstance(fast, dict)
     elif problem != "lone surrogate":
         assert isinstance(fast, list) and fast
+
+
+FIXED = {
+    "inventory": {"name": "fixed"},
+    "data_subjects": [{"id": "people", "name": "People", "category": "customer"}],
+    "systems": [{"id": "sys0", "name": "Shop", "type": "internal", "role": "storefront",
+                 "country": "MA", "purposes": ["marketing"]},
+                {"id": "sys1", "name": "Ads", "type": "third_party", "role": "advertising",
+                 "country": "FR"}],
+    "stores": [{"id": "store0", "name": "Orders", "system": "sys0", "retention": "P1Y",
+                "fields": [{"name": "email", "category": "user.contact.email"}]}],
+    "flows": [{"id": "flow0", "source": "people", "target": "sys0",
+               "categories": ["user.contact.email"], "purposes": ["marketing"],
+               "transport": {"protocol": "https", "tls": "1.3"}}],
+}
+
+
+@pytest.mark.parametrize("problem", PLANTED)
+@pytest.mark.parametrize("part_items", [10_000, 1])
+def test_each_planted_problem_has_one_outcome_by_either_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, problem: str, part_items: int) -> None:
+    path = tmp_path / "inventory.json"
+    path.write_text(plant(FIXED, problem), encoding="utf-8", errors="surrogatepass")
+    monkeypatch.setattr(loading, "PART_ITEMS", part_items)
+    fast = _outcome(path)
+    _exact_only(monkeypatch)
+    assert fast == _outcome(path)
+    accepted = ("nothing", "lookalike description", "escaped lookalike",
+                "long integer within bounds", "lone surrogate")
+    assert isinstance(fast, dict) if problem in accepted else (isinstance(fast, list) and fast)
 
 
 def test_duplicate_key_deep_in_a_sliced_section_is_located(
