@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import ClassVar
 
 import click
 
@@ -24,11 +27,36 @@ def policy_option(func):  # type: ignore[no-untyped-def]
         func)
 
 
+class ByteSize(click.ParamType):
+    """A number of bytes, plain (``200000000``) or with a unit (``200MB``, ``1.5GiB``)."""
+
+    name = "size"
+    UNITS: ClassVar[dict[str, int]] = {
+        "": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9,
+        "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
+    _SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*")
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            size = value
+        else:
+            found = self._SIZE.fullmatch(str(value))
+            unit = found.group(2).lower() if found else None
+            if found is None or unit not in self.UNITS:
+                self.fail(f"'{value}' is not a size like 200000000, 200MB or 1.5GiB", param, ctx)
+            size = int(Decimal(found.group(1)) * self.UNITS[unit])
+        if size < 1:
+            self.fail(f"'{value}' is not a size of at least one byte", param, ctx)
+        return size
+
+
 def limits_option(func):  # type: ignore[no-untyped-def]
-    """--max-file-size BYTES."""
-    return click.option("--max-file-size", type=click.IntRange(min=1),
+    """--max-file-size SIZE."""
+    return click.option("--max-file-size", type=ByteSize(),
                         default=DEFAULT_MAX_FILE_SIZE, show_default=True,
-                        help="Refuse input files larger than this many bytes.")(func)
+                        help="Refuse input files larger than this: bytes, or a size such as "
+                             "200MB or 1.5GiB.")(func)
 
 
 def as_of_option(func):  # type: ignore[no-untyped-def]

@@ -6,6 +6,9 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
+from pledge.common import ByteSize
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY, run_inprocess, run_pledge
 
 
@@ -116,3 +119,23 @@ def test_text_marks_findings_that_do_not_fail_the_run() -> None:
     run = run_inprocess("check", example, "--as-of", AS_OF, "--fail-on", "critical")
     assert run.code == 0
     assert "store invoices" in run.out and "below --fail-on critical" in run.out
+
+
+@pytest.mark.parametrize(("given", "limit"), [("1000", 1000), ("1kb", 1000), ("2KiB", 2048),
+                                              ("1.5MB", 1_500_000), (" 200 MB ", 200_000_000),
+                                              ("1GiB", 2**30)])
+def test_size_limits_take_units(given: str, limit: int) -> None:
+    assert ByteSize().convert(given, None, None) == limit
+
+
+@pytest.mark.parametrize("given", ["lots", "-5", "0", "0.0001KB", "5 parsecs", "1e6"])
+def test_a_size_that_is_not_one_is_a_usage_error(given: str) -> None:
+    run = run_pledge("validate", "--max-file-size", given)
+    assert run.code == 2
+    assert "--max-file-size" in run.err and "Traceback" not in run.err
+
+
+def test_size_limit_with_a_unit_applies_to_every_input() -> None:
+    assert run_pledge("validate", "--max-file-size", "1MB").code == 0
+    run = run_pledge("validate", "--max-file-size", "1KiB")
+    assert run.code == 2 and "PLG-E011" in run.err and "over the limit of 1,024" in run.err
