@@ -112,6 +112,7 @@ class _TextIndex:
         self._ids: dict[str, int] | None = None
         self._starts: list[int] = [0]
         self._spaced_after: dict[str, int] = {}
+        self._key_first: dict[str, int] = {}
         self.lines_before: list[int] = [0]  # newlines before each block
         for start in range(0, len(text), _BLOCK):
             self.lines_before.append(self.lines_before[-1] + text.count("\n", start,
@@ -153,6 +154,12 @@ class _TextIndex:
 
     def find(self, key: str, value: str, start: int) -> int:
         """Offset of the first ``"key": value`` (else ``"key":value``) from ``start``, or -1."""
+        first = self._key_first.get(key)
+        if first is None:  # keys such as "commitment" stand in one section: start there
+            first = self._key_first[key] = self.text.find(f'"{key}":')
+        if first < 0:
+            return -1
+        start = max(start, first)
         value_text = json.dumps(value)
         spaced = f'"{key}": '
         last = self._spaced_after.get(key)
