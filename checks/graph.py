@@ -543,6 +543,8 @@ class FlowGraph:
         steps = self._steps_into() if reverse else self._steps
         ends = self._sources if reverse else self._targets
         flow_class = self.flow_class
+        # The loop of reach() with a list lookup for its call: kept apart, not shared
+        # through a callback, because this is the loop the checks run on every flow.
         for node in order:  # the loop sees the nodes appended as they are reached
             for position in steps[node] or ():
                 if allowed[flow_class[position]]:
