@@ -17,7 +17,7 @@ failing subjects of both are compared, and the ratio is printed.
 
 Usage::
 
-    python benchmarks/run.py --sizes 1000,10000,100000 [--rego] [--format json|yaml]
+    python benchmarks/run.py --sizes 1000,10000,100000 [--rego] [--format json|yaml] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -137,15 +138,17 @@ def _run_child(args: list[str]) -> dict[str, Any]:
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
 
-def _inventory_path(size: int, fmt: str, seed: int, rate: float) -> tuple[Path, Path]:
+def _inventory_path(size: int, fmt: str, seed: int, rate: float,
+                    out: Path = OUT) -> tuple[Path, Path]:
     stem = f"inventory-{size}-v{GENERATOR_VERSION}-s{seed}-r{rate:g}"
-    data = OUT / (f"{stem}.json" if fmt == "json" else stem)
-    return data, OUT / f"{stem}.manifest.json"
+    data = out / (f"{stem}.json" if fmt == "json" else stem)
+    return data, out / f"{stem}.manifest.json"
 
 
-def _ensure_inventory(size: int, fmt: str, seed: int, rate: float, as_of: date) -> Path:
+def _ensure_inventory(size: int, fmt: str, seed: int, rate: float, as_of: date,
+                      out: Path = OUT) -> Path:
     """Generate the inventory (in its own process) unless it is already there."""
-    data, manifest = _inventory_path(size, fmt, seed, rate)
+    data, manifest = _inventory_path(size, fmt, seed, rate, out)
     if not (data.exists() and manifest.exists()):
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"),
                         "--systems", str(size), "--format", fmt, "--out", str(data),
@@ -159,24 +162,47 @@ def _size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in files) / 1e6
 
 
+def _median_run(runs: list[dict[str, Any]], seconds: Callable[[dict[str, Any]], float],
+                key: str) -> dict[str, Any]:
+    """The run with the median ``seconds``, holding every run's under ``key``, sorted."""
+    ordered = sorted(runs, key=seconds)
+    chosen = ordered[len(ordered) // 2]
+    chosen[key] = [seconds(r) for r in ordered]
+    return chosen
+
+
 def measure(size: int, fmt: str, seed: int, rate: float, as_of: date,
-            rego: bool) -> dict[str, Any]:
-    """Measure one size: pledge's phases, and with ``rego`` regorus on the same JSON."""
-    data = _ensure_inventory(size, fmt, seed, rate, as_of)
-    manifest_path = _inventory_path(size, fmt, seed, rate)[1]
+            rego: bool, repeat: int = 1, out: Path = OUT) -> dict[str, Any]:
+    """Measure one size: pledge's phases, and with ``rego`` regorus on the same JSON.
+
+    With ``repeat`` above one, each side runs that many times in fresh processes
+    and the run with the median time is reported (every run's time kept too);
+    every run must fail the same subjects.
+    """
+    data = _ensure_inventory(size, fmt, seed, rate, as_of, out)
+    manifest_path = _inventory_path(size, fmt, seed, rate, out)[1]
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     row: dict[str, Any] = {"size": size, "format": fmt, "mb": _size_mb(data),
                            "load_average": os.getloadavg()[0]}
-    row["pledge"] = _run_child(["--child", "pledge", "--inventory", str(data),
-                                "--as-of", as_of.isoformat()] + (["--compare"] if rego else []))
+    runs = [_run_child(["--child", "pledge", "--inventory", str(data), "--as-of",
+                        as_of.isoformat()] + (["--compare"] if rego else []))
+            for _ in range(repeat)]
+    if any(r["failing"] != runs[0]["failing"] for r in runs):
+        raise SystemExit(f"benchmark: runs on {size:,} systems failed different subjects")
+    row["pledge"] = _median_run(runs, lambda r: r["phases"]["total"], "totals")
+    if rego:
+        row["pledge"]["four"]["seconds"] = _median_run(
+            [r["four"] for r in runs], lambda f: f["seconds"], "all_seconds")["seconds"]
     planted = {(p["commitment"], p["subject_type"], p["subject_id"])
                for p in manifest["planted"]}
     found = {tuple(item) for item in row["pledge"].pop("failing")}
     row["manifest"] = {"planted": len(planted), "found": len(found),
                        "missed": len(planted - found), "unexpected": len(found - planted)}
     if rego:
-        json_data = data if fmt == "json" else _ensure_inventory(size, "json", seed, rate, as_of)
-        row["rego"] = _run_child(["--child", "rego", "--inventory", str(json_data)])
+        json_data = (data if fmt == "json"
+                     else _ensure_inventory(size, "json", seed, rate, as_of, out))
+        row["rego"] = _median_run([_run_child(["--child", "rego", "--inventory", str(json_data)])
+                                   for _ in range(repeat)], lambda r: r["eval"], "evals")
         ours, theirs = row["pledge"]["four"]["failing"], row["rego"]["failing"]
         row["agreement"] = {c: {"pledge": len(ours[c]), "rego": len(theirs[c]),
                                 "same": set(ours[c]) == set(theirs[c])}
@@ -227,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE)
     parser.add_argument("--as-of", default=DEFAULT_AS_OF.isoformat())
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per size and engine; the median run is reported")
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help="where generated inventories are kept (default: benchmarks/out)")
     parser.add_argument("--child", choices=("pledge", "rego"), help=argparse.SUPPRESS)
     parser.add_argument("--inventory", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)
@@ -249,10 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         print(f"measuring {size:,} systems ({args.format})...", file=sys.stderr, flush=True)
-        row = measure(size, args.format, args.seed, args.rate, as_of, args.rego)
+        row = measure(size, args.format, args.seed, args.rate, as_of, args.rego,
+                      max(1, args.repeat), args.out)
         rows.append(row)
         ph = row["pledge"]["phases"]
-        print(f"  total {ph['total']:.2f} s, peak {row['pledge']['peak_mb']:,.0f} MB"
+        totals = row["pledge"]["totals"]
+        spread = f" (runs: {', '.join(f'{t:.2f}' for t in totals)})" if len(totals) > 1 else ""
+        print(f"  total {ph['total']:.2f} s{spread}, peak {row['pledge']['peak_mb']:,.0f} MB"
               + (f"; regorus eval {row['rego']['eval']:.2f} s" if args.rego else ""),
               file=sys.stderr, flush=True)
     print(table(rows, args.rego))
@@ -267,6 +300,13 @@ def main(argv: list[str] | None = None) -> int:
                               + ("" if a["same"] else " (DIFFERENT subjects)")
                               for c, a in row["agreement"].items())
             print(f"\n{row['size']:,} systems, failing subjects pledge/regorus: {agree}")
+    if args.repeat > 1:
+        print(f"\nmedian of {args.repeat} runs in fresh processes; every run's total s:")
+        for row in rows:
+            runs = ", ".join(f"{t:.2f}" for t in row["pledge"]["totals"])
+            evals = (", regorus eval " + ", ".join(f"{t:.2f}" for t in row["rego"]["evals"])
+                     if args.rego else "")
+            print(f"  {row['size']:,} systems: pledge {runs}{evals}")
     loads = ", ".join(f"{r['load_average']:.1f}" for r in rows)
     print(f"\nload average when each size started: {loads} (2 cores)")
     if args.json:

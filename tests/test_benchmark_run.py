@@ -1,0 +1,34 @@
+"""The benchmark script runs end to end on a small inventory, as its README command does."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+
+def test_benchmark_measures_every_phase_and_finds_what_was_planted(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "100,200",
+         "--repeat", "2", "--out", str(tmp_path / "out"), "--json", str(raw)],
+        capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "| 100 |" in proc.stdout and "| 200 |" in proc.stdout
+    assert "median of 2 runs" in proc.stdout
+    rows = json.loads(raw.read_text(encoding="utf-8"))
+    assert [r["size"] for r in rows] == [100, 200]
+    for row in rows:
+        phases = row["pledge"]["phases"]
+        assert set(phases) == {"parse", "validate", "graph", "checks", "total"}
+        assert all(seconds > 0 for seconds in phases.values())
+        assert len(row["pledge"]["totals"]) == 2
+        assert row["pledge"]["counts"]["systems"] == row["size"]
+        assert row["manifest"]["planted"] > 0
+        assert row["manifest"]["missed"] == row["manifest"]["unexpected"] == 0
+    made = sorted(p.name for p in (tmp_path / "out").iterdir())  # nothing under the repository
+    assert len(made) == 4 and all(name.startswith(("inventory-100-", "inventory-200-"))
+                                  for name in made)
