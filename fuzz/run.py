@@ -16,6 +16,7 @@ Exit 0 when no target failed, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -40,6 +41,10 @@ TARGETS: dict[str, tuple[st.SearchStrategy[Any], Callable[[Any], None]]] = {
     "mutated-inventory": (t.mutated_inventory_file(), lambda f: t.check_inventory_file(*f)),
     "structured-inventory": (t.structured_inventory(), lambda d: t.check_file_bytes(
         t.dump_yaml(d).encode("utf-8", "surrogatepass"), ".yaml")),
+    "json-paths-agree": (t.structured_inventory().map(
+        lambda d: json.dumps(d, default=str, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+        | t.json_text.map(lambda s: s.encode("utf-8", "surrogatepass")),
+        t.check_json_paths_agree),
     "mutated-policy": (t.mutated_policy(), t.check_policy_text),
     "generated-policy": (t.generated_policy(), t.check_policy_text),
     "cli": (st.tuples(st.binary(max_size=500) | t.yaml_text.map(

@@ -132,6 +132,43 @@ def check_file_bytes(data: bytes, suffix: str) -> None:
         shutil.rmtree(base, ignore_errors=True)
 
 
+def _load_outcome(path: Path) -> Any:
+    """The loaded inventory as data, or the errors it raises as (code, message, file, line)."""
+    from policy_model.errors import InputErrors
+    from policy_model.loading import load_inventory
+
+    try:
+        return load_inventory(path).inventory.model_dump(mode="json")
+    except InputErrors as exc:
+        return sorted((e.code, e.message, e.path, e.line) for e in exc.errors)
+
+
+def check_json_paths_agree(data: bytes) -> None:
+    """A JSON inventory gives one outcome by the fast parser and by the exact one alone."""
+    import policy_model.loading as loading
+    from policy_model.yaml_source import QuickParseRefused
+
+    def refuse(text: str) -> Any:
+        raise QuickParseRefused
+
+    base = workdir()
+    try:
+        path = base / "fuzz.json"
+        path.write_bytes(data)
+        fast = _guard("load_inventory", lambda: _load_outcome(path))
+        real = loading.quick_json
+        loading.quick_json = refuse  # type: ignore[assignment]
+        try:
+            exact = _guard("load_inventory (exact)", lambda: _load_outcome(path))
+        finally:
+            loading.quick_json = real
+        if fast != exact:
+            raise PropertyFailed(f"fast and exact JSON paths differ: {fast!r:.300} != "
+                                 f"{exact!r:.300}")
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def check_inventory_file(name: str, text: str) -> None:
     """The bundled inventory with file ``name`` replaced by ``text`` (mutated or generated)."""
     from policy_model.loading import load_inventory

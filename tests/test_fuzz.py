@@ -11,6 +11,7 @@ multiplies the example counts. A few inputs also go through real processes.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from concurrent.futures import ThreadPoolExecutor
@@ -77,6 +78,13 @@ def test_mutated_bundled_inventory_never_crashes(case: tuple[str, str]) -> None:
 @given(t.structured_inventory())
 def test_generated_inventories_load_check_and_render_safely(inventory: dict) -> None:
     t.check_file_bytes(t.dump_yaml(inventory).encode("utf-8", "surrogatepass"), ".yaml")
+
+
+@examples(15)
+@given(t.structured_inventory())
+def test_generated_json_inventories_load_the_same_by_either_json_path(inventory: dict) -> None:
+    t.check_json_paths_agree(json.dumps(inventory, default=str, ensure_ascii=False).encode(
+        "utf-8", "surrogatepass"))
 
 
 @examples(15)
