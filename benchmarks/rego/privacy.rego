@@ -21,14 +21,14 @@ package pledge.bench
 
 import rego.v1
 
-# the inventory's sections (all present in a generated inventory)
+# the inventory's sections, each optional in pledge's format (absent: none)
 inv := {
-	"data_subjects": data.data_subjects,
-	"systems": data.systems,
-	"stores": data.stores,
-	"flows": data.flows,
-	"consent_gates": data.consent_gates,
-	"processing_activities": data.processing_activities,
+	"data_subjects": object.get(data, "data_subjects", []),
+	"systems": object.get(data, "systems", []),
+	"stores": object.get(data, "stores", []),
+	"flows": object.get(data, "flows", []),
+	"consent_gates": object.get(data, "consent_gates", []),
+	"processing_activities": object.get(data, "processing_activities", []),
 }
 
 violations := {
