@@ -489,12 +489,8 @@ class FlowGraph:
         """Flows entering a node, in id order."""
         yield from self._sorted_flows(node_id, True)
 
-    def _start(self, sources: Iterable[str]) -> tuple[list[int], list[int], list[int]]:
-        """The sources in the graph, sorted, as a traversal's first nodes.
-
-        Returns (nodes in the order reached, previous node of each, position of
-        the flow that reached each): the last two by node number.
-        """
+    def _first(self, sources: Iterable[str]) -> list[int]:
+        """The numbers of the sources in the graph, in id order: a traversal's first nodes."""
         given = tuple(sources)
         first = self._starts.get(given)
         if first is None:  # traversals often start from the same many nodes: sort them once
@@ -502,12 +498,21 @@ class FlowGraph:
             first = [index[s] for s in sorted(set(given)) if s in index]
             if len(self._starts) < 8:
                 self._starts[given] = first
+        return list(first)
+
+    def _start(self, sources: Iterable[str]) -> tuple[list[int], list[int], list[int]]:
+        """The sources in the graph, sorted, as a traversal's first nodes.
+
+        Returns (nodes in the order reached, previous node of each, position of
+        the flow that reached each): the last two by node number.
+        """
+        first = self._first(sources)
         count = len(self._ids)
         prev = [_UNREACHED] * count
         via = [_UNREACHED] * count
         for number in first:
             via[number] = _SOURCE_NODE
-        return list(first), prev, via
+        return first, prev, via
 
     def reach(self, sources: Iterable[str], follow: EdgeFilter, *,
               reverse: bool = False) -> Parents:
@@ -516,7 +521,11 @@ class FlowGraph:
         Returns each reached node with the (previous node, flow id) that first
         reached it, ``None`` for the sources. Shortest paths in hops; O(V + E).
         """
-        order, prev, via = self._start(sources)
+        # Parents kept in a dictionary, not in lists the size of the graph as
+        # reach_classes() does: callers (queries, the record of processing) make many
+        # traversals that each reach a small part of the graph.
+        order = self._first(sources)
+        found: dict[int, tuple[int, int] | None] = dict.fromkeys(order)
         steps = self._steps_into() if reverse else self._steps
         ends = self._sources if reverse else self._targets
         flow_at = self.flow_at
@@ -524,13 +533,12 @@ class FlowGraph:
             for position in steps[node] or ():
                 if follow(flow_at[position]):
                     nxt = ends[position]
-                    if via[nxt] == _UNREACHED:
-                        via[nxt] = position
-                        prev[nxt] = node
+                    if nxt not in found:
+                        found[nxt] = (node, position)
                         order.append(nxt)
         ids, flow_ids = self._ids, self._flow_ids
-        return {ids[n]: None if via[n] == _SOURCE_NODE else (ids[prev[n]], flow_ids[via[n]])
-                for n in order}
+        return {ids[n]: None if step is None else (ids[step[0]], flow_ids[step[1]])
+                for n, step in found.items()}
 
     def reach_classes(self, sources: Iterable[str], allowed: Sequence[bool], *,
                       reverse: bool = False) -> Reached:
@@ -543,8 +551,9 @@ class FlowGraph:
         steps = self._steps_into() if reverse else self._steps
         ends = self._sources if reverse else self._targets
         flow_class = self.flow_class
-        # The loop of reach() with a list lookup for its call: kept apart, not shared
-        # through a callback, because this is the loop the checks run on every flow.
+        # reach()'s loop with a list lookup for its call, and parents in lists the size of
+        # the graph (no hashing): kept apart, not shared through a callback, because this
+        # is the loop the checks run over every flow, a few times per run.
         for node in order:  # the loop sees the nodes appended as they are reached
             for position in steps[node] or ():
                 if allowed[flow_class[position]]:

@@ -116,43 +116,82 @@ def _retention(store: Store, categories: frozenset[str], graph: FlowGraph) -> st
     return f"{store.name} [{store.id}]: {periods}{disposal}"
 
 
-def _people_reach(act: ProcessingActivity, inv: Inventory, graph: FlowGraph,
-                  categories: frozenset[str], purposes: frozenset[str]) -> set[str]:
-    """Nodes the data of the activity's people (or of what sources send for it) can reach.
+class _Index:
+    """What every activity's record looks up, made once per inventory.
 
-    A store no flow enters is taken as fed by its own system.
+    An inventory holds thousands of activities: each record must cost the part of
+    the graph it walks, not a pass over every system and store. The reach of the
+    activity's people depends only on who they are and on the activity's categories
+    and purposes, which activities share: each distinct one is walked once.
     """
-    g = graph.graph
-    feeds = [s.id for s in inv.systems if s.type == "third_party"
-             and s.role in ("authority", "data_source") and s.id in g and g.in_degree(s.id) == 0]
-    found = set(graph.reach(act.data_subjects,
-                            lambda flow: graph.carries(flow, categories, broader=True)))
-    found |= set(graph.reach(feeds, lambda flow: graph.carries(flow, categories, broader=True)
-                             and _selected(list(flow.purposes), purposes,
-                                           graph.vocab.purposes)))
-    found |= {s.id for s in inv.stores if s.system in found and s.id in g
-              and g.in_degree(s.id) == 0}
-    return found
+
+    def __init__(self, inv: Inventory, graph: FlowGraph) -> None:
+        self.inv = inv
+        self.graph = graph
+        self.systems = {s.id: s for s in inv.systems}
+        self.stores = {s.id: s for s in inv.stores}
+        self.subjects = {s.id: s for s in inv.data_subjects}
+        self.stores_of: dict[str, list[Store]] = {}
+        for store in inv.stores:
+            self.stores_of.setdefault(store.system, []).append(store)
+        roots = set(graph.roots())  # nodes no flow enters
+        # authorities and public sources that only send: their data enters for a purpose
+        self.feeds = [s.id for s in inv.systems if s.type == "third_party"
+                      and s.role in ("authority", "data_source") and s.id in roots]
+        # a store no flow enters is taken as fed by its own system
+        self.fed_by_system = [s for s in inv.stores if s.id in roots]
+        self._reach: dict[tuple[frozenset[str], frozenset[str], frozenset[str]],
+                          frozenset[str]] = {}
+        self._purposes: dict[tuple[tuple[str, ...], frozenset[str]], bool] = {}
+
+    def purposes_hit(self, flow: Flow, purposes: frozenset[str]) -> bool:
+        """Whether ``flow`` is for one of ``purposes`` (or a broader one), memoised."""
+        key = (tuple(flow.purposes), purposes)
+        hit = self._purposes.get(key)
+        if hit is None:
+            hit = self._purposes[key] = _selected(list(flow.purposes), purposes,
+                                                  self.graph.vocab.purposes)
+        return hit
+
+    def people_reach(self, act: ProcessingActivity) -> frozenset[str]:
+        """Nodes the data of the activity's people (or of what sources send for it) can reach."""
+        categories, purposes = frozenset(act.categories), frozenset(act.purposes)
+        key = (frozenset(act.data_subjects), categories, purposes)
+        found = self._reach.get(key)
+        if found is None:
+            graph = self.graph
+
+            def carrying(flow: Flow) -> bool:
+                return graph.carries(flow, categories, broader=True)
+
+            reached = set(graph.reach(act.data_subjects, carrying))
+            reached |= set(graph.reach(self.feeds, lambda flow: carrying(flow)
+                                       and self.purposes_hit(flow, purposes)))
+            reached |= {s.id for s in self.fed_by_system if s.system in reached}
+            found = self._reach[key] = frozenset(reached)
+        return found
 
 
-def _activity(act: ProcessingActivity, inv: Inventory, graph: FlowGraph) -> ActivityRecord:
+def _activity(act: ProcessingActivity, index: _Index) -> ActivityRecord:
+    inv, graph = index.inv, index.graph
     vocab = graph.vocab
     categories = frozenset(act.categories)
     purposes = frozenset(act.purposes)
-    systems = {s.id: s for s in inv.systems}
-    people = _people_reach(act, inv, graph, categories, purposes)
-    owned = [s for s in inv.stores if s.system in act.systems and s.id in people
-             and _selected(_store_purposes(s), purposes, vocab.purposes)]
+    systems = index.systems
+    people = index.people_reach(act)
+    owned = [s for system_id in dict.fromkeys(act.systems)
+             for s in index.stores_of.get(system_id, ())
+             if s.id in people and _selected(_store_purposes(s), purposes, vocab.purposes)]
 
     def follow(flow: Flow) -> bool:
         return (flow.target in people and graph.carries(flow, categories, broader=True)
-                and _selected(list(flow.purposes), purposes, vocab.purposes))
+                and index.purposes_hit(flow, purposes))
 
     reached = graph.reach([*act.systems, *(s.id for s in owned)], follow)
     country = inv.organisation.country if inv.organisation else None
     recipient_ids: set[str] = {s for s in act.systems if s in systems}
     stores: dict[str, Store] = {s.id: s for s in owned}
-    store_by_id = {s.id: s for s in inv.stores}
+    store_by_id = index.stores
     for node in reached:
         if node in systems:
             recipient_ids.add(node)
@@ -182,7 +221,7 @@ def _activity(act: ProcessingActivity, inv: Inventory, graph: FlowGraph) -> Acti
                         f"of {len(flows)} flows" if versions else "in transit: no TLS recorded")
         if plain_flows:
             security.append(f"without TLS: {', '.join(plain_flows)}")
-    subjects = {s.id: s for s in inv.data_subjects}
+    subjects = index.subjects
     subject_names = tuple(f"{subjects[s].name} ({subjects[s].category})" if s in subjects
                           else s for s in act.data_subjects)
     decisions = tuple(
@@ -196,7 +235,8 @@ def _activity(act: ProcessingActivity, inv: Inventory, graph: FlowGraph) -> Acti
 def build(inventory: Inventory, graph: FlowGraph) -> Record:
     """The record of processing of ``inventory``."""
     org = inventory.organisation
-    activities = tuple(_activity(a, inventory, graph)
+    index = _Index(inventory, graph)
+    activities = tuple(_activity(a, index)
                        for a in sorted(inventory.processing_activities, key=lambda a: a.id))
     return Record(org.name if org else inventory.inventory.name, org.country if org else None,
                   org.privacy_contact if org else None, org.dpo if org else None,

@@ -6,6 +6,7 @@ import csv
 import io
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -80,3 +81,35 @@ def test_markdown_lists_every_activity(record: ropa.Record) -> None:
     for a in record.activities:
         assert f"(`{a.id}`)" in text
     assert "| Third-country transfers | Stripe (IE): scc |" in text
+
+
+def test_activities_sharing_people_categories_and_purposes_share_one_walk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record costs the graph once per distinct reach, not once per activity.
+
+    Generated inventories hold one activity per five systems, most alike: the
+    people's reach is walked once per (data subjects, categories, purposes), and
+    each activity then walks only from its own systems.
+    """
+    from benchmarks.generate import generate, write_json
+    from checks.graph import FlowGraph
+    from policy_model.loading import load_inventory
+    from policy_model.vocabulary import default_vocabularies
+
+    inv = load_inventory(write_json(generate(200, rate=0.0), tmp_path / "inv.json")).inventory
+    graph = FlowGraph(inv, default_vocabularies())
+    walks: list[int] = []  # nodes each walk reached
+    real = graph.reach
+
+    def counting(start: Any, follow: Any, **kwargs: Any) -> Any:
+        found = real(start, follow, **kwargs)
+        walks.append(len(found))
+        return found
+
+    monkeypatch.setattr(graph, "reach", counting)
+    record = ropa.build(inv, graph)
+    activities = inv.processing_activities
+    distinct = {(frozenset(a.data_subjects), frozenset(a.categories), frozenset(a.purposes))
+                for a in activities}
+    assert len(record.activities) == len(activities) > 2 * len(distinct)
+    assert len(walks) == 2 * len(distinct) + len(activities)  # people and feeds, then own
