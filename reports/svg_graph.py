@@ -73,6 +73,7 @@ def layers(graph: FlowGraph) -> dict[str, int]:
     roots = sorted(set(graph.subjects()) | {n for n in nodes if not pred[n]})
     depth: dict[str, int] = {}
     pending = roots or nodes[:1]
+    unplaced = 0  # nodes before this one all have a depth (depths are only ever added)
     while pending:
         queue: deque[str] = deque()
         for root in pending:
@@ -85,14 +86,18 @@ def layers(graph: FlowGraph) -> dict[str, int]:
                 if nxt not in depth:
                     depth[nxt] = depth[node] + 1
                     queue.append(nxt)
-        pending = [n for n in nodes if n not in depth][:1]
+        while unplaced < len(nodes) and nodes[unplaced] in depth:
+            unplaced += 1
+        pending = nodes[unplaced:unplaced + 1]  # the first node still without a depth
     order = sorted(nodes, key=lambda n: (depth[n], n))
     rank = {n: i for i, n in enumerate(order)}
     layer: dict[str, int] = {}
     for node in order:  # a topological order of the forward links
         layer[node] = 1 + max((layer[p] for p in pred[node] if rank[p] < rank[node]),
                               default=-1)
-    holds = {u: {v for w, v in owned if w == u} for u, _v in owned}
+    holds: dict[str, set[str]] = {}
+    for u, v in owned:
+        holds.setdefault(u, set()).add(v)
     for node in order:
         feeds = succ[node] | holds.get(node, set())
         if not pred[node] and feeds:
