@@ -344,6 +344,10 @@ class FlowGraph:
         return self._steps_in
 
     # --- node facts -------------------------------------------------------------
+    def node_ids(self) -> list[str]:
+        """Every node's id, in the graph's order (declared nodes first, then those flows name)."""
+        return list(self._ids)
+
     def node(self, node_id: str) -> dict[str, Any]:
         """Attributes of a node."""
         return self._attrs[self._index[node_id]]

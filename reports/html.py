@@ -30,6 +30,7 @@ from checks.registry import get_kind
 from policy_model.policy import Policy
 from reports.coverage import Coverage
 from reports.document import CommitmentResult, Report
+from reports.flow_focus import MAP_NODE_LIMIT, focus
 from reports.safe import plain
 from reports.svg_graph import render_svg
 
@@ -276,11 +277,20 @@ def _graph(report: Report, graph: FlowGraph | None) -> str:
               '<span><span class="swatch failing"></span>on a failing path</span>'
               '<span>dashed arrow: data flowing back to an earlier step</span>'
               '<span>dotted line: a system holding its store</span></div>')
+    shown = focus(graph, report.findings)
+    scope = "" if shown.whole else (
+        f'<p class="map-scope">This inventory has {shown.nodes:,} boxes and {shown.flows:,} '
+        f"flows, too many to draw legibly (the map draws up to {MAP_NODE_LIMIT:,}): shown are "
+        f"the paths of {shown.findings_drawn:,} of the {shown.findings_failing:,} failing "
+        "findings. <code>pledge graph export --format graphml</code> writes the whole graph "
+        "for Gephi, yEd or Cytoscape.</p>")
+    drawing = (render_svg(shown.graph, report.findings) if shown.whole or shown.findings_drawn
+               else '<p class="empty">No failing finding has a path to draw.</p>')
     return ('<section id="flow-map"><h2>Where personal data flows</h2><p>Each box is a group '
             "of people, a system or a data store; each arrow is a flow of personal data. "
             "Arrows and boxes in red lie on the path of a broken promise. Hover for names "
-            f"and flow ids.</p>{legend}<div class=\"graph-wrap\">"
-            f"{render_svg(graph, report.findings)}</div></section>")
+            f"and flow ids.</p>{scope}{legend}<div class=\"graph-wrap\">"
+            f"{drawing}</div></section>")
 
 
 def _coverage(coverage: Coverage | None) -> str:
