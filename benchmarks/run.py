@@ -18,17 +18,20 @@ failing subjects of both are compared, and the ratio is printed.
 Usage::
 
     python benchmarks/run.py --sizes 1000,10000,100000 [--rego] [--format json|yaml] [--repeat 3]
+                             [--report]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import date
@@ -127,6 +130,23 @@ def child_rego(inventory: Path) -> dict[str, Any]:
     evaluated = time.perf_counter() - mark
     return {"load": loaded, "eval": evaluated, "peak_mb": _peak_mb(), "baseline_mb": baseline,
             "failing": {c: sorted(found.get(c, [])) for c in REGO_COMMITMENTS}}
+
+
+def child_report(inventory: Path, as_of: date) -> dict[str, Any]:
+    """Run ``pledge report`` (every format) on ``inventory`` in this process; time it."""
+    from pledge.cli import main as pledge_main
+
+    with tempfile.TemporaryDirectory(prefix="pledge-bench-report-") as out:
+        mark = time.perf_counter()
+        try:
+            pledge_main(["report", str(inventory), "--as-of", as_of.isoformat(),
+                         "--max-file-size", str(MAX_FILE_SIZE), "--output-dir", out])
+        except SystemExit as exit_:
+            if exit_.code not in (0, 1):
+                raise
+        seconds = time.perf_counter() - mark
+        sizes = {p.name: p.stat().st_size for p in sorted(Path(out).iterdir())}
+    return {"seconds": seconds, "peak_mb": _peak_mb(), "bytes": sizes}
 
 
 # --- the parent: generate, run the children, print ------------------------------------------
@@ -253,12 +273,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--rate", type=float, default=DEFAULT_RATE)
     parser.add_argument("--as-of", default=DEFAULT_AS_OF.isoformat())
+    parser.add_argument("--report", action="store_true",
+                        help="also time `pledge report` (every format) on each inventory")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per size and engine; the median run is reported")
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
     parser.add_argument("--out", type=Path, default=OUT,
                         help="where generated inventories are kept (default: benchmarks/out)")
-    parser.add_argument("--child", choices=("pledge", "rego"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("pledge", "rego", "report"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--inventory", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -268,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.child == "rego":
         print(json.dumps(child_rego(args.inventory)))
+        return 0
+    if args.child == "report":
+        with contextlib.redirect_stdout(sys.stderr):  # pledge's own lines stay off the JSON
+            found = child_report(args.inventory, as_of)
+        print(json.dumps(found))
         return 0
     if args.rego:
         try:
@@ -289,6 +317,18 @@ def main(argv: list[str] | None = None) -> int:
               + (f"; regorus eval {row['rego']['eval']:.2f} s" if args.rego else ""),
               file=sys.stderr, flush=True)
     print(table(rows, args.rego))
+    if args.report:
+        print("\n| systems | pledge report s | peak MB | report.html KB | all files MB |\n"
+              "|---|---|---|---|---|")
+        for row in rows:
+            data = _inventory_path(row["size"], args.format, args.seed, args.rate, args.out)[0]
+            print(f"measuring pledge report on {row['size']:,} systems...", file=sys.stderr,
+                  flush=True)
+            found = row["report"] = _run_child(["--child", "report", "--inventory", str(data),
+                                                "--as-of", as_of.isoformat()])
+            print(f"| {row['size']:,} | {found['seconds']:.2f} | {found['peak_mb']:,.0f} | "
+                  f"{found['bytes'].get('report.html', 0) / 1000:,.0f} | "
+                  f"{sum(found['bytes'].values()) / 1e6:,.1f} |")
     if len(rows) > 1:
         for small, large in itertools.pairwise(rows):
             growth = large["pledge"]["phases"]["total"] / small["pledge"]["phases"]["total"]

@@ -14,11 +14,12 @@ def test_benchmark_measures_every_phase_and_finds_what_was_planted(tmp_path: Pat
     raw = tmp_path / "raw.json"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "100,200",
-         "--repeat", "2", "--out", str(tmp_path / "out"), "--json", str(raw)],
+         "--repeat", "2", "--report", "--out", str(tmp_path / "out"), "--json", str(raw)],
         capture_output=True, text=True, check=False, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "| 100 |" in proc.stdout and "| 200 |" in proc.stdout
     assert "median of 2 runs" in proc.stdout
+    assert "| systems | pledge report s |" in proc.stdout
     rows = json.loads(raw.read_text(encoding="utf-8"))
     assert [r["size"] for r in rows] == [100, 200]
     for row in rows:
@@ -29,6 +30,9 @@ def test_benchmark_measures_every_phase_and_finds_what_was_planted(tmp_path: Pat
         assert row["pledge"]["counts"]["systems"] == row["size"]
         assert row["manifest"]["planted"] > 0
         assert row["manifest"]["missed"] == row["manifest"]["unexpected"] == 0
+        report = row["report"]  # pledge report, every format, timed in its own process
+        assert report["seconds"] > 0 and report["peak_mb"] > 0
+        assert {"report.html", "report.json", "ropa.csv"} <= set(report["bytes"])
     made = sorted(p.name for p in (tmp_path / "out").iterdir())  # nothing under the repository
     assert len(made) == 4 and all(name.startswith(("inventory-100-", "inventory-200-"))
                                   for name in made)
