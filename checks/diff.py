@@ -21,7 +21,7 @@ Everything is sorted; the same two inventories always give the same diff.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -30,8 +30,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from checks.engine import RunResult
 from checks.findings import Finding, Status
-from checks.graph import FlowGraph, Hop
-from policy_model.inventory import Flow, Inventory
+from checks.graph import FlowGraph, Hop, Reached
+from policy_model.inventory import Inventory
 from policy_model.sources import Location, SourceIndex
 from policy_model.types import Severity
 
@@ -162,37 +162,62 @@ class Side:
 
 
 # --- reach ------------------------------------------------------------------------------------
-Reach = dict[tuple[str, str], list[Hop]]
+KEPT_WALKS = 4
+"""Walks :class:`CategoryReach` keeps (the most recently used) for the paths asked next."""
 
 
-def reach_by_category(graph: FlowGraph) -> Reach:
-    """(category, node) -> the shortest path bringing the category there.
+class CategoryReach:
+    """Where each category declared on a graph's flows gets to, category by category.
 
-    Categories are those declared on flows. A category spreads from the
-    origins (data subjects and nodes without incoming flows) and, where the
-    inventory does not say how it got there, from the source of each flow
-    declaring it. Origins are not recipients of what they send.
+    A category spreads from the origins (data subjects and nodes without
+    incoming flows) and, where the inventory does not say how it got there,
+    from the source of each flow declaring it. Origins are not recipients of
+    what they send. Each walk follows flow classes (no call per flow), and the
+    path that brings a category to a node is made only when asked for: a diff
+    of two inventories of a hundred thousand systems holds one category's
+    walk at a time, not every (category, node) pair with its path.
     """
-    g = graph.graph
-    origins = sorted({n for n in g if g.in_degree(n) == 0} | set(graph.subjects()))
-    categories = sorted({c for f in graph.flows.values() for c in f.categories})
-    found: Reach = {}
-    for category in categories:
+
+    def __init__(self, graph: FlowGraph) -> None:
+        self.graph = graph
+        self.categories = frozenset(c for f in graph.flows.values() for c in f.categories)
+        self._origins = sorted(set(graph.roots()) | set(graph.subjects()))
+        self._parents: dict[str, Mapping[str, tuple[str, str] | None]] = {}
+
+    def parents(self, category: str) -> Mapping[str, tuple[str, str] | None]:
+        """Each node ``category`` reaches, with the (node, flow) that first brought it there."""
+        found = self._parents.pop(category, None)
+        if found is not None:
+            self._parents[category] = found  # the most recently used last
+            return found
+        graph = self.graph
+        if category not in self.categories:
+            return {}
         selector = frozenset([category])
-
-        def follow(flow: Flow, s: frozenset[str] = selector) -> bool:
-            return graph.carries(flow, s, broader=True)
-
-        parents = graph.reach(origins, follow)
-        declared = sorted({f.source for f in graph.flows.values()
-                           if graph.carries(f, selector)} - set(parents))
+        allowed = graph.carrying(selector, broader=True)
+        found = graph.reach_classes(self._origins, allowed)
+        declared = sorted({f.source for f in graph.flows_of(graph.carrying(selector))}
+                          - set(found))
         if declared:
-            for node, parent in graph.reach(declared, follow).items():
-                parents.setdefault(node, parent)
-        for node, parent in parents.items():
-            if parent is not None:
-                found[(category, node)] = FlowGraph.path(parents, node)
-    return found
+            merged = dict(found.items())
+            for node, parent in graph.reach_classes(declared, allowed).items():
+                merged.setdefault(node, parent)
+            found = merged
+        if len(self._parents) >= KEPT_WALKS:  # forget the least recently used
+            del self._parents[next(iter(self._parents))]
+        self._parents[category] = found
+        return found
+
+    def recipients(self, category: str) -> set[str]:
+        """The nodes ``category`` reaches from elsewhere (origins sending it excluded)."""
+        found = self.parents(category)
+        if isinstance(found, Reached):
+            return set(found.recipients())
+        return {node for node, parent in found.items() if parent is not None}
+
+    def path(self, category: str, node: str) -> list[Hop]:
+        """The shortest path bringing ``category`` to ``node``."""
+        return FlowGraph.path(self.parents(category), node)
 
 
 def _node_facts(graph: FlowGraph, node: str) -> tuple[str, bool, str | None]:
@@ -212,33 +237,41 @@ def _declared(sources: SourceIndex, kind: str, ident: str) -> Location | None:
 
 def reach_changes(base: Side, head: Side) -> tuple[list[RecipientChange], list[ReachChange]]:
     """New and removed recipients, and categories newly reaching continuing recipients."""
-    before, after = reach_by_category(base.graph), reach_by_category(head.graph)
-    nodes_before = {n for _, n in before}
-    nodes_after = {n for _, n in after}
+    before, after = CategoryReach(base.graph), CategoryReach(head.graph)
+    nodes_before: set[str] = set()
+    nodes_after: set[str] = set()
+    # per category, the nodes it newly reaches and no longer reaches (a change touches few)
+    moved: list[tuple[str, set[str], set[str]]] = []
+    for category in sorted(before.categories | after.categories):
+        was, now = before.recipients(category), after.recipients(category)
+        nodes_before |= was
+        nodes_after |= now
+        moved.append((category, now - was, was - now))
     recipients: list[RecipientChange] = []
-    for change, side, reach, nodes in (("added", head, after, nodes_after - nodes_before),
-                                       ("removed", base, before, nodes_before - nodes_after)):
+    for change, side, reach, nodes, index in (
+            ("added", head, after, nodes_after - nodes_before, 1),
+            ("removed", base, before, nodes_before - nodes_after, 2)):
         for node in sorted(nodes):
-            cats = sorted(c for c, n in reach if n == node)
+            # a node reached on one side only: every category reaching it moved with it
+            cats = [entry[0] for entry in moved if node in entry[index]]
             kind, third, role = _node_facts(side.graph, node)
-            path, flows = _route(reach[(cats[0], node)])
+            path, flows = _route(reach.path(cats[0], node))
             recipients.append(RecipientChange(
                 change=change, recipient=node, type=kind, third_party=third, role=role,
                 categories=cats, path=path, flows=flows,
                 location=_declared(side.sources, kind, node)))
     continuing = nodes_before & nodes_after
     pairs: list[ReachChange] = []
-    for change, side, reach, keys in (("added", head, after, set(after) - set(before)),
-                                      ("removed", base, before, set(before) - set(after))):
-        for category, node in sorted(keys):
-            if node not in continuing:
-                continue
-            _, third, role = _node_facts(side.graph, node)
-            path, flows = _route(reach[(category, node)])
-            pairs.append(ReachChange(
-                change=change, category=category, recipient=node, third_party=third,
-                role=role, path=path, flows=flows,
-                location=_declared(side.sources, "flow", flows[-1]) if flows else None))
+    for change, side, reach, index in (("added", head, after, 1), ("removed", base, before, 2)):
+        for entry in moved:
+            category = entry[0]
+            for node in sorted(entry[index] & continuing):
+                _, third, role = _node_facts(side.graph, node)
+                path, flows = _route(reach.path(category, node))
+                pairs.append(ReachChange(
+                    change=change, category=category, recipient=node, third_party=third,
+                    role=role, path=path, flows=flows,
+                    location=_declared(side.sources, "flow", flows[-1]) if flows else None))
     pairs.sort(key=lambda p: (p.recipient, p.change, p.category))
     return recipients, pairs
 

@@ -108,6 +108,11 @@ class Reached(Mapping[str, "tuple[str, str] | None"]):
     def __len__(self) -> int:
         return len(self.order)
 
+    def recipients(self) -> list[str]:
+        """The nodes reached from another node (the sources left out), in the order reached."""
+        ids, via = self._ids, self._via
+        return [ids[n] for n in self.order if via[n] != _SOURCE_NODE]
+
 
 class FlowGraph:
     """The inventory's flows as a graph, with category-aware traversals.

@@ -223,11 +223,11 @@ def render_text(diff: InventoryDiff) -> str:
 def _side(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, when: date,
           selection: Selection, waivers: Path | None, max_size: int,
           ) -> tuple[Side, list[str], list[InputFile]]:
-    """Check one side (with its own waiver file) and build its graph."""
+    """Check one side (with its own waiver file) on its graph, built once."""
+    graph = FlowGraph(loaded.inventory, default_vocabularies())
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
                                                 selection=selection, waivers=waivers,
-                                                max_size=max_size)
-    graph = FlowGraph(loaded.inventory, default_vocabularies())
+                                                max_size=max_size, graph=graph)
     return Side(loaded.inventory, loaded.sources, graph, result), warnings, extra
 
 
