@@ -21,7 +21,7 @@ Everything is sorted; the same two inventories always give the same diff.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -182,42 +182,53 @@ class CategoryReach:
         self.graph = graph
         self.categories = frozenset(c for f in graph.flows.values() for c in f.categories)
         self._origins = sorted(set(graph.roots()) | set(graph.subjects()))
-        self._parents: dict[str, Mapping[str, tuple[str, str] | None]] = {}
+        self._walks: dict[str, _Walk] = {}
 
-    def parents(self, category: str) -> Mapping[str, tuple[str, str] | None]:
-        """Each node ``category`` reaches, with the (node, flow) that first brought it there."""
-        found = self._parents.pop(category, None)
-        if found is not None:
-            self._parents[category] = found  # the most recently used last
-            return found
-        graph = self.graph
-        if category not in self.categories:
-            return {}
-        selector = frozenset([category])
-        allowed = graph.carrying(selector, broader=True)
-        found = graph.reach_classes(self._origins, allowed)
-        declared = sorted({f.source for f in graph.flows_of(graph.carrying(selector))}
-                          - set(found))
-        if declared:
-            merged = dict(found.items())
-            for node, parent in graph.reach_classes(declared, allowed).items():
-                merged.setdefault(node, parent)
-            found = merged
-        if len(self._parents) >= KEPT_WALKS:  # forget the least recently used
-            del self._parents[next(iter(self._parents))]
-        self._parents[category] = found
+    def _walk(self, category: str) -> _Walk:
+        found = self._walks.pop(category, None)
+        if found is None:
+            graph = self.graph
+            selector = frozenset([category])
+            allowed = graph.carrying(selector, broader=True)
+            first = graph.reach_classes(self._origins, allowed)
+            declared = sorted({f.source for f in graph.flows_of(graph.carrying(selector))}
+                              - set(first.nodes()))
+            found = _Walk(first, graph.reach_classes(declared, allowed) if declared else None)
+            if len(self._walks) >= KEPT_WALKS:  # forget the least recently used
+                del self._walks[next(iter(self._walks))]
+        self._walks[category] = found  # the most recently used last
         return found
 
     def recipients(self, category: str) -> set[str]:
         """The nodes ``category`` reaches from elsewhere (origins sending it excluded)."""
-        found = self.parents(category)
-        if isinstance(found, Reached):
-            return set(found.recipients())
-        return {node for node, parent in found.items() if parent is not None}
+        if category not in self.categories:
+            return set()
+        walk = self._walk(category)
+        found = set(walk.first.recipients())
+        if walk.then is not None:
+            found.update(set(walk.then.recipients()).difference(walk.first.nodes()))
+        return found
 
     def path(self, category: str, node: str) -> list[Hop]:
         """The shortest path bringing ``category`` to ``node``."""
-        return FlowGraph.path(self.parents(category), node)
+        return FlowGraph.path(self._walk(category), node)
+
+
+class _Walk:
+    """One category's walk: from the origins, then from sources the first did not reach.
+
+    Reads as the mapping node -> (previous node, flow) of the two walks merged,
+    the first's entry winning (what :meth:`FlowGraph.path` follows).
+    """
+
+    def __init__(self, first: Reached, then: Reached | None) -> None:
+        self.first = first
+        self.then = then
+
+    def get(self, node: str) -> tuple[str, str] | None:
+        if node in self.first or self.then is None:
+            return self.first.get(node)
+        return self.then.get(node)
 
 
 def _node_facts(graph: FlowGraph, node: str) -> tuple[str, bool, str | None]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 
@@ -35,6 +35,14 @@ Parents = dict[str, tuple[str, str] | None]
 Steps = list[list[int] | None]
 """By node number, the positions of the node's flows out (or in), by the node at the other
 end, then flow id; ``None`` for a node with none."""
+
+
+class ParentLookup(Protocol):
+    """What :meth:`FlowGraph.path` follows: node -> (previous node, flow id), or ``None``."""
+
+    def get(self, node: str, /) -> tuple[str, str] | None:
+        """The step that reached ``node``; ``None`` for a source or a node not reached."""
+
 
 class Selection(dict[str, bool]):
     """Memoised ``vocabulary.is_selected(id, selectors)``: look ids up with ``[id]``."""
@@ -107,6 +115,11 @@ class Reached(Mapping[str, "tuple[str, str] | None"]):
 
     def __len__(self) -> int:
         return len(self.order)
+
+    def nodes(self) -> list[str]:
+        """Every node reached, the sources first, in the order reached."""
+        ids = self._ids
+        return [ids[n] for n in self.order]
 
     def recipients(self) -> list[str]:
         """The nodes reached from another node (the sources left out), in the order reached."""
@@ -574,7 +587,7 @@ class FlowGraph:
         return Reached(self._index, self._ids, self._flow_ids, order, prev, via)
 
     @staticmethod
-    def path(parents: Mapping[str, tuple[str, str] | None], node: str) -> list[Hop]:
+    def path(parents: ParentLookup, node: str) -> list[Hop]:
         """The hops from a source to ``node`` recorded by :meth:`reach`."""
         hops: list[Hop] = []
         seen: set[str] = set()

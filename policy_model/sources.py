@@ -7,7 +7,6 @@ searching the file's text for its id: only for the few entities a finding names.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from dataclasses import dataclass, field
@@ -65,13 +64,13 @@ class SourceIndex:
             return None
         if kind == "field" and "." in ident:
             store, name = ident.rsplit(".", 1)
-            anchor = self._search_json("store", store)
-            if anchor is None or anchor.line is None:
-                return anchor
-            found = self._text_index(anchor.file)
-            start = found.offset_of_line(anchor.line)
-            pos = found.find("name", name, start)  # the field's name, from its store's line on
-            return Location(file=anchor.file, line=found.line_of(pos)) if pos >= 0 else anchor
+            for file in sorted(self.json_texts):
+                found = self._text_index(file)
+                at = found.first(store)
+                if at >= 0:  # the field's name, from where its store's id stands on
+                    pos = found.find("name", name, at)
+                    return Location(file=file, line=found.line_of(pos if pos >= 0 else at))
+            return None
         key = _ID_KEY.get(kind, "id")
         for file in sorted(self.json_texts):
             found = self._text_index(file)
@@ -91,6 +90,7 @@ class SourceIndex:
 
 
 _BLOCK = 1 << 16
+_WINDOW_CUT = re.compile(r"[\n{]")
 
 
 class _TextIndex:
@@ -132,7 +132,10 @@ class _TextIndex:
     def _index_ids(self) -> dict[str, int]:
         """The first window (of about :data:`_BLOCK` characters) holding each ``"id"`` value.
 
-        Windows end at newlines, which no JSON string holds, so no match spans two;
+        Windows end at a newline, which no JSON string holds, or just before an
+        object's opening brace, which no id holds (ids are validated identifiers;
+        a brace inside a string cannot start a match, whose quotes would be
+        escaped there), so no match spans two, and a file on one line is cut too;
         each window is searched by one ``findall`` and, last window first, recorded
         by one ``dict.update``: no Python work per entity.
         """
@@ -140,11 +143,12 @@ class _TextIndex:
         self._starts = [0]
         pos = _BLOCK
         while pos < len(text):
-            newline = text.find("\n", pos)
-            if newline < 0:
+            cut = _WINDOW_CUT.search(text, pos)
+            if cut is None:
                 break
-            self._starts.append(newline + 1)
-            pos = newline + 1 + _BLOCK
+            start = cut.end() if cut.group() == "\n" else cut.start()
+            self._starts.append(start)
+            pos = start + _BLOCK
         ends = [*self._starts[1:], len(text)]
         found: dict[str, int] = {}
         for window in range(len(self._starts) - 1, -1, -1):
@@ -175,13 +179,3 @@ class _TextIndex:
         """1-based line of a character offset."""
         block = offset // _BLOCK
         return self.lines_before[block] + self.text.count("\n", block * _BLOCK, offset) + 1
-
-    def offset_of_line(self, line: int) -> int:
-        """Offset of the first character of a 1-based line."""
-        if line <= 1:
-            return 0
-        block = bisect.bisect_left(self.lines_before, line - 1) - 1
-        offset = block * _BLOCK
-        for _ in range(line - 1 - self.lines_before[block]):
-            offset = self.text.index("\n", offset) + 1
-        return offset
