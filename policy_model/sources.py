@@ -67,8 +67,8 @@ class SourceIndex:
             for file in sorted(self.json_texts):
                 found = self._text_index(file)
                 at = found.first(store)
-                if at >= 0:  # the field's name, from where its store's id stands on
-                    pos = found.find("name", name, at)
+                if at >= 0:  # the field's name, from the start of its store's line on
+                    pos = found.find("name", name, found.line_start(at))
                     return Location(file=file, line=found.line_of(pos if pos >= 0 else at))
             return None
         key = _ID_KEY.get(kind, "id")
@@ -91,6 +91,7 @@ class SourceIndex:
 
 _BLOCK = 1 << 16
 _WINDOW_CUT = re.compile(r"[\n{]")
+_LINE_BACK = 1 << 20
 
 
 class _TextIndex:
@@ -174,6 +175,16 @@ class _TextIndex:
             if pos >= 0:
                 return pos
         return self.text.find(f'"{key}":{value_text}', start)
+
+    def line_start(self, offset: int) -> int:
+        """Offset of the start of ``offset``'s line, looking back at most :data:`_LINE_BACK`.
+
+        On a minified file (one long line) the search for a field starts that
+        far back, not at the file's start: every offset between is on the same line.
+        """
+        earliest = max(0, offset - _LINE_BACK)
+        newline = self.text.rfind("\n", earliest, offset)
+        return newline + 1 if newline >= 0 else earliest
 
     def line_of(self, offset: int) -> int:
         """1-based line of a character offset."""

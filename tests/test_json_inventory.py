@@ -16,7 +16,7 @@ from checks.engine import evaluate
 from policy_model.errors import InputErrors
 from policy_model.loading import load_inventory, load_policy
 from policy_model.yaml_source import parse_yaml
-from tests.conftest import AS_OF, INVENTORY, POLICY, run_pledge
+from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY, run_pledge
 
 WHEN = date.fromisoformat(AS_OF)
 
@@ -257,3 +257,21 @@ def test_validation_in_slices_gives_the_same_outcome(
     monkeypatch.setattr(loading, "PART_ITEMS", 7)  # every section is long: slices of seven
     assert load_outcome(path) == whole
     assert whole[0] == ("findings" if broken == "valid" else "errors")
+
+
+def test_findings_in_minified_json_are_on_its_one_line(tmp_path: Path) -> None:
+    """A one-line file is indexed too: every finding on line 1, fields included."""
+    merged: dict[str, Any] = {}
+    for path in sorted((EXAMPLES / "PAY-001-card-number-stored").glob("*.yaml")):
+        for section, value in parse_yaml(path.read_text(encoding="utf-8"), str(path)).items():
+            if isinstance(value, list):
+                merged.setdefault(section, []).extend(value)
+            else:
+                merged[section] = value
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(merged, default=str, separators=(",", ":")), encoding="utf-8")
+    result = evaluate(load_policy(POLICY).policy, load_inventory(path), as_of=WHEN)
+    failing = [f for f in result.findings if f.status.failing]
+    assert any(f.subject.type == "field" for f in failing)
+    assert all(f.location and f.location.line == 1 for f in failing if f.location)
+    assert all(f.location for f in failing if f.subject.type in ("field", "store", "flow"))
