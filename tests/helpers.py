@@ -29,6 +29,20 @@ def policy_with(check: dict[str, Any], commitment_id: str = "EX-001",
     })
 
 
+def inventory_as_data(root: Path) -> dict[str, Any]:
+    """An inventory directory's YAML files merged into one mapping of sections (located)."""
+    from policy_model.yaml_source import parse_yaml
+
+    merged: dict[str, Any] = {}
+    for path in sorted(root.glob("*.yaml")):
+        for section, value in parse_yaml(path.read_text(encoding="utf-8"), str(path)).items():
+            if isinstance(value, list):
+                merged.setdefault(section, []).extend(value)
+            else:
+                merged[section] = value
+    return merged
+
+
 def write_inventory(directory: Path, inventory: dict[str, Any] | str,
                     name: str = "inventory.yaml") -> Path:
     """Write an inventory (a mapping or YAML text) as one file under ``directory``."""

@@ -17,20 +17,14 @@ from policy_model.errors import InputErrors
 from policy_model.loading import load_inventory, load_policy
 from policy_model.yaml_source import parse_yaml
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY, run_pledge
+from tests.helpers import inventory_as_data
 
 WHEN = date.fromisoformat(AS_OF)
 
 
 def marosoap_as_data() -> dict[str, Any]:
     """The bundled MAROSOAP inventory, all files merged into one mapping of sections."""
-    merged: dict[str, Any] = {}
-    for path in sorted(INVENTORY.glob("*.yaml")):
-        for section, value in parse_yaml(path.read_text(encoding="utf-8"), str(path)).items():
-            if isinstance(value, list):
-                merged.setdefault(section, []).extend(value)
-            else:
-                merged[section] = value
-    return merged
+    return inventory_as_data(INVENTORY)
 
 
 def verdicts(root: Path) -> list[tuple[str, str, str, str, str]]:
@@ -261,13 +255,7 @@ def test_validation_in_slices_gives_the_same_outcome(
 
 def test_findings_in_minified_json_are_on_its_one_line(tmp_path: Path) -> None:
     """A one-line file is indexed too: every finding on line 1, fields included."""
-    merged: dict[str, Any] = {}
-    for path in sorted((EXAMPLES / "PAY-001-card-number-stored").glob("*.yaml")):
-        for section, value in parse_yaml(path.read_text(encoding="utf-8"), str(path)).items():
-            if isinstance(value, list):
-                merged.setdefault(section, []).extend(value)
-            else:
-                merged[section] = value
+    merged = inventory_as_data(EXAMPLES / "PAY-001-card-number-stored")
     path = tmp_path / "inventory.json"
     path.write_text(json.dumps(merged, default=str, separators=(",", ":")), encoding="utf-8")
     result = evaluate(load_policy(POLICY).policy, load_inventory(path), as_of=WHEN)

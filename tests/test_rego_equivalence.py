@@ -24,8 +24,8 @@ from checks.engine import evaluate_commitment
 from checks.graph import FlowGraph
 from policy_model.loading import load_inventory
 from policy_model.vocabulary import default_vocabularies
-from policy_model.yaml_source import parse_yaml
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, ROOT
+from tests.helpers import inventory_as_data
 from tests.test_properties import POLICY_LOADED, SETTINGS, inventories
 
 REGO = ROOT / "benchmarks" / "rego" / "privacy.rego"
@@ -53,14 +53,7 @@ def rego_failing(path: Path) -> dict[str, list[str]]:
 
 def as_json(root: Path, target: Path) -> Path:
     """An inventory directory merged into one JSON file."""
-    merged: dict[str, Any] = {}
-    for path in sorted(root.glob("*.yaml")):
-        for section, value in parse_yaml(path.read_text(encoding="utf-8"), str(path)).items():
-            if isinstance(value, list):
-                merged.setdefault(section, []).extend(value)
-            else:
-                merged[section] = value
-    target.write_text(json.dumps(merged, default=str), encoding="utf-8")
+    target.write_text(json.dumps(inventory_as_data(root), default=str), encoding="utf-8")
     return target
 
 
