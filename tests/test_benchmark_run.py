@@ -14,12 +14,14 @@ def test_benchmark_measures_every_phase_and_finds_what_was_planted(tmp_path: Pat
     raw = tmp_path / "raw.json"
     proc = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "100,200",
-         "--repeat", "2", "--report", "--out", str(tmp_path / "out"), "--json", str(raw)],
+         "--repeat", "2", "--report", "--rego", "--out", str(tmp_path / "out"),
+         "--json", str(raw)],
         capture_output=True, text=True, check=False, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "| 100 |" in proc.stdout and "| 200 |" in proc.stdout
     assert "median of 2 runs" in proc.stdout
     assert "| systems | pledge report s |" in proc.stdout
+    assert "failing subjects pledge/regorus" in proc.stdout and "DIFFERENT" not in proc.stdout
     rows = json.loads(raw.read_text(encoding="utf-8"))
     assert [r["size"] for r in rows] == [100, 200]
     for row in rows:
@@ -33,6 +35,10 @@ def test_benchmark_measures_every_phase_and_finds_what_was_planted(tmp_path: Pat
         report = row["report"]  # pledge report, every format, timed in its own process
         assert report["seconds"] > 0 and report["peak_mb"] > 0
         assert {"report.html", "report.json", "ropa.csv"} <= set(report["bytes"])
+        # regorus ran the four Rego rules on the same file and failed the same subjects
+        assert row["rego"]["eval"] > 0 and len(row["rego"]["evals"]) == 2
+        assert row["agreement"] and all(a["same"] for a in row["agreement"].values())
+        assert row["pledge"]["four"]["seconds"] > 0
     made = sorted(p.name for p in (tmp_path / "out").iterdir())  # nothing under the repository
     assert len(made) == 4 and all(name.startswith(("inventory-100-", "inventory-200-"))
                                   for name in made)
