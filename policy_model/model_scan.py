@@ -27,7 +27,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from policy_model.types import VocabRef
-from policy_model.vocabulary_check import _annotated_refs
+from policy_model.vocabulary_check import annotated_refs
 
 LONG_INT_BITS = 9_000
 """Integers longer than this are looked at by the exact parsers, which refuse the longest.
@@ -109,7 +109,7 @@ def _plan(cls: type[BaseModel]) -> _Plan:
     models: list[str] = []
     model_lists: list[str] = []
     for name, info in cls.model_fields.items():
-        refs = [m for m in info.metadata if isinstance(m, VocabRef)] or _annotated_refs(
+        refs = [m for m in info.metadata if isinstance(m, VocabRef)] or annotated_refs(
             info.annotation)
         vocabulary = refs[0].vocabulary if refs else None
         bare = _bare(info.annotation)

@@ -25,7 +25,7 @@ def _plan(cls: type[BaseModel]) -> list[tuple[str, str, str | None]]:
     for name, info in cls.model_fields.items():
         refs = [m for m in info.metadata if isinstance(m, VocabRef)]
         if not refs:
-            refs = _annotated_refs(info.annotation)
+            refs = annotated_refs(info.annotation)
         if refs:
             plan.append((name, "vocab", refs[0].vocabulary))
         elif any(isinstance(c, type) and issubclass(c, BaseModel)
@@ -35,13 +35,14 @@ def _plan(cls: type[BaseModel]) -> list[tuple[str, str, str | None]]:
     return plan
 
 
-def _annotated_refs(annotation: Any) -> list[VocabRef]:
+def annotated_refs(annotation: Any) -> list[VocabRef]:
+    """The vocabulary markers inside ``annotation`` (through Annotated, unions and lists)."""
     origin = get_origin(annotation)
     if origin is typing.Annotated:
         args = get_args(annotation)
         found = [a for a in args[1:] if isinstance(a, VocabRef)]
-        return found or _annotated_refs(args[0])
-    return [r for a in get_args(annotation) for r in _annotated_refs(a)]
+        return found or annotated_refs(args[0])
+    return [r for a in get_args(annotation) for r in annotated_refs(a)]
 
 
 def vocabulary_errors(obj: BaseModel, raw: Any, path: str, vocab: Vocabularies,
