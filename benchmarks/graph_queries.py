@@ -38,9 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from checks import queries  # noqa: E402
-from checks.graph import FlowGraph  # noqa: E402
-from policy_model.inventory import (  # noqa: E402
+from pledge.base.memory import paused_gc  # noqa: E402
+from pledge.checks.graph import queries  # noqa: E402
+from pledge.checks.graph.flow_graph import FlowGraph  # noqa: E402
+from pledge.policy_model.inventory import (  # noqa: E402
     ConsentGate,
     DataField,
     DataSubject,
@@ -51,8 +52,8 @@ from policy_model.inventory import (  # noqa: E402
     System,
     Transport,
 )
-from policy_model.loading import load_inventory, paused_gc  # noqa: E402
-from policy_model.vocabulary import Vocabularies, default_vocabularies  # noqa: E402
+from pledge.policy_model.loading import load_inventory  # noqa: E402
+from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies  # noqa: E402
 
 DEFAULT_SEED = 20261129
 CATEGORY = "user.contact.email"

@@ -64,13 +64,13 @@ def _peak_mb() -> float:
 # --- children: each measurement runs in a fresh process ---------------------------------------
 def child_pledge(inventory: Path, as_of: date, compare: bool) -> dict[str, Any]:
     """Load, validate, build the graph and run every check; then the four rules alone."""
-    from checks.context import CheckContext
-    from checks.engine import evaluate, evaluate_commitment
-    from checks.graph import FlowGraph
-    from policy_model import BUNDLED_POLICY
-    from policy_model.loading import LoadedInventory, load_inventory, load_policy
-    from policy_model.sources import SourceIndex
-    from policy_model.vocabulary import default_vocabularies
+    from pledge.checks.context import CheckContext
+    from pledge.checks.engine import evaluate, evaluate_commitment
+    from pledge.checks.graph.flow_graph import FlowGraph
+    from pledge.policy_model import BUNDLED_POLICY
+    from pledge.policy_model.loading import LoadedInventory, load_inventory, load_policy
+    from pledge.policy_model.sources import SourceIndex
+    from pledge.policy_model.vocabulary import default_vocabularies
 
     policy = load_policy(BUNDLED_POLICY).policy
     vocab = default_vocabularies()

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from checks.findings import Finding, Location, Status, Subject
-from policy_model.inventory import Inventory
-from policy_model.sources import SourceIndex
-from policy_model.vocabulary import Vocabularies
+from pledge.checks.findings import Finding, Location, Status, Subject
+from pledge.policy_model.inventory import Inventory
+from pledge.policy_model.sources import SourceIndex
+from pledge.policy_model.vocabulary import Vocabularies
 
 if TYPE_CHECKING:
-    from checks.graph import FlowGraph
-    from checks.registry import Kind
-    from policy_model.policy import Commitment
+    from pledge.checks.graph.flow_graph import FlowGraph
+    from pledge.checks.registry import Kind
+    from pledge.policy_model.policy import Commitment
 
 
 @dataclass

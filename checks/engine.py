@@ -6,15 +6,16 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import date
 
-from checks.context import CheckContext, Evaluation
-from checks.findings import Finding, Status, Subject
-from checks.graph import FlowGraph
-from checks.registry import Kind, all_kinds, get_kind
-from policy_model.inventory import Inventory
-from policy_model.loading import LoadedInventory, paused_gc
-from policy_model.policy import Commitment, Policy, UnknownKindParams
-from policy_model.references import references_intact
-from policy_model.vocabulary import Vocabularies, default_vocabularies
+from pledge.base.memory import paused_gc
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.findings import Finding, Status, Subject
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.checks.registry import Kind, all_kinds, get_kind
+from pledge.policy_model.inventory import Inventory
+from pledge.policy_model.loading import LoadedInventory
+from pledge.policy_model.policy import Commitment, Policy, UnknownKindParams
+from pledge.policy_model.references import references_intact
+from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
 
     An inventory with unresolved references fails every commitment with an
     error finding instead of being checked (fail closed); one that
-    :func:`~policy_model.loading.load_inventory` built has none.
+    :func:`~pledge.policy_model.loading.load_inventory` built has none.
     """
     vocab = vocab or default_vocabularies()
     # The loader refuses unresolved references: look again only at what it did not build.

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from policy_model.sources import Location
-from policy_model.types import Severity
+from pledge.policy_model.sources import Location
+from pledge.policy_model.types import Severity
 
 __all__ = ["Finding", "Location", "Status", "Subject"]
 

@@ -13,22 +13,16 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal
 
-from policy_model.types import StrictModel
+from pledge.base.kind_params import KindParams, load_kind_modules, register_params
 
 if TYPE_CHECKING:
-    from checks.context import CheckContext, Evaluation
+    from pledge.checks.context import CheckContext, Evaluation
 
 DOC_SECTIONS = ("What it checks", "Why it matters", "Parameters", "Passing example",
                 "Failing example", "References")
 _CODE = re.compile(r"^PLG[1-9]\d\d$")
-
-
-class KindParams(StrictModel):
-    """Base of every kind's parameters; subclasses narrow ``kind`` to a Literal."""
-
-    kind: str
 
 
 RunFn = Callable[["CheckContext", Any, "Evaluation"], None]
@@ -86,9 +80,7 @@ def register(name: str, *, code: str, params: type[KindParams],
             raise ValueError(f"kind code {code!r} must look like PLG101")
         if code in _BY_CODE:
             raise ValueError(f"code {code} already used by {_BY_CODE[code]!r}")
-        literal = params.model_fields["kind"].annotation
-        if get_args(literal) != (name,):
-            raise ValueError(f"{params.__name__}.kind must be Literal[{name!r}]")
+        register_params(name, params)
         doc = sys.modules[run.__module__].__doc__ or ""
         _KINDS[name] = Kind(name, code, params, run, doc, status, since, path_based, noun)
         _BY_CODE[code] = name
@@ -99,7 +91,7 @@ def register(name: str, *, code: str, params: type[KindParams],
 
 def all_kinds() -> list[Kind]:
     """Every registered kind, by code."""
-    import checks.kinds  # noqa: F401  (explicit imports register the kinds)
+    load_kind_modules()
 
     return sorted(_KINDS.values(), key=lambda k: k.code)
 

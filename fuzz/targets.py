@@ -5,7 +5,7 @@ and ``fuzz/run.py`` (tens of thousands, by hand). Each ``check_*`` function
 takes one generated input and raises :class:`PropertyFailed` when pledge
 misbehaves on it:
 
-* loading raises anything but an :class:`~policy_model.errors.InputError`(s);
+* loading raises anything but an :class:`~pledge.policy_model.errors.InputError`(s);
 * an input error does not render as one line with a ``PLG-E`` code;
 * a structurally valid inventory makes a check crash (an ``error`` finding
   saying so: fail-closed, but still a bug to fix);
@@ -47,7 +47,7 @@ class PropertyFailed(AssertionError):
 @cache
 def bundled_policy() -> Any:
     """The bundled policy, loaded once (a LoadedPolicy)."""
-    from policy_model.loading import load_policy
+    from pledge.policy_model.loading import load_policy
 
     return load_policy(BUNDLED_POLICY)
 
@@ -55,7 +55,7 @@ def bundled_policy() -> Any:
 @cache
 def vocabulary_ids() -> dict[str, list[str]]:
     """Known ids of each vocabulary, sorted, for 'mostly valid' values."""
-    from policy_model.vocabulary import default_vocabularies
+    from pledge.policy_model.vocabulary import default_vocabularies
 
     vocab = default_vocabularies()
     return {name: sorted(vocab.get(name).terms)
@@ -69,7 +69,7 @@ def workdir() -> Path:
 
 # --- the properties ----------------------------------------------------------------------------
 def _input_error_lines(exc: BaseException) -> list[str]:
-    from policy_model.errors import InputError, InputErrors
+    from pledge.policy_model.errors import InputError, InputErrors
 
     errors = exc.errors if isinstance(exc, InputErrors) else [exc]
     lines = []
@@ -84,7 +84,7 @@ def _input_error_lines(exc: BaseException) -> list[str]:
 
 def _guard(what: str, action: Callable[[], Any]) -> Any:
     """Run ``action``; input errors are fine (returns None), anything else fails the property."""
-    from policy_model.errors import InputError, InputErrors
+    from pledge.policy_model.errors import InputError, InputErrors
 
     try:
         return action()
@@ -97,9 +97,9 @@ def _guard(what: str, action: Callable[[], Any]) -> Any:
 
 def check_report_outputs(loaded_policy: Any, loaded: Any) -> None:
     """Evaluate and render every format; no crash, no crashed check, no control character."""
-    from checks.engine import evaluate
-    from reports.document import build_report
-    from reports.formats import RENDERERS
+    from pledge.checks.engine import evaluate
+    from pledge.reports.document import build_report
+    from pledge.reports.formats import RENDERERS
 
     result = evaluate(loaded_policy.policy, loaded, as_of=AS_OF)
     crashed = [f for f in result.findings if "crashed" in f.message and f.evidence.get(
@@ -119,7 +119,7 @@ def check_report_outputs(loaded_policy: Any, loaded: Any) -> None:
 
 def check_file_bytes(data: bytes, suffix: str) -> None:
     """Any bytes as a one-file inventory: an input error or a loaded inventory, never a crash."""
-    from policy_model.loading import load_inventory
+    from pledge.policy_model.loading import load_inventory
 
     base = workdir()
     try:
@@ -134,8 +134,8 @@ def check_file_bytes(data: bytes, suffix: str) -> None:
 
 def _load_outcome(path: Path) -> Any:
     """The loaded inventory as data, or the errors it raises as (code, message, file, line)."""
-    from policy_model.errors import InputErrors
-    from policy_model.loading import load_inventory
+    from pledge.policy_model.errors import InputErrors
+    from pledge.policy_model.loading import load_inventory
 
     try:
         return load_inventory(path).inventory.model_dump(mode="json")
@@ -145,8 +145,8 @@ def _load_outcome(path: Path) -> Any:
 
 def check_json_paths_agree(data: bytes) -> None:
     """A JSON inventory gives one outcome by the fast parser and by the exact one alone."""
-    import policy_model.loading as loading
-    from policy_model.yaml_source import QuickParseRefused
+    import pledge.policy_model.loading as loading
+    from pledge.policy_model.yaml_source import QuickParseRefused
 
     def refuse(text: str) -> Any:
         raise QuickParseRefused
@@ -171,7 +171,7 @@ def check_json_paths_agree(data: bytes) -> None:
 
 def check_inventory_file(name: str, text: str) -> None:
     """The bundled inventory with file ``name`` replaced by ``text`` (mutated or generated)."""
-    from policy_model.loading import load_inventory
+    from pledge.policy_model.loading import load_inventory
 
     base = workdir()
     try:
@@ -187,7 +187,7 @@ def check_inventory_file(name: str, text: str) -> None:
 
 def check_policy_text(text: str) -> None:
     """A policy file: an input error, or a policy that evaluates and renders."""
-    from policy_model.loading import load_inventory, load_policy
+    from pledge.policy_model.loading import load_inventory, load_policy
 
     base = workdir()
     try:
@@ -338,7 +338,7 @@ def structured_inventory(draw: st.DrawFn) -> dict[str, Any]:
     so they load and reach every check and renderer; the rest are "wild": any
     value may be replaced by anything, and ids come from a small shared pool.
     """
-    from policy_model.inventory import ConsentGate, DataField, Store, System
+    from pledge.policy_model.inventory import ConsentGate, DataField, Store, System
 
     wild = draw(st.integers(0, 2)) == 0
 
@@ -430,7 +430,7 @@ def valid_for(annotation: Any, metadata: tuple[Any, ...] = ()) -> st.SearchStrat
 
     from pydantic import BaseModel
 
-    from policy_model.types import VocabRef
+    from pledge.policy_model.types import VocabRef
 
     refs = [m for m in metadata if isinstance(m, VocabRef)]
     origin = typing.get_origin(annotation)
@@ -464,7 +464,7 @@ def valid_for(annotation: Any, metadata: tuple[Any, ...] = ()) -> st.SearchStrat
 @st.composite
 def random_check(draw: st.DrawFn) -> dict[str, Any]:
     """A commitment check: a registered kind (or not) with typed, sometimes wild, parameters."""
-    from checks.registry import all_kinds
+    from pledge.checks.registry import all_kinds
 
     kind = draw(st.sampled_from([*all_kinds(), None]))
     if kind is None:
@@ -487,7 +487,7 @@ def generated_policy(draw: st.DrawFn) -> str:
         "clause": {"section": draw(NAMES),
                    "quote": "All payment information is transmitted via encrypted channels"},
         "check": draw(random_check())} for i in range(draw(st.integers(1, 3)))]
-    from policy_model.yaml_source import sha256_file
+    from pledge.policy_model.yaml_source import sha256_file
 
     policy = {"id": "fuzz", "title": draw(NAMES), "version": "1", "organisation": "Fuzz",
               "source": {"title": "t", "path": SOURCE.as_posix(),

@@ -1,3 +1,5 @@
 """pledge: a privacy policy's promises, checked against a data inventory's flow graph."""
 
-__version__ = "0.1.0"
+from pledge.base.version import __version__
+
+__all__ = ["__version__"]

@@ -11,7 +11,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from policy_model.types import (
+from pledge.base.strict_model import StrictModel
+from pledge.policy_model.types import (
     CategoryId,
     CategoryIds,
     Date,
@@ -19,7 +20,6 @@ from policy_model.types import (
     LegalBasisId,
     PurposeIds,
     Retention,
-    StrictModel,
     SubjectCategoryId,
     TLSVersion,
 )

@@ -3,40 +3,38 @@
 Everything a user gives is checked before any check runs: syntax, duplicate
 keys, the models, vocabulary ids, references between entities, the policy's
 source document and quotes. All problems found are raised together as
-:class:`~policy_model.errors.InputErrors`, each with file and line.
+:class:`~pledge.policy_model.errors.InputErrors`, each with file and line.
 """
 
 from __future__ import annotations
 
 import difflib
-import gc
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from policy_model.errors import InputError, InputErrors, raise_if_any
-from policy_model.inventory import (
+from pledge.base.memory import paused_gc
+from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
+from pledge.policy_model.inventory import (
     LIST_SECTIONS,
     SECTIONS,
     Inventory,
     InventoryFragment,
     InventoryMeta,
 )
-from policy_model.model_scan import scan
-from policy_model.references import reference_errors
-from policy_model.sources import SourceIndex
-from policy_model.validation_errors import translate
-from policy_model.vocabulary import KINDS as VOCABULARY_KINDS
-from policy_model.vocabulary import Vocabularies, default_vocabularies
-from policy_model.vocabulary_check import vocabulary_errors
-from policy_model.yaml_source import (
+from pledge.policy_model.model_scan import scan
+from pledge.policy_model.references import reference_errors
+from pledge.policy_model.sources import SourceIndex
+from pledge.policy_model.validation_errors import translate
+from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
+from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
+from pledge.policy_model.vocabulary_check import vocabulary_errors
+from pledge.policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
     Located,
     QuickParseRefused,
@@ -68,7 +66,7 @@ class InputFile:
 class LoadedPolicy:
     """A validated policy and the files it came from."""
 
-    policy: Any  # policy_model.policy.Policy (imported lazily: it needs the registry)
+    policy: Any  # pledge.policy_model.policy.Policy (imported lazily: it needs the registry)
     files: list[InputFile]
     source_text: str
 
@@ -161,7 +159,7 @@ def _may_repeat(raw: Any) -> bool:
 def load_policy(path: Path, *, vocab: Vocabularies | None = None,
                 max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedPolicy:
     """Load, validate and pin a policy file."""
-    from policy_model.policy import Policy  # needs the kind registry
+    from pledge.policy_model.policy import Policy  # needs the kind registry
 
     vocab = vocab or default_vocabularies()
     shown = display_path(path)
@@ -306,33 +304,6 @@ def _index_fragment(raw: Any, display: str, index: SourceIndex) -> None:
         if isinstance(item, Located) and isinstance(item.get("commitment"), str):
             index.add("attestation", item["commitment"], display, item.line, item.key_lines)
             index.add("commitment", item["commitment"], display, item.line, item.key_lines)
-
-
-FREEZE_ABOVE = 500_000
-"""Objects built under :func:`paused_gc` above which they are frozen (see there)."""
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building large, long-lived structures.
-
-    Loading creates millions of objects that all survive; with the collector on,
-    each full collection walks everything built so far, which makes loading
-    quadratic. Reference counting still frees what is dropped meanwhile. When
-    more than :data:`FREEZE_ABOVE` objects were built, they are frozen
-    (``gc.freeze``) on the way out: they live as long as the run, and the
-    collector would otherwise walk all of them a few more times (seconds on a
-    hundred thousand systems) only to find nothing to free.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            if gc.get_count()[0] > FREEZE_ABOVE:
-                gc.freeze()
-            gc.enable()
 
 
 def load_inventory(path: Path, *, vocab: Vocabularies | None = None,

@@ -11,8 +11,8 @@ they must be answered in a fraction of a second:
 that sit side by side (the fields of every store, the flows) are read one
 attribute at a time, with ``map`` and set operations, never one Python step per
 value. It only answers yes or no; the walks that word errors with their lines
-(:func:`~policy_model.vocabulary_check.vocabulary_errors`,
-:func:`~policy_model.loading.repeated_values`) run when an answer says so.
+(:func:`~pledge.policy_model.vocabulary_check.vocabulary_errors`,
+:func:`~pledge.policy_model.loading.repeated_values`) run when an answer says so.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from policy_model.types import VocabRef
-from policy_model.vocabulary_check import annotated_refs
+from pledge.policy_model.types import VocabRef
+from pledge.policy_model.vocabulary_check import annotated_refs
 
 LONG_INT_BITS = 9_000
 """Integers longer than this are looked at by the exact parsers, which refuse the longest.
 
-Well under both parsers' bounds (YAML: :data:`~policy_model.yaml_source.MAX_INT_BITS`
+Well under both parsers' bounds (YAML: :data:`~pledge.policy_model.yaml_source.MAX_INT_BITS`
 bits; JSON: 3,000 digits, about 9,966 bits), so no integer either would refuse
 gets past the scan unseen."""
 

@@ -3,7 +3,8 @@
 A :class:`Policy` encodes one source document (its text hashed with sha256).
 Each :class:`Commitment` cites the clause it encodes, word for word, and names a
 commitment kind with typed parameters; the union of kinds is built from the
-registry in :mod:`checks.registry`, so a new kind is one new module.
+parameter models the kinds register (:mod:`pledge.base.kind_params`), so a new kind
+is one new module.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Annotated, Any, Union
 
 from pydantic import ConfigDict, Discriminator, Field, Tag
 
-from checks.registry import KindParams, all_kinds
-from policy_model.types import Identifier, Severity, StrictModel
+from pledge.base.kind_params import KindParams, params_models
+from pledge.base.strict_model import StrictModel
+from pledge.policy_model.types import Identifier, Severity
 
 
 class UnknownKindParams(KindParams):
@@ -24,11 +26,11 @@ class UnknownKindParams(KindParams):
 
 def _kind_tag(value: Any) -> str:
     kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
-    known = {k.name for k in all_kinds()}
-    return kind if kind in known else "__unknown__"
+    return kind if kind in _KNOWN else "__unknown__"
 
 
-_members = tuple(Annotated[k.params, Tag(k.name)] for k in all_kinds())
+_KNOWN = params_models()
+_members = tuple(Annotated[params, Tag(name)] for name, params in _KNOWN.items())
 CheckParams = Annotated[
     Union[*_members, Annotated[UnknownKindParams, Tag("__unknown__")]],
     Discriminator(_kind_tag),

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 from operator import attrgetter
 
-from policy_model.errors import InputError
-from policy_model.inventory import Inventory, Store
-from policy_model.sources import SourceIndex
+from pledge.policy_model.errors import InputError
+from pledge.policy_model.inventory import Inventory, Store
+from pledge.policy_model.sources import SourceIndex
 
 _ID = attrgetter("id")
 _NAME = attrgetter("name")

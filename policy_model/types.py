@@ -8,20 +8,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
 _DURATION = re.compile(
     r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
     r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
 )
 INDEFINITE = "indefinite"
-
-
-class StrictModel(BaseModel):
-    """Base of every pledge model: unknown keys are errors, values are checked strictly."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False,
-                              validate_default=False, frozen=False)
 
 
 class Severity(StrEnum):

@@ -9,9 +9,9 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from policy_model.errors import InputError
-from policy_model.types import PATTERN_PROBLEMS
-from policy_model.yaml_source import Located, LocatedList
+from pledge.policy_model.errors import InputError
+from pledge.policy_model.types import PATTERN_PROBLEMS
+from pledge.policy_model.yaml_source import Located, LocatedList
 
 
 def _candidates(annotation: Any) -> list[Any]:

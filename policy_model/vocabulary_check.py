@@ -7,11 +7,11 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
-from policy_model.errors import InputError
-from policy_model.types import VocabRef
-from policy_model.validation_errors import _candidates
-from policy_model.vocabulary import Vocabularies
-from policy_model.yaml_source import Located
+from pledge.policy_model.errors import InputError
+from pledge.policy_model.types import VocabRef
+from pledge.policy_model.validation_errors import _candidates
+from pledge.policy_model.vocabulary import Vocabularies
+from pledge.policy_model.yaml_source import Located
 
 _PLANS: dict[type[BaseModel], list[tuple[str, str, str | None]]] = {}
 

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from pydantic_core import from_json
 
-from policy_model.errors import InputError
+from pledge.policy_model.errors import InputError
 
 try:  # libyaml's C parser is several times faster than the pure-Python one
     from yaml import CSafeLoader as _BaseLoader

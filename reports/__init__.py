@@ -1,1 +1,1 @@
-"""Renderers: each turns a format-agnostic :class:`reports.document.Report` into text."""
+"""Renderers: each turns a format-agnostic :class:`pledge.reports.document.Report` into text."""

@@ -12,9 +12,9 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 
-from policy_model.policy import Policy
-from reports.document import Report
-from reports.safe import plain
+from pledge.policy_model.policy import Policy
+from pledge.reports.document import Report
+from pledge.reports.safe import plain
 
 MAX_HEADING = 80
 _TERMINAL = ".:;,!?\"'”’)"

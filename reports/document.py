@@ -13,12 +13,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from checks.engine import RunResult
-from checks.findings import Finding, Status
-from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
-from policy_model.policy import Clause, Reference
-from policy_model.sources import SourceIndex
-from policy_model.types import Severity
+from pledge.checks.engine import RunResult
+from pledge.checks.findings import Finding, Status
+from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
+from pledge.policy_model.policy import Clause, Reference
+from pledge.policy_model.sources import SourceIndex
+from pledge.policy_model.types import Severity
 
 REPORT_FORMAT = "pledge-report/1"
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from checks.findings import Finding
-from checks.graph import FlowGraph
-from policy_model.inventory import Inventory
-from reports.svg_graph import failing_elements
+from pledge.checks.findings import Finding
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.inventory import Inventory
+from pledge.reports.svg_graph import failing_elements
 
 MAP_NODE_LIMIT = 500
 """The most nodes the report's flow map draws."""

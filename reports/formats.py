@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reports import github, json_report, junit, markdown, oscal, sarif, text
-from reports.document import Report
+from pledge.reports import github, json_report, junit, markdown, oscal, sarif, text
+from pledge.reports.document import Report
 
 Renderer = Callable[[Report], str]
 

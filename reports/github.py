@@ -10,10 +10,10 @@ text from an inventory cannot end the command or inject another one.
 
 from __future__ import annotations
 
-from checks.findings import Finding, Status
-from reports.document import Report
-from reports.markdown import where
-from reports.safe import plain
+from pledge.checks.findings import Finding, Status
+from pledge.reports.document import Report
+from pledge.reports.markdown import where
+from pledge.reports.safe import plain
 
 
 def escape_data(text: object) -> str:

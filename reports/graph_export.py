@@ -21,9 +21,9 @@ from typing import Any
 import networkx as nx
 from networkx.readwrite.graphml import GraphMLWriter
 
-from checks.graph import EdgeFilter, FlowGraph
-from checks.queries import hop_info
-from reports.safe import plain
+from pledge.checks.graph.flow_graph import EdgeFilter, FlowGraph
+from pledge.checks.graph.queries import hop_info
+from pledge.reports.safe import plain
 
 GRAPH_FORMAT = "pledge-graph/1"
 NODE_FIELDS = ("type", "name", "role", "third_party", "system", "purposes")

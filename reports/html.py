@@ -8,7 +8,7 @@ built from input. The evidence manifest is embedded as JSON in
 ``<script type="application/json" id="pledge-manifest">`` for ``pledge verify``.
 
 The renderer takes the flow graph beside the report (``render(report, graph)``)
-instead of a graph section in :class:`~reports.document.Report`: the JSON report
+instead of a graph section in :class:`~pledge.reports.document.Report`: the JSON report
 format stays as it is, and the drawing is computed from the same graph the
 checks ran on.
 """
@@ -24,15 +24,15 @@ from collections import defaultdict
 from importlib import resources
 from typing import Any
 
-from checks.findings import Finding, Status
-from checks.graph import FlowGraph
-from checks.registry import get_kind
-from policy_model.policy import Policy
-from reports.coverage import Coverage
-from reports.document import CommitmentResult, Report
-from reports.flow_focus import MAP_NODE_LIMIT, focus
-from reports.safe import plain
-from reports.svg_graph import render_svg
+from pledge.checks.findings import Finding, Status
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.checks.registry import get_kind
+from pledge.policy_model.policy import Policy
+from pledge.reports.coverage import Coverage
+from pledge.reports.document import CommitmentResult, Report
+from pledge.reports.flow_focus import MAP_NODE_LIMIT, focus
+from pledge.reports.safe import plain
+from pledge.reports.svg_graph import render_svg
 
 MANIFEST_FORMAT = "pledge-manifest/1"
 MANIFEST_ID = "pledge-manifest"
@@ -58,7 +58,7 @@ def esc(value: object) -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files("reports").joinpath("html_assets", name).read_text(encoding="utf-8")
+    return resources.files("pledge.reports").joinpath("html_assets", name).read_text(encoding="utf-8")
 
 
 def _csp_hash(block: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reports.document import Report
-from reports.safe import plain
+from pledge.reports.document import Report
+from pledge.reports.safe import plain
 
 # Values pledge computes itself (hashes, fingerprints): never redacted, so they stay exact.
 _COMPUTED = frozenset({"fingerprint", "sha256", "source_sha256"})

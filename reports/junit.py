@@ -16,10 +16,10 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from typing import Any
 
-from checks.findings import Finding, Status
-from reports.document import CommitmentResult, Report
-from reports.markdown import hex_only
-from reports.safe import plain
+from pledge.checks.findings import Finding, Status
+from pledge.reports.document import CommitmentResult, Report
+from pledge.reports.markdown import hex_only
+from pledge.reports.safe import plain
 
 _SKIP_REASON = {"baseline": "known failure, in the baseline",
                 "below-threshold": "below the --fail-on severity"}

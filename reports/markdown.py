@@ -14,11 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from checks.diff import InventoryDiff, breaks
-from checks.findings import Finding, Status
-from policy_model.sources import Location
-from reports.document import Report
-from reports.safe import plain
+from pledge.checks.findings import Finding, Status
+from pledge.checks.gating.diff import InventoryDiff, breaks
+from pledge.policy_model.sources import Location
+from pledge.reports.document import Report
+from pledge.reports.safe import plain
 
 _MD_BACKSLASH = frozenset("\\`*_{}[]|~$")
 _MD_CHARS = re.compile(r"[&<>#@\\`*_{}\[\]|~$]")

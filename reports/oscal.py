@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from checks.findings import Finding, Status
-from reports.document import CommitmentResult, Report
-from reports.safe import plain
+from pledge.checks.findings import Finding, Status
+from pledge.reports.document import CommitmentResult, Report
+from pledge.reports.safe import plain
 
 OSCAL_VERSION = "1.0.6"
 NAMESPACE = uuid.UUID("3861ecf8-0f66-5a67-b591-24b4f9bf99b0")

@@ -2,7 +2,7 @@
 
 Every failing, erroring or waived finding is one POA&M item, related to the same
 observation, risk and finding UUIDs as in the assessment results
-(:mod:`reports.oscal`), so the two documents cross-reference. A waived finding's
+(:mod:`pledge.reports.oscal`), so the two documents cross-reference. A waived finding's
 risk has the status ``deviation-approved``; the others are ``open``.
 
 An OSCAL POA&M needs at least one item, so a report without open gaps has no
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.document import Report
-from reports.oscal import assess, back_matter, dump, metadata, props, seed, text, uid
+from pledge.reports.document import Report
+from pledge.reports.oscal import assess, back_matter, dump, metadata, props, seed, text, uid
 
 
 class NothingToPlan(ValueError):

@@ -24,10 +24,10 @@ import csv
 import io
 from dataclasses import dataclass
 
-from checks.graph import FlowGraph
-from policy_model.inventory import Flow, Inventory, ProcessingActivity, Store
-from policy_model.vocabulary import Vocabulary
-from reports.safe import plain
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.inventory import Flow, Inventory, ProcessingActivity, Store
+from pledge.policy_model.vocabulary import Vocabulary
+from pledge.reports.safe import plain
 
 TRANSFER_SAFEGUARDS = ("adequacy", "bcr", "scc")
 CSV_COLUMNS = ("controller", "activity_id", "activity", "purposes", "legal_basis",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from policy_model.redact import redact
+from pledge.policy_model.redact import redact
 
 _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 (but tab and newline) and C1 controls, ESC among them

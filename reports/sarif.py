@@ -16,11 +16,11 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
-from checks.findings import Finding, Status
-from policy_model.types import Severity
-from reports.document import CommitmentResult, Report
-from reports.markdown import NODE_TYPES, md
-from reports.safe import plain
+from pledge.checks.findings import Finding, Status
+from pledge.policy_model.types import Severity
+from pledge.reports.document import CommitmentResult, Report
+from pledge.reports.markdown import NODE_TYPES, md
+from pledge.reports.safe import plain
 
 SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
               "sarif-schema-2.1.0.json")

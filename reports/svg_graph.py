@@ -13,9 +13,9 @@ import html
 from collections import deque
 from dataclasses import dataclass
 
-from checks.findings import Finding
-from checks.graph import FlowGraph
-from reports.safe import plain
+from pledge.checks.findings import Finding
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.reports.safe import plain
 
 NODE_W, NODE_H = 168, 46
 COL_GAP, ROW_GAP = 48, 20

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from checks.findings import Status
-from reports.document import Report
-from reports.safe import plain
+from pledge.checks.findings import Status
+from pledge.reports.document import Report
+from pledge.reports.safe import plain
 
 _LABEL = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.ERROR: "ERROR",
           Status.MANUAL: "MANUAL", Status.NOT_APPLICABLE: "N/A", Status.WAIVED: "WAIVED"}

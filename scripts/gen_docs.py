@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from checks.registry import Kind, all_kinds  # noqa: E402
+from pledge.checks.registry import Kind, all_kinds  # noqa: E402
 
 
 def page(kind: Kind) -> str:

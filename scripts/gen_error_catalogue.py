@@ -1,4 +1,4 @@
-"""Write docs/error-catalogue.md from policy_model.errors.CATALOGUE, with real example messages.
+"""Write docs/error-catalogue.md from the errors catalogue, with real example messages.
 
 Each code's example is produced, not typed: the input in :data:`EXAMPLES` is
 written to a scratch directory and given to ``pledge`` (in this process), and
@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from policy_model.errors import CATALOGUE  # noqa: E402
+from pledge.policy_model.errors import CATALOGUE  # noqa: E402
 
 DOC = ROOT / "docs" / "error-catalogue.md"
 SOURCE = ROOT / "policy_model" / "source" / "marosoap-privacy-policy.txt"

@@ -8,10 +8,10 @@ from typing import Any
 
 import yaml
 
-from checks.engine import RunResult, evaluate
-from checks.findings import Finding, Status
-from policy_model.loading import load_inventory
-from policy_model.policy import Policy
+from pledge.checks.engine import RunResult, evaluate
+from pledge.checks.findings import Finding, Status
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.policy import Policy
 
 AS_OF_DATE = date(2026, 11, 29)
 
@@ -31,7 +31,7 @@ def policy_with(check: dict[str, Any], commitment_id: str = "EX-001",
 
 def inventory_as_data(root: Path) -> dict[str, Any]:
     """An inventory directory's YAML files merged into one mapping of sections (located)."""
-    from policy_model.yaml_source import parse_yaml
+    from pledge.policy_model.yaml_source import parse_yaml
 
     merged: dict[str, Any] = {}
     for path in sorted(root.glob("*.yaml")):

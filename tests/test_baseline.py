@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from checks.baseline import baselined
-from checks.findings import Finding, Status, Subject
-from policy_model.redact import redact
-from policy_model.types import Severity
+from pledge.checks.findings import Finding, Status, Subject
+from pledge.checks.gating.baseline import baselined
+from pledge.policy_model.redact import redact
+from pledge.policy_model.types import Severity
 from tests.conftest import AS_OF, run_pledge
 from tests.reports.ci_support import (
     add_unrelated_system,
@@ -129,7 +129,7 @@ def test_a_fingerprint_with_a_card_like_digit_run_is_left_intact() -> None:
 def test_gated_waived_report_matches_the_report_schema(baselined_template: Path) -> None:
     from jsonschema import Draft202012Validator
 
-    from pledge.commands.schema import schemas
+    from pledge.cli.commands.schema import schemas
 
     base = json.loads((baselined_template / "base.json").read_text(encoding="utf-8"))
     assert base["gate"] is not None and base["declarations"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pledge.common import ByteSize
+from pledge.cli.common import ByteSize
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY, run_inprocess, run_pledge
 
 

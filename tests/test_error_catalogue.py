@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from policy_model.errors import CATALOGUE, InputError
+from pledge.policy_model.errors import CATALOGUE, InputError
 from tests.conftest import ROOT
 
 SOURCE_DIRS = ("pledge", "policy_model", "checks", "reports")

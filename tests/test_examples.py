@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from checks.engine import evaluate
-from checks.findings import Status
-from policy_model.loading import load_inventory, load_policy
+from pledge.checks.engine import evaluate
+from pledge.checks.findings import Status
+from pledge.policy_model.loading import load_inventory, load_policy
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY, ROOT, run_pledge
 
 EXAMPLE_DIRS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())

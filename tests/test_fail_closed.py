@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from checks import registry
-from checks.engine import evaluate, unresolved_references
-from checks.findings import Status
-from policy_model.inventory import Flow, Inventory, Store, Transport
-from policy_model.loading import LoadedInventory, load_inventory, load_policy
+from pledge.checks import registry
+from pledge.checks.engine import evaluate, unresolved_references
+from pledge.checks.findings import Status
+from pledge.policy_model.inventory import Flow, Inventory, Store, Transport
+from pledge.policy_model.loading import LoadedInventory, load_inventory, load_policy
 from tests.conftest import AS_OF, INVENTORY, POLICY, ROOT, run_inprocess
 from tests.helpers import AS_OF_DATE
 

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from checks.findings import Finding, Status, Subject
-from checks.selection import Selection, parse_selectors
-from policy_model.errors import InputErrors
-from policy_model.loading import load_policy
-from policy_model.types import Severity
-from reports.document import Gate
+from pledge.checks.findings import Finding, Status, Subject
+from pledge.checks.gating.selection import Selection, parse_selectors
+from pledge.policy_model.errors import InputErrors
+from pledge.policy_model.loading import load_policy
+from pledge.policy_model.types import Severity
+from pledge.reports.document import Gate
 from tests.conftest import AS_OF, EXAMPLES, POLICY, run_inprocess, run_pledge
 
 RET002 = EXAMPLES / "RET-002-sellers-no-disposal"  # five medium-severity failures

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import VIOLATIONS, Generated, generate, main, write_json, write_yaml
-from checks.engine import evaluate
-from checks.registry import all_kinds
-from policy_model.loading import load_inventory, load_policy
-from policy_model.vocabulary import default_vocabularies
+from pledge.checks.engine import evaluate
+from pledge.checks.registry import all_kinds
+from pledge.policy_model.loading import load_inventory, load_policy
+from pledge.policy_model.vocabulary import default_vocabularies
 from tests.conftest import AS_OF, POLICY
 
 WHEN = date.fromisoformat(AS_OF)

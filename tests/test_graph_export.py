@@ -18,9 +18,9 @@ import networkx as nx
 import pydot
 import pytest
 
-from checks import queries
-from checks.graph import FlowGraph
-from policy_model.inventory import (
+from pledge.checks.graph import queries
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.inventory import (
     ConsentGate,
     DataSubject,
     Flow,
@@ -30,10 +30,10 @@ from policy_model.inventory import (
     System,
     Transport,
 )
-from policy_model.loading import load_inventory
-from policy_model.vocabulary import default_vocabularies
-from reports import graph_export
-from reports.safe import plain
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.vocabulary import default_vocabularies
+from pledge.reports import graph_export
+from pledge.reports.safe import plain
 from tests.conftest import INVENTORY
 
 VOCAB = default_vocabularies()

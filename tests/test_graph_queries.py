@@ -1,4 +1,4 @@
-"""The graph queries (checks.queries): on MAROSOAP, and as properties of random small graphs.
+"""The graph queries (pledge.checks.graph.queries): on MAROSOAP, and on random small graphs.
 
 Every expectation is computed independently of FlowGraph: from the YAML flows
 with plain Python, or with networkx on a graph built here.
@@ -17,10 +17,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks import queries
-from checks.graph import FlowGraph
-from policy_model.errors import InputErrors
-from policy_model.inventory import (
+from pledge.checks.graph import queries
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.errors import InputErrors
+from pledge.policy_model.inventory import (
     ConsentGate,
     DataField,
     DataSubject,
@@ -31,8 +31,8 @@ from policy_model.inventory import (
     System,
     Transport,
 )
-from policy_model.loading import load_inventory
-from policy_model.vocabulary import default_vocabularies
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.vocabulary import default_vocabularies
 from tests.conftest import INVENTORY
 
 VOCAB = default_vocabularies()

@@ -367,8 +367,8 @@ def test_one_broken_file_among_many_reports_all_errors_sorted(tmp_path: Path) ->
 _MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
-from policy_model.errors import InputError
-from policy_model.yaml_source import load_file
+from pledge.policy_model.errors import InputError
+from pledge.policy_model.yaml_source import load_file
 start = time.perf_counter()
 try:
     load_file(Path(sys.argv[1]))

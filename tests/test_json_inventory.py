@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-import policy_model.loading as loading
+import pledge.policy_model.loading as loading
 from benchmarks.generate import generate, write_json, write_yaml
-from checks.engine import evaluate
-from policy_model.errors import InputErrors
-from policy_model.loading import load_inventory, load_policy
-from policy_model.yaml_source import parse_yaml
+from pledge.checks.engine import evaluate
+from pledge.policy_model.errors import InputErrors
+from pledge.policy_model.loading import load_inventory, load_policy
+from pledge.policy_model.yaml_source import parse_yaml
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY, run_pledge
 from tests.helpers import inventory_as_data
 

@@ -9,8 +9,8 @@ from typing import get_args
 import pytest
 import yaml
 
-from checks.findings import Status
-from checks.registry import DOC_SECTIONS, Kind, all_kinds
+from pledge.checks.findings import Status
+from pledge.checks.registry import DOC_SECTIONS, Kind, all_kinds
 from tests.helpers import run_check
 
 KINDS = all_kinds()

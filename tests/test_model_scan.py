@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from policy_model.inventory import Inventory, InventoryFragment, Organisation
-from policy_model.loading import load_inventory
-from policy_model.model_scan import ScanResult, _plan, scan
-from policy_model.references import references_intact
-from policy_model.vocabulary import KINDS, default_vocabularies
-from policy_model.yaml_source import Located, parse_yaml
+from pledge.policy_model.inventory import Inventory, InventoryFragment, Organisation
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.model_scan import ScanResult, _plan, scan
+from pledge.policy_model.references import references_intact
+from pledge.policy_model.vocabulary import KINDS, default_vocabularies
+from pledge.policy_model.yaml_source import Located, parse_yaml
 from tests.conftest import EXAMPLES, INVENTORY
 
 VOCAB = default_vocabularies()

@@ -6,7 +6,7 @@ bidirectional-override payloads, and secrets (a DSN with a password, a
 reaches a report: names, descriptions, field names, decision descriptions,
 titles, an unknown kind. Then every output format is rendered:
 
-* ``pledge check --format`` for each of :data:`reports.formats.RENDERERS`;
+* ``pledge check --format`` for each of :data:`pledge.reports.formats.RENDERERS`;
 * ``pledge report --format`` and ``pledge graph export --format`` for each of
   their choices, when those commands exist;
 * a few plain-text commands (``explain``, ``graph node``).
@@ -35,7 +35,7 @@ import click
 import pytest
 
 from pledge.cli import cli
-from reports.formats import RENDERERS
+from pledge.reports.formats import RENDERERS
 from tests.conftest import AS_OF, INVENTORY, POLICY, ROOT, Run, run_inprocess
 
 # --- the hostile input ---------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from checks.registry import all_kinds
-from policy_model.loading import load_policy
+from pledge.checks.registry import all_kinds
+from pledge.policy_model.loading import load_policy
 from tests.conftest import POLICY, ROOT, SHARED
 
 LOADED = load_policy(POLICY)
@@ -60,7 +60,7 @@ def test_each_promise_of_the_card_is_encoded() -> None:
 
 
 def test_changed_source_text_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from policy_model.errors import InputErrors
+    from pledge.policy_model.errors import InputErrors
 
     (tmp_path / "source").mkdir()
     (tmp_path / "policies").mkdir()

@@ -11,10 +11,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.engine import evaluate
-from checks.graph import FlowGraph
-from policy_model.loading import load_inventory, load_policy
-from policy_model.vocabulary import default_vocabularies
+from pledge.checks.engine import evaluate
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.loading import load_inventory, load_policy
+from pledge.policy_model.vocabulary import default_vocabularies
 from tests.conftest import POLICY
 
 VOCAB = default_vocabularies()

@@ -1,7 +1,7 @@
 """The fast JSON path of the loader: the same inventories and the same errors as the exact one.
 
 JSON inventories are parsed by pydantic-core's parser and checked by one quick
-pass over the models (:mod:`policy_model.model_scan`); whatever that path cannot
+pass over the models (:mod:`pledge.policy_model.model_scan`); whatever that path cannot
 vouch for goes through the exact parser and the located walks. These tests hold
 the two paths to the same outcome, on generated inventories with planted
 problems, and the pieces to their own promises.
@@ -18,10 +18,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import policy_model.loading as loading
-from policy_model.errors import InputErrors
-from policy_model.loading import load_inventory
-from policy_model.yaml_source import QuickParseRefused, json_key_marks, quick_json
+import pledge.policy_model.loading as loading
+from pledge.policy_model.errors import InputErrors
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.yaml_source import QuickParseRefused, json_key_marks, quick_json
 from tests.conftest import run_pledge
 from tests.test_json_inventory import marosoap_as_data
 from tests.test_properties import SETTINGS, inventories

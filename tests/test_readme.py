@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import re
 
-from policy_model.errors import CATALOGUE
+from pledge.policy_model.errors import CATALOGUE
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

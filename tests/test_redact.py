@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_model.redact import redact
+from pledge.policy_model.redact import redact
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -19,11 +19,11 @@ import pytest
 from hypothesis import given
 
 from benchmarks.generate import generate, write_json
-from checks.context import CheckContext
-from checks.engine import evaluate_commitment
-from checks.graph import FlowGraph
-from policy_model.loading import load_inventory
-from policy_model.vocabulary import default_vocabularies
+from pledge.checks.context import CheckContext
+from pledge.checks.engine import evaluate_commitment
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.vocabulary import default_vocabularies
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, ROOT
 from tests.helpers import inventory_as_data
 from tests.test_properties import POLICY_LOADED, SETTINGS, inventories

@@ -1,7 +1,7 @@
 """Reproducibility: the same inputs give byte-identical output in every format.
 
 Two real processes check the same failing inventory and write every output
-(``check`` in each :data:`reports.formats.RENDERERS` format, ``report``, each
+(``check`` in each :data:`pledge.reports.formats.RENDERERS` format, ``report``, each
 ``graph export`` format, and the error lines of ``validate`` on broken files).
 They differ in everything that must not matter: the hash seed, the locale, the
 order the inventory files were created in, and the order directories are
@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from pledge.cli import cli
-from reports.formats import RENDERERS
+from pledge.reports.formats import RENDERERS
 from tests.conftest import AS_OF, INVENTORY, ROOT, run_inprocess
 
 EXAMPLES = ROOT / "inventories" / "examples"

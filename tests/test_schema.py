@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pledge.commands.schema import schemas
-from policy_model.yaml_source import load_file
+from pledge.cli.commands.schema import schemas
+from pledge.policy_model.yaml_source import load_file
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY, run_inprocess, run_pledge
 
 SCHEMAS = schemas()

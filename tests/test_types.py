@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from policy_model.inventory import DataField
-from policy_model.types import INDEFINITE, RETENTION_PATTERN, duration_days
-from policy_model.validation_errors import translate
+from pledge.policy_model.inventory import DataField
+from pledge.policy_model.types import INDEFINITE, RETENTION_PATTERN, duration_days
+from pledge.policy_model.validation_errors import translate
 from tests.test_properties import SETTINGS
 
 RETENTION = re.compile(RETENTION_PATTERN)

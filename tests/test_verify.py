@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pledge.commands.verify import check_file, read_manifest
-from policy_model.errors import InputErrors
+from pledge.cli.commands.verify import check_file, read_manifest
+from pledge.policy_model.errors import InputErrors
 from tests.conftest import AS_OF, INVENTORY, ROOT, run_pledge
 from tests.reports.support import WAIVERS, broken_inventory
 

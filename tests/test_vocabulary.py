@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from policy_model.vocabulary import KINDS, VOCABULARY_DIR, default_vocabularies
+from pledge.policy_model.vocabulary import KINDS, VOCABULARY_DIR, default_vocabularies
 from tests.conftest import SHARED
 
 VOCAB = default_vocabularies()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.findings import Status
+from pledge.checks.findings import Status
 from tests.conftest import AS_OF, run_inprocess, run_pledge
 from tests.reports.ci_support import (
     copy_inventory,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from policy_model.errors import InputError
-from policy_model.yaml_source import Located, parse_yaml
+from pledge.policy_model.errors import InputError
+from pledge.policy_model.yaml_source import Located, parse_yaml
 
 
 def test_mappings_and_keys_remember_their_lines() -> None:

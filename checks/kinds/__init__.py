@@ -3,7 +3,7 @@
 A new kind is one new module here, with its line below.
 """
 
-from checks.kinds import (  # noqa: F401
+from pledge.checks.kinds import (  # noqa: F401
     access_control,
     automated_decisions,
     consent_gate,

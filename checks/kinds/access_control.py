@@ -67,11 +67,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from checks.classes import members, total
-from checks.context import CheckContext, Evaluation
-from checks.registry import KindParams, register
-from policy_model.inventory import Exposure
-from policy_model.types import CategoryIds
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.graph.classes import members, total
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.inventory import Exposure
+from pledge.policy_model.types import CategoryIds
 
 PUBLIC_ROLES = ["public", "anyone", "everyone", "allUsers", "allAuthenticatedUsers", "*"]
 

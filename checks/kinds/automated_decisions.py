@@ -66,8 +66,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from checks.context import CheckContext, Evaluation
-from checks.registry import KindParams, register
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.registry import KindParams, register
 
 
 class Params(KindParams):

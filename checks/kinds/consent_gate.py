@@ -73,12 +73,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from checks.classes import total
-from checks.context import CheckContext, Evaluation
-from checks.graph import path_evidence
-from checks.registry import KindParams, register
-from checks.tables import FlowClass
-from policy_model.types import PurposeIds
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.graph.classes import total
+from pledge.checks.graph.flow_graph import path_evidence
+from pledge.checks.graph.tables import FlowClass
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.types import PurposeIds
 
 
 class Params(KindParams):

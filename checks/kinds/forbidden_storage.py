@@ -63,11 +63,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from checks.classes import members
-from checks.context import CheckContext, Evaluation
-from checks.registry import KindParams, register
-from policy_model.inventory import Role
-from policy_model.types import CategoryIds
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.graph.classes import members
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.inventory import Role
+from pledge.policy_model.types import CategoryIds
 
 
 class Params(KindParams):

@@ -48,9 +48,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from checks.context import CheckContext, Evaluation
-from checks.registry import KindParams, register
-from policy_model.types import Duration, duration_days
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.types import Duration, duration_days
 
 
 class Params(KindParams):

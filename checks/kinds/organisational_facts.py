@@ -50,10 +50,11 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from checks.context import CheckContext, Evaluation
-from checks.registry import KindParams, register
-from policy_model.inventory import Organisation
-from policy_model.types import StrictModel, duration_days
+from pledge.base.strict_model import StrictModel
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.inventory import Organisation
+from pledge.policy_model.types import duration_days
 
 Operator = Literal["eq", "ne", "le", "lt", "ge", "gt", "true", "present", "contains_all",
                    "within"]

@@ -64,11 +64,11 @@ from typing import Literal
 
 from pydantic import Field
 
-from checks.classes import members, total
-from checks.context import CheckContext, Evaluation
-from checks.registry import KindParams, register
-from checks.tables import StoreKind
-from policy_model.types import CategoryIds, PurposeIds
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.graph.classes import members, total
+from pledge.checks.graph.tables import StoreKind
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.types import CategoryIds, PurposeIds
 
 IDENTIFIERS = ["user.contact", "user.name", "user.device.ip_address", "user.device.device_id",
                "user.account.username", "user.government_id", "user.unique_id"]

@@ -76,12 +76,12 @@ from typing import Literal
 
 from pydantic import Field
 
-from checks.classes import total
-from checks.context import CheckContext, Evaluation
-from checks.graph import path_evidence
-from checks.registry import KindParams, register
-from policy_model.inventory import Role
-from policy_model.types import CategoryIds, PurposeIds
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.graph.classes import total
+from pledge.checks.graph.flow_graph import path_evidence
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.inventory import Role
+from pledge.policy_model.types import CategoryIds, PurposeIds
 
 
 class Params(KindParams):

@@ -68,16 +68,16 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from checks.classes import members
-from checks.context import CheckContext, Evaluation
-from checks.registry import KindParams, register
-from policy_model.inventory import Disposal
-from policy_model.types import (
+from pledge.base.strict_model import StrictModel
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.graph.classes import members
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.inventory import Disposal
+from pledge.policy_model.types import (
     INDEFINITE,
     CategoryIds,
     Duration,
     PurposeIds,
-    StrictModel,
     duration_days,
 )
 

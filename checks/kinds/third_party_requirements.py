@@ -79,10 +79,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from checks.context import CheckContext, Evaluation
-from checks.registry import KindParams, register
-from policy_model.inventory import Role
-from policy_model.types import CategoryIds
+from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.registry import KindParams, register
+from pledge.policy_model.inventory import Role
+from pledge.policy_model.types import CategoryIds
 
 _ATTESTATION = attrgetter("name", "valid_until")
 

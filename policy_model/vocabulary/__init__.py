@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from policy_model.yaml_source import load_file
+from pledge.policy_model.yaml_source import load_file
 
 VOCABULARY_DIR = Path(__file__).resolve().parent
 KINDS = ("data_categories", "purposes", "data_subjects", "legal_bases")

@@ -1,6 +1,6 @@
 """What a change does to the reach of each category, held to the plain definition.
 
-``checks.diff.CategoryReach`` walks flow classes one category at a time and makes
+``pledge.checks.gating.diff.CategoryReach`` walks flow classes one category at a time and makes
 paths only when asked; here a plain per-flow computation of every
 (category, node) pair with its path, straight from the definition, is the
 reference, on random inventories and random changes to them.
@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checks.diff import KEPT_WALKS, CategoryReach, Side, reach_changes
-from checks.engine import RunResult
-from checks.graph import FlowGraph, Hop
-from policy_model.loading import load_inventory
-from policy_model.vocabulary import default_vocabularies
+from pledge.checks.engine import RunResult
+from pledge.checks.gating.diff import KEPT_WALKS, CategoryReach, Side, reach_changes
+from pledge.checks.graph.flow_graph import FlowGraph, Hop
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.vocabulary import default_vocabularies
 from tests.test_properties import SETTINGS, _write, inventories
 
 VOCAB = default_vocabularies()

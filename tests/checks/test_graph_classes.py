@@ -16,13 +16,13 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from checks.classes import members, total
-from checks.engine import evaluate
-from checks.graph import FlowGraph, Parents
-from checks.tables import NodeFacts, StoreTable
-from policy_model.inventory import Flow, Inventory
-from policy_model.loading import load_inventory, load_policy
-from policy_model.vocabulary import default_vocabularies
+from pledge.checks.engine import evaluate
+from pledge.checks.graph.classes import members, total
+from pledge.checks.graph.flow_graph import FlowGraph, Parents
+from pledge.checks.graph.tables import NodeFacts, StoreTable
+from pledge.policy_model.inventory import Flow, Inventory
+from pledge.policy_model.loading import load_inventory, load_policy
+from pledge.policy_model.vocabulary import default_vocabularies
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY
 
 VOCAB = default_vocabularies()

@@ -15,9 +15,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from checks.engine import evaluate
-from pledge.common import get_inventory, get_policy
-from reports.document import Gate, Report, build_report
+from pledge.checks.engine import evaluate
+from pledge.cli.common import get_inventory, get_policy
+from pledge.reports.document import Gate, Report, build_report
 from tests.conftest import AS_OF, INVENTORY, SHARED
 
 AS_OF_DATE = date.fromisoformat(AS_OF)
@@ -156,7 +156,7 @@ def add_unrelated_system(root: Path) -> None:
 
 def waived_and_baselined_report(tmp_path: Path) -> Report:
     """A report with two failures: card storage waived, the old-TLS flow in the baseline."""
-    from checks.findings import Status
+    from pledge.checks.findings import Status
 
     root = copy_inventory(tmp_path)
     store_card_numbers(root)

@@ -9,9 +9,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from checks.graph import FlowGraph
-from policy_model.loading import LoadedInventory, LoadedPolicy
-from reports.document import Report
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
+from pledge.reports.document import Report
 from tests.conftest import INVENTORY, SHARED
 
 CARD_FIELD = ("      - {name: card_brand, category: user.financial.credit_card.brand, "
@@ -107,9 +107,9 @@ class Rendered:
 
 def run_inventory(path: Path | None = None, *, generated_at: str | None = None) -> Rendered:
     """Evaluate the bundled policy against ``path`` (default: MAROSOAP) as the CLI does."""
-    from pledge.commands.report import run_with_waivers
-    from pledge.common import get_inventory, get_policy
-    from reports.document import build_report
+    from pledge.cli.commands.report import run_with_waivers
+    from pledge.cli.common import get_inventory, get_policy
+    from pledge.reports.document import build_report
     from tests.helpers import AS_OF_DATE
 
     policy = get_policy(None)

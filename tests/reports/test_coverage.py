@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reports import coverage
+from pledge.reports import coverage
 from tests.reports.support import run_inventory
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from benchmarks.generate import generate, write_json
-from checks.engine import evaluate
-from checks.graph import FlowGraph
-from policy_model.loading import load_inventory, load_policy
-from policy_model.vocabulary import default_vocabularies
-from reports.flow_focus import MAP_NODE_LIMIT, focus
-from reports.svg_graph import failing_elements
+from pledge.checks.engine import evaluate
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.loading import load_inventory, load_policy
+from pledge.policy_model.vocabulary import default_vocabularies
+from pledge.reports.flow_focus import MAP_NODE_LIMIT, focus
+from pledge.reports.svg_graph import failing_elements
 from tests.conftest import AS_OF, INVENTORY, POLICY, run_pledge
 
 VOCAB = default_vocabularies()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checks.findings import Status
-from reports import github
-from reports.github import escape_data, escape_property
+from pledge.checks.findings import Status
+from pledge.reports import github
+from pledge.reports.github import escape_data, escape_property
 from tests.conftest import AS_OF, run_pledge
 from tests.reports.ci_support import (
     copy_inventory,

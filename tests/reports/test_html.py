@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from checks.registry import get_kind
-from reports import coverage, html, svg_graph
+from pledge.checks.registry import get_kind
+from pledge.reports import coverage, html, svg_graph
 from tests.reports.support import Rendered, broken_inventory, run_inventory
 
 

@@ -6,8 +6,8 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from checks.findings import Status
-from reports import junit
+from pledge.checks.findings import Status
+from pledge.reports import junit
 from tests.conftest import AS_OF, run_pledge
 from tests.reports.ci_support import (
     copy_inventory,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checks.findings import Status
-from reports import markdown
-from reports.markdown import md, md_html, mermaid_label
+from pledge.checks.findings import Status
+from pledge.reports import markdown
+from pledge.reports.markdown import md, md_html, mermaid_label
 from tests.conftest import AS_OF, run_pledge
 from tests.reports.ci_support import (
     copy_inventory,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import oscal, poam
+from pledge.reports import oscal, poam
 from tests.conftest import AS_OF, EXAMPLES, run_pledge
 from tests.reports.support import (
     WAIVERS,

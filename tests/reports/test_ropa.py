@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from reports import ropa
+from pledge.reports import ropa
 from tests.conftest import INVENTORY
 from tests.reports.support import run_inventory
 
@@ -92,9 +92,9 @@ def test_activities_sharing_people_categories_and_purposes_share_one_walk(
     each activity then walks only from its own systems.
     """
     from benchmarks.generate import generate, write_json
-    from checks.graph import FlowGraph
-    from policy_model.loading import load_inventory
-    from policy_model.vocabulary import default_vocabularies
+    from pledge.checks.graph.flow_graph import FlowGraph
+    from pledge.policy_model.loading import load_inventory
+    from pledge.policy_model.vocabulary import default_vocabularies
 
     inv = load_inventory(write_json(generate(200, rate=0.0), tmp_path / "inv.json")).inventory
     graph = FlowGraph(inv, default_vocabularies())

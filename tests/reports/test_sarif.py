@@ -8,9 +8,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from checks.findings import Status
-from reports import sarif
-from reports.document import Gate
+from pledge.checks.findings import Status
+from pledge.reports import sarif
+from pledge.reports.document import Gate
 from tests.conftest import AS_OF, EXAMPLES, run_pledge
 from tests.reports.ci_support import (
     copy_inventory,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from checks.findings import Status
+from pledge.checks.findings import Status
 from tests.helpers import failing, run_check
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures").glob("*.yaml"))
@@ -40,6 +40,6 @@ def test_every_failure_is_located_and_explained(fixture: Path, tmp_path: Path) -
 
 
 def test_there_is_a_fixture_for_every_kind() -> None:
-    from checks.registry import all_kinds
+    from pledge.checks.registry import all_kinds
 
     assert {p.stem.replace("_", "-") for p in FIXTURES} == {k.name for k in all_kinds()}

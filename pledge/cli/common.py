@@ -12,10 +12,10 @@ from typing import ClassVar
 
 import click
 
-from policy_model import BUNDLED_INVENTORY, BUNDLED_POLICY
-from policy_model.errors import InputError, InputErrors
-from policy_model.loading import LoadedInventory, LoadedPolicy, load_inventory, load_policy
-from policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE
+from pledge.policy_model import BUNDLED_INVENTORY, BUNDLED_POLICY
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.loading import LoadedInventory, LoadedPolicy, load_inventory, load_policy
+from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 

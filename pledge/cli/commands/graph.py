@@ -1,10 +1,10 @@
 """``pledge graph``: ask the data-flow graph who receives what, along which paths, and export it.
 
-Each subcommand builds the same :class:`~checks.graph.FlowGraph` the checks use
+Each subcommand builds the same :class:`~pledge.checks.graph.flow_graph.FlowGraph` the checks use
 (from the bundled inventory unless INVENTORY or ``--inventory`` names another),
-runs one query from :mod:`checks.queries` and prints a table, or JSON with
+runs one query from :mod:`pledge.checks.graph.queries` and prints a table, or JSON with
 ``--format json``. ``export`` writes the graph for other tools
-(:mod:`reports.graph_export`). Input-derived text is redacted and stripped of
+(:mod:`pledge.reports.graph_export`). Input-derived text is redacted and stripped of
 control characters; unknown ids are input errors (exit 2) naming the nearest id.
 """
 
@@ -18,13 +18,13 @@ from typing import Any
 
 import click
 
-from checks import queries
-from checks.graph import EdgeFilter, FlowGraph
-from pledge.common import EXIT_OK, get_inventory, limits_option, write_output
-from policy_model.errors import InputError, InputErrors
-from policy_model.vocabulary import default_vocabularies
-from reports.graph_export import EXPORTERS, export
-from reports.safe import plain
+from pledge.checks.graph import queries
+from pledge.checks.graph.flow_graph import EdgeFilter, FlowGraph
+from pledge.cli.common import EXIT_OK, get_inventory, limits_option, write_output
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.vocabulary import default_vocabularies
+from pledge.reports.graph_export import EXPORTERS, export
+from pledge.reports.safe import plain
 
 
 # --- shared options ---------------------------------------------------------------------------

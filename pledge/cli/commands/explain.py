@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from checks.registry import Kind, all_kinds, get_kind
-from pledge.common import EXIT_OK, get_policy, policy_option
-from policy_model.errors import InputError, InputErrors
-from reports.safe import plain, plain_data
+from pledge.checks.registry import Kind, all_kinds, get_kind
+from pledge.cli.common import EXIT_OK, get_policy, policy_option
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.reports.safe import plain, plain_data
 
 
 def _kind_text(kind: Kind) -> list[str]:

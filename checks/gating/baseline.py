@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from checks.findings import Finding, Status
-from policy_model.errors import InputError, InputErrors
-from policy_model.loading import display_path
-from policy_model.redact import redact
-from policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, parse_json, read_text
+from pledge.checks.findings import Finding, Status
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.loading import display_path
+from pledge.policy_model.redact import redact
+from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, parse_json, read_text
 
 REPORT_PREFIX = "pledge-report/"
 

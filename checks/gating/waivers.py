@@ -29,15 +29,16 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, ValidationError, model_validator
 
-from checks.engine import RunResult
-from checks.findings import Finding, Status, Subject
-from policy_model.errors import InputError, InputErrors, raise_if_any
-from policy_model.loading import WAIVER_FILE_NAMES, InputFile, display_path
-from policy_model.policy import Policy
-from policy_model.redact import redact
-from policy_model.types import Date, StrictModel
-from policy_model.validation_errors import translate
-from policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, Located, load_file, sha256_file
+from pledge.base.strict_model import StrictModel
+from pledge.checks.engine import RunResult
+from pledge.checks.findings import Finding, Status, Subject
+from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
+from pledge.policy_model.loading import WAIVER_FILE_NAMES, InputFile, display_path
+from pledge.policy_model.policy import Policy
+from pledge.policy_model.redact import redact
+from pledge.policy_model.types import Date
+from pledge.policy_model.validation_errors import translate
+from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, Located, load_file, sha256_file
 
 NonBlank = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from pledge.common import EXIT_OK
-from policy_model.vocabulary import KINDS, default_vocabularies
-from reports.safe import plain
+from pledge.cli.common import EXIT_OK
+from pledge.policy_model.vocabulary import KINDS, default_vocabularies
+from pledge.reports.safe import plain
 
 
 @click.command()

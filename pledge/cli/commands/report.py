@@ -1,7 +1,7 @@
 """``pledge report``: the audit pack of one run, written into a directory.
 
-The same engine as ``pledge check`` (:func:`checks.engine.evaluate`, then
-:func:`reports.document.build_report`), rendered as: a self-contained HTML
+The same engine as ``pledge check`` (:func:`pledge.checks.engine.evaluate`, then
+:func:`pledge.reports.document.build_report`), rendered as: a self-contained HTML
 report, OSCAL assessment results and POA&M, a record of processing activities
 (CSV and Markdown), a policy coverage matrix and the JSON report. Every file is
 rendered before any is written; the same inputs give the same bytes, and only
@@ -16,11 +16,11 @@ from pathlib import Path
 
 import click
 
-from checks.engine import RunResult
-from checks.graph import FlowGraph
-from checks.selection import Selection
-from pledge.commands.check import evaluate_selected
-from pledge.common import (
+from pledge.checks.engine import RunResult
+from pledge.checks.gating.selection import Selection
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.cli.commands.check import evaluate_selected
+from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
@@ -31,11 +31,11 @@ from pledge.common import (
     resolve_as_of,
     write_output,
 )
-from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
-from policy_model.vocabulary import default_vocabularies
-from reports import coverage, html, json_report, oscal, poam, ropa
-from reports.document import Report, build_report
-from reports.safe import plain
+from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
+from pledge.policy_model.vocabulary import default_vocabularies
+from pledge.reports import coverage, html, json_report, oscal, poam, ropa
+from pledge.reports.document import Report, build_report
+from pledge.reports.safe import plain
 
 OUTPUTS: dict[str, str] = {
     "html": "report.html",

@@ -9,18 +9,18 @@ import sys
 import click
 
 from pledge import __version__
-from pledge.commands.check import check
-from pledge.commands.diff import diff
-from pledge.commands.explain import explain
-from pledge.commands.graph import graph
-from pledge.commands.report import report
-from pledge.commands.schema import schema
-from pledge.commands.validate import validate
-from pledge.commands.verify import verify
-from pledge.commands.vocabulary import vocabulary
-from pledge.common import EXIT_INPUT
-from policy_model.errors import InputError, InputErrors
-from reports.safe import plain
+from pledge.cli.commands.check import check
+from pledge.cli.commands.diff import diff
+from pledge.cli.commands.explain import explain
+from pledge.cli.commands.graph import graph
+from pledge.cli.commands.report import report
+from pledge.cli.commands.schema import schema
+from pledge.cli.commands.validate import validate
+from pledge.cli.commands.verify import verify
+from pledge.cli.commands.vocabulary import vocabulary
+from pledge.cli.common import EXIT_INPUT
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.reports.safe import plain
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: map every outcome to exit 0, 1 or 2; never show a traceback.
 
     Messages quote what users gave (keys, values, paths), so each passes through
-    :func:`reports.safe.plain`: a crafted value cannot colour the terminal, forge
+    :func:`pledge.reports.safe.plain`: a crafted value cannot colour the terminal, forge
     a line, or print a password it contains.
     """
     try:

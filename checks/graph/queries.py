@@ -1,11 +1,11 @@
 """Questions people ask the flow graph: recipients, paths, lineage, holders, one node.
 
-Every query is a pure function over a built :class:`~checks.graph.FlowGraph`;
+Every query is a pure function over a built :class:`~pledge.checks.graph.flow_graph.FlowGraph`;
 it returns plain dataclasses (or, for :func:`describe`, a JSON-ready dict) in a
 deterministic order, and leaves rendering to the caller. Traversals are
 breadth-first with parent pointers, so they run in time linear in the graph's
 size. Ids a person typed are checked first: an unknown node, category or
-purpose is an :class:`~policy_model.errors.InputError` that names the nearest
+purpose is an :class:`~pledge.policy_model.errors.InputError` that names the nearest
 known id.
 """
 
@@ -18,10 +18,10 @@ from heapq import heappop, heappush
 from itertools import count, groupby, islice
 from typing import Any, Literal, NamedTuple
 
-from checks.graph import EdgeFilter, FlowGraph, Parents
-from policy_model.errors import InputError, InputErrors
-from policy_model.inventory import ConsentGate, Flow, Store
-from policy_model.redact import redact_connection
+from pledge.checks.graph.flow_graph import EdgeFilter, FlowGraph, Parents
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.inventory import ConsentGate, Flow, Store
+from pledge.policy_model.redact import redact_connection
 
 Direction = Literal["upstream", "downstream"]
 DEFAULT_PATH_LIMIT = 10

@@ -28,12 +28,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checks.engine import RunResult
-from checks.findings import Finding, Status
-from checks.graph import FlowGraph, Hop, Reached
-from policy_model.inventory import Inventory
-from policy_model.sources import Location, SourceIndex
-from policy_model.types import Severity
+from pledge.checks.engine import RunResult
+from pledge.checks.findings import Finding, Status
+from pledge.checks.graph.flow_graph import FlowGraph, Hop, Reached
+from pledge.policy_model.inventory import Inventory
+from pledge.policy_model.sources import Location, SourceIndex
+from pledge.policy_model.types import Severity
 
 DIFF_FORMAT = "pledge-diff/1"
 Change = Literal["added", "removed"]

@@ -15,10 +15,10 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from checks.registry import all_kinds, get_kind
-from policy_model.errors import InputError, InputErrors
-from policy_model.policy import Commitment, Policy
-from policy_model.types import Severity
+from pledge.checks.registry import all_kinds, get_kind
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.policy import Commitment, Policy
+from pledge.policy_model.types import Severity
 
 SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: -s.rank))
 """Severity names from most to least severe, for --fail-on."""

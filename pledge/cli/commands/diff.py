@@ -22,18 +22,18 @@ from typing import Any
 
 import click
 
-from checks.diff import InventoryDiff, Side, breaks, diff_inventories
-from checks.engine import RunResult
-from checks.graph import FlowGraph
-from checks.selection import Selection, parse_selectors, severity_floor
-from pledge.commands.check import (
+from pledge.checks.engine import RunResult
+from pledge.checks.gating.diff import InventoryDiff, Side, breaks, diff_inventories
+from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.cli.commands.check import (
     evaluate_selected,
     fail_on_option,
     pair_outputs,
     selectors_option,
     waivers_option,
 )
-from pledge.common import (
+from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
@@ -44,21 +44,21 @@ from pledge.common import (
     resolve_as_of,
     write_output,
 )
-from policy_model.errors import InputError, InputErrors
-from policy_model.inventory import Inventory, InventoryMeta
-from policy_model.loading import (
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.inventory import Inventory, InventoryMeta
+from pledge.policy_model.loading import (
     InputFile,
     LoadedInventory,
     LoadedPolicy,
     display_path,
     load_inventory,
 )
-from policy_model.sources import SourceIndex
-from policy_model.vocabulary import default_vocabularies
-from reports.document import Gate, build_report
-from reports.formats import RENDERERS
-from reports.markdown import render_diff
-from reports.safe import plain
+from pledge.policy_model.sources import SourceIndex
+from pledge.policy_model.vocabulary import default_vocabularies
+from pledge.reports.document import Gate, build_report
+from pledge.reports.formats import RENDERERS
+from pledge.reports.markdown import render_diff
+from pledge.reports.safe import plain
 
 DIFF_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
 """text, json and markdown describe the whole diff; the others the newly failing findings."""

@@ -8,14 +8,14 @@ from typing import Any
 
 import click
 
-from pledge.common import EXIT_OK, write_output
+from pledge.cli.common import EXIT_OK, write_output
 
 
 def schemas() -> dict[str, dict[str, object]]:
     """The JSON Schema of each document pledge reads or writes, by name."""
-    from policy_model.inventory import InventoryFragment
-    from policy_model.policy import Policy
-    from reports.document import Report
+    from pledge.policy_model.inventory import InventoryFragment
+    from pledge.policy_model.policy import Policy
+    from pledge.reports.document import Report
 
     result: dict[str, dict[str, object]] = {}
     for name, model in (("policy", Policy), ("inventory", InventoryFragment),

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from pledge.common import EXIT_OK, get_inventory, get_policy, limits_option
-from policy_model.errors import InputError, InputErrors
-from policy_model.loading import load_inventory
-from policy_model.yaml_source import load_file
+from pledge.cli.common import EXIT_OK, get_inventory, get_policy, limits_option
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.yaml_source import load_file
 
 
 def _is_policy(path: Path, max_size: int) -> bool:

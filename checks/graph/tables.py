@@ -3,8 +3,8 @@
 A :class:`FlowClass` holds what flow checks judge a flow on, a
 :class:`StoreClass` and a :class:`FieldClass` what store and field checks judge;
 :class:`StoreTable` and :class:`TransportGroups` number every store, field and
-flow by its class (see :mod:`checks.classes`). The graph fills them while it
-is built (:class:`~checks.graph.FlowGraph`).
+flow by its class (see :mod:`pledge.checks.graph.classes`). The graph fills them while it
+is built (:class:`~pledge.checks.graph.flow_graph.FlowGraph`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from itertools import chain, repeat
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from checks.classes import Classes, sizes
-from policy_model.inventory import DataField, Inventory, Store
+from pledge.checks.graph.classes import Classes, sizes
+from pledge.policy_model.inventory import DataField, Inventory, Store
 
 _PURPOSES = attrgetter("purposes")
 _FIELD_FACTS = attrgetter("category", "retention", "disposal", "pseudonymised")

@@ -9,10 +9,10 @@ explains a finding.
 
 Checks judge hundreds of thousands of flows, stores and fields on a few facts
 each, and inventories repeat a few dozen combinations of those facts. So while
-the graph is built every flow is sorted into a :class:`~checks.tables.FlowClass`,
-and every store and field into classes (:class:`~checks.tables.StoreTable`): a
+the graph is built every flow is sorted into a :class:`~pledge.checks.graph.tables.FlowClass`,
+and every store and field into classes (:class:`~pledge.checks.graph.tables.StoreTable`): a
 check decides once per class and visits only the members of the classes that
-fail (:mod:`checks.classes`).
+fail (:mod:`pledge.checks.graph.classes`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from typing import Any, Protocol
 
 import networkx as nx
 
-from checks.classes import Classes, Memo, members, sizes
-from checks.tables import FlowClass, NodeFacts, StoreTable, TransportGroups
-from policy_model.inventory import Flow, Inventory
-from policy_model.loading import paused_gc
-from policy_model.vocabulary import Vocabularies, Vocabulary
+from pledge.base.memory import paused_gc
+from pledge.checks.graph.classes import Classes, Memo, members, sizes
+from pledge.checks.graph.tables import FlowClass, NodeFacts, StoreTable, TransportGroups
+from pledge.policy_model.inventory import Flow, Inventory
+from pledge.policy_model.vocabulary import Vocabularies, Vocabulary
 
 EdgeFilter = Callable[[Flow], bool]
 Parents = dict[str, tuple[str, str] | None]

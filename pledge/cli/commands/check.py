@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from checks.baseline import baselined, load_baseline
-from checks.engine import RunResult, evaluate
-from checks.findings import Finding, Status
-from checks.graph import FlowGraph
-from checks.selection import SEVERITIES, Selection, parse_selectors, severity_floor
-from checks.waivers import apply_waivers, find_waiver_file, load_waivers
-from pledge.common import (
+from pledge.checks.engine import RunResult, evaluate
+from pledge.checks.findings import Finding, Status
+from pledge.checks.gating.baseline import baselined, load_baseline
+from pledge.checks.gating.selection import SEVERITIES, Selection, parse_selectors, severity_floor
+from pledge.checks.gating.waivers import apply_waivers, find_waiver_file, load_waivers
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
@@ -24,12 +24,12 @@ from pledge.common import (
     resolve_as_of,
     write_output,
 )
-from policy_model.errors import InputError, InputErrors
-from policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
-from reports import json_report
-from reports import text as text_report
-from reports.document import Gate, build_report
-from reports.formats import RENDERERS
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
+from pledge.reports import json_report
+from pledge.reports import text as text_report
+from pledge.reports.document import Gate, build_report
+from pledge.reports.formats import RENDERERS
 
 
 def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[

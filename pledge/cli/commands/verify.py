@@ -18,12 +18,12 @@ from typing import Any
 
 import click
 
-from pledge.common import EXIT_FAIL, EXIT_OK, limits_option
-from policy_model.errors import InputError, InputErrors
-from policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, sha256_file
-from reports.html import MANIFEST_ID
-from reports.oscal import INPUT_ROLE_PROP
-from reports.safe import plain
+from pledge.cli.common import EXIT_FAIL, EXIT_OK, limits_option
+from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE, sha256_file
+from pledge.reports.html import MANIFEST_ID
+from pledge.reports.oscal import INPUT_ROLE_PROP
+from pledge.reports.safe import plain
 
 _MANIFEST = re.compile(r'<script type="application/json" id="' + re.escape(MANIFEST_ID)
                        + r'">(.*?)</script>', re.DOTALL)

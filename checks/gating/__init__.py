@@ -1,0 +1,1 @@
+"""Gating a change: selecting findings, baselines, waivers, the diff of two inventories."""

@@ -1,0 +1,5 @@
+"""The ``pledge`` command line."""
+
+from pledge.cli.main import cli, main
+
+__all__ = ["cli", "main"]
