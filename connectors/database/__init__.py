@@ -1,0 +1,1 @@
+"""Database discovery: introspect stores, classify columns, find what may not be stored."""

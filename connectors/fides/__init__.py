@@ -1,0 +1,1 @@
+"""Fides (fideslang) manifests: imported as a pledge inventory and policy, exported back."""

@@ -1,0 +1,1 @@
+"""Terraform plans (``terraform show -json``) read as store facts and undeclared stores."""
