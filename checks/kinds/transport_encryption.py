@@ -135,7 +135,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     excluded = ctx.graph.selection("data_categories", frozenset(params.exclude_categories))
     groups = ctx.graph.transport_groups()
     verdicts: list[bool] = []  # per class: every flow of a class fails or none does
-    reasons: list[tuple[str, str] | None] = []
+    reasons: list[tuple[str, str] | None] = []  # per class: (rule, why) when it fails
     for number, group in enumerate(groups.classes):
         if (group.protocol in exempt
                 or (params.scope == "from_subjects" and not group.from_subject)
@@ -145,9 +145,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             reasons.append(None)
             continue
         ev.checked += groups.sizes[number]
-        reason = judge(group, params)
-        reasons.append(reason)
-        verdicts.append(reason is not None)
+        judged = judge(group, params)
+        reasons.append(judged)
+        verdicts.append(judged is not None)
     for position in members(groups.flow_class, verdicts):  # the failing flows, in order
         flow = ctx.graph.flow_at[position]
         rule, reason = reasons[groups.flow_class[position]] or ("", "")
