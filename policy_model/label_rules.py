@@ -331,7 +331,7 @@ def _read_rule(raw: Any, shown: str, vocab: Vocabularies, errors: list[InputErro
     types = _strings(raw, "types", shown, line, errors, required=False)
     unless = _strings(raw, "unless", shown, line, errors, required=False)
     unless_tables = _strings(raw, "unless_tables", shown, line, errors, required=False)
-    if len(errors) > count:
+    if len(errors) > count or not isinstance(rule_id, str) or not isinstance(category, str):
         return None
     return LabelRule(id=rule_id, category=category, names=names, types=types, unless=unless,
                      unless_tables=unless_tables, source=f"{shown}:{line}")
