@@ -112,11 +112,9 @@ class LabelRule:
         return any(_find(_words(t), words) >= 0 for t in self.types)
 
     def matching_name(self, words: tuple[str, ...]) -> str | None:
-        """The first of the rule's name patterns found in ``words`` (None when none)."""
-        for pattern in self.names:
-            if _find(_words(pattern), words) >= 0:
-                return pattern
-        return None
+        """The longest of the rule's name patterns found in ``words`` (None when none)."""
+        found = [p for p in self.names if _find(_words(p), words) >= 0]
+        return max(found, key=lambda p: len(_words(p))) if found else None
 
     def vetoed(self, words: tuple[str, ...]) -> bool:
         """True when one of the ``unless`` patterns occurs in ``words``."""
@@ -135,11 +133,12 @@ class NameMatch:
     rule_id: str
     category: str
     reason: str
+    pattern: str = ""
+    """The rule's name pattern that matched."""
 
 
 def _reason(rule: LabelRule, pattern: str) -> str:
-    about = rule.category.rsplit(".", 1)[-1].replace("_", " ")
-    return f"named like {about} (rule {rule.id}: '{pattern}')"
+    return f"named like {rule.id.replace('-', ' ')} (rule {rule.id} matches '{pattern}')"
 
 
 class LabelRules:
@@ -181,7 +180,7 @@ class LabelRules:
             pattern = rule.matching_name(words)
             if pattern is None or rule.vetoed(words) or not rule.fits_type(type_name):
                 continue
-            found.append(NameMatch(rule.id, rule.category, _reason(rule, pattern)))
+            found.append(NameMatch(rule.id, rule.category, _reason(rule, pattern), pattern))
         return found
 
     def match_column(self, table: str, column: str,
@@ -211,7 +210,7 @@ class LabelRules:
                     continue
                 if start + len(pattern_words) > len(table_words):  # spans into the column
                     reason = _reason(rule, pattern) + f" in '{table}.{column}'"
-                    found.append(NameMatch(rule.id, rule.category, reason))
+                    found.append(NameMatch(rule.id, rule.category, reason, pattern))
                     break
         return found
 

@@ -110,7 +110,8 @@ def test_types_restrict_a_rule(rules: LabelRules) -> None:
 def test_match_reason_names_rule_and_pattern(rules: LabelRules) -> None:
     [match] = rules.match_name("cc_number")
     assert match.category == "user.financial.credit_card.number"
-    assert match.reason == "named like number (rule card-number: 'cc number')"
+    assert match.reason == "named like card number (rule card-number matches 'cc number')"
+    assert match.pattern == "cc number"
 
 
 def test_column_in_a_table_reads_the_table_name_as_context(rules: LabelRules) -> None:
