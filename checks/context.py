@@ -35,6 +35,8 @@ class CheckContext:
     vocab: Vocabularies
     sources: SourceIndex
     as_of: date
+    commitments: dict[str, str] = field(default_factory=dict)
+    """The policy's commitment ids with their kinds (empty: not known to the caller)."""
 
 
 @dataclass

@@ -157,7 +157,8 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
     # The loader refuses unresolved references: look again only at what it did not build.
     unresolved = [] if loaded.references_checked else unresolved_references(loaded.inventory)
     graph = graph or FlowGraph(loaded.inventory, vocab)
-    ctx = CheckContext(loaded.inventory, graph, vocab, loaded.sources, as_of)
+    ctx = CheckContext(loaded.inventory, graph, vocab, loaded.sources, as_of,
+                       {c.id: c.check.kind for c in policy.commitments})
     result = RunResult()
     for commitment in sorted(policy.commitments, key=lambda c: c.id):
         outcome, findings = (_unresolved_outcome(commitment, unresolved) if unresolved

@@ -18,6 +18,7 @@ from pledge.policy_model.types import (
     Date,
     Identifier,
     LegalBasisId,
+    NonBlank,
     PurposeIds,
     Retention,
     SubjectCategoryId,
@@ -80,7 +81,9 @@ class DataSubject(StrictModel):
     id: Identifier
     name: str
     category: SubjectCategoryId = Field(description="Data subject vocabulary id, e.g. customer.")
-    minimum_age: int | None = Field(None, ge=0)
+    minimum_age: int | None = Field(
+        None, ge=0, description="Youngest age in the group; absent: the organisation's "
+                                "minimum_user_age.")
     description: str | None = None
 
 
@@ -209,11 +212,11 @@ class ProcessingActivity(StrictModel):
 class ManualAttestation(StrictModel):
     """A person's recorded statement that a commitment is kept."""
 
-    commitment: str = Field(description="Commitment id, e.g. SEC-004.")
-    statement: str
-    attested_by: str
+    commitment: NonBlank = Field(description="Commitment id, e.g. SEC-004.")
+    statement: NonBlank
+    attested_by: NonBlank = Field(description="Who attests; an empty name is refused.")
     date: Date
-    evidence: str = Field(description="Link to the evidence.")
+    evidence: NonBlank = Field(description="Link to the evidence.")
     expires: Date
 
 

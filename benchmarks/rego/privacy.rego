@@ -9,8 +9,9 @@
 #                                    labelled a card number fails even if tokenised)
 #   RET-001  retention-limit         every field of personal data is kept at most five years (ten
 #                                    for legal obligations); a missing or indefinite one fails
-#   CON-001  consent-gate            profiling and targeted advertising are reached from a data
-#                                    subject only through a gate covering them (graph reach)
+#   CON-001  consent-gate            profiling and targeted advertising are reached from a source
+#                                    of personal data only through a gate covering each purpose
+#                                    (graph reach, one walk per purpose)
 #   PAY-002  recipient-restriction   card data goes only to payment processors: never to an
 #                                    internal node, another third party, or a marketing purpose
 #
@@ -144,7 +145,7 @@ field_is_legal(f, store) if {
 
 field_is_legal(f, store) if {
 	count(object.get(f, "purposes", [])) == 0
-	some p in object.get(store, "purposes", [])
+	some p in store_own_purposes(store)
 	legal[p]
 }
 
@@ -191,6 +192,9 @@ ret_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
 }
 
 # --- CON-001 consent-gate ----------------------------------------------------------------------
+# Judged purpose by purpose: for each targeted purpose in use, the walk starts at every source
+# of personal data (data subjects, third parties and their stores) and follows the flows that
+# carry personal data and pass no gate covering that purpose.
 profiling := {
 	"marketing.advertising.profiling",
 	"marketing.advertising.first_party.targeted",
@@ -204,50 +208,20 @@ targeted := {p | some p in purposes_used; selected(p, profiling)}
 gates := {g.id: g | some g in inv.consent_gates; g.type in {"opt_in", "opt_out"}}
 
 # the purposes each gate covers, among those that matter
-gate_candidates := targeted | profiling
-
 covers[id] := covered if {
 	some id, gate in gates
-	covered := {p | some p in gate_candidates; selected(p, gate.purposes)}
+	covered := {p | some p in targeted; selected(p, gate.purposes)}
 }
 
-# a flow passes its gate when the gate covers every targeted purpose of the flow (all of
-# them when the flow has none)
-gated(flow) if {
-	covered := covers[flow.consent_gate]
-	wanted := {p | some p in flow.purposes; targeted[p]}
-	count(wanted) > 0
-	every p in wanted {
-		covered[p]
-	}
-}
+personal_categories := {c | some c in flow_categories; selected(c, ["user"])}
 
-gated(flow) if {
-	covered := covers[flow.consent_gate]
-	count({p | some p in flow.purposes; targeted[p]}) == 0
-	every p in profiling {
-		covered[p]
-	}
-}
+personal_flows := {i | some i, flow in inv.flows; some c in flow.categories; personal_categories[c]}
 
-# the flows that do not pass a covering gate, as a graph: node -> nodes it sends to
-ungated_graph[flow.source] contains flow.target if {
-	some flow in inv.flows
-	object.get(flow, "consent_gate", null) == null
-}
+gated_for(flow, p) if covers[flow.consent_gate][p]
 
-ungated_graph[flow.source] contains flow.target if {
-	some flow in inv.flows
-	object.get(flow, "consent_gate", null) != null
-	not gated(flow)
-}
+third_parties := {s.id | some s in inv.systems; s.type == "third_party"}
 
-# graph.reachable follows only edges to nodes the graph object lists: list every node
-ungated_adjacency[node] := object.get(ungated_graph, node, set()) if {
-	some node in (subjects | object.keys(systems)) | object.keys(stores)
-}
-
-reached := graph.reachable(ungated_adjacency, subjects)
+sources := (subjects | third_parties) | {s.id | some s in inv.stores; third_parties[s.system]}
 
 activity_purposes[system] contains p if {
 	some act in inv.processing_activities
@@ -255,28 +229,17 @@ activity_purposes[system] contains p if {
 	some p in act.purposes
 }
 
-# nodes processing for a targeted purpose
-targeting_systems := {s.id | some s in inv.systems; some p in s.purposes; targeted[p]} | {id | some id, ps in activity_purposes; some p in ps; targeted[p]}
-
-targeting_stores := {s.id | some s in inv.stores; some p in s.purposes; targeted[p]} | {s.id | some s in inv.stores; some f in s.fields; some p in f.purposes; targeted[p]}
-
-targeted_flows := {i | some i, flow in inv.flows; some p in flow.purposes; targeted[p]}
-
-con_001 contains sprintf("flow:%s", [flow.id]) if {
-	some i in targeted_flows
-	flow := inv.flows[i]
-	reached[flow.source]
-	not gated(flow)
+# a store that declares no purposes is kept for its system's
+store_own_purposes(store) := ps if {
+	own := object.get(store, "purposes", [])
+	count(own) > 0
+	ps := {p | some p in own}
 }
 
-con_001 contains sprintf("system:%s", [node]) if {
-	some node in reached & targeting_systems
-	not subjects[node]
-}
-
-con_001 contains sprintf("store:%s", [node]) if {
-	some node in reached & targeting_stores
-	not subjects[node]
+store_own_purposes(store) := ps if {
+	count(object.get(store, "purposes", [])) == 0
+	owner := object.get(systems, store.system, {})
+	ps := {p | some p in object.get(owner, "purposes", [])}
 }
 
 node_purposes(node) := ps if {
@@ -286,11 +249,63 @@ node_purposes(node) := ps if {
 
 node_purposes(node) := ps if {
 	store := stores[node]
-	ps := {p | some p in store.purposes} | {p | some f in store.fields; some p in f.purposes}
+	ps := store_own_purposes(store) | {p | some f in store.fields; some p in object.get(f, "purposes", [])}
+}
+
+processing_flows := {i | some i in personal_flows; some p in inv.flows[i].purposes; targeted[p]}
+
+wanted := {p | some i in processing_flows; some p in inv.flows[i].purposes; targeted[p]} | {p | some node in object.keys(systems) | object.keys(stores); some p in node_purposes(node); targeted[p]}
+
+# per purpose, the flows that let data through ungated, as a graph over every node
+all_nodes := (subjects | object.keys(systems)) | object.keys(stores)
+
+# keyed "purpose|source" (one pass over the flows), then one lookup per node and purpose
+open_targets[key] contains flow.target if {
+	some i in personal_flows
+	flow := inv.flows[i]
+	some p in wanted
+	not gated_for(flow, p)
+	key := concat("|", [p, flow.source])
+}
+
+open_graph[p] := g if {
+	some p in wanted
+	g := {node: object.get(open_targets, concat("|", [p, node]), set()) | some node in all_nodes}
+}
+
+reached[p] := graph.reachable(open_graph[p], sources) if some p in wanted
+
+con_001 contains sprintf("flow:%s", [flow.id]) if {
+	some i in processing_flows
+	flow := inv.flows[i]
+	some p in flow.purposes
+	targeted[p]
+	reached[p][flow.source]
+	not gated_for(flow, p)
+}
+
+node_hits[node] contains p if {
+	some i in personal_flows
+	flow := inv.flows[i]
+	node := flow.target
+	some p in node_purposes(node)
+	wanted[p]
+	not gated_for(flow, p)
+	reached[p][flow.source]
+}
+
+con_001 contains sprintf("system:%s", [node]) if {
+	some node, _ in node_hits
+	systems[node]
+}
+
+con_001 contains sprintf("store:%s", [node]) if {
+	some node, _ in node_hits
+	stores[node]
 }
 
 # every targeted purpose in use needs a covering gate that says how to opt out
-used := {p | some i in targeted_flows; some p in inv.flows[i].purposes; targeted[p]} | {p | some node in reached & (targeting_systems | targeting_stores); not subjects[node]; some p in node_purposes(node); targeted[p]}
+used := {p | some i in processing_flows; some p in inv.flows[i].purposes; targeted[p]} | {p | some _, ps in node_hits; some p in ps}
 
 con_001 contains sprintf("purpose:%s", [p]) if {
 	some p in used

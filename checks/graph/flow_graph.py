@@ -388,6 +388,18 @@ class FlowGraph:
             self._roots = [n for number, n in enumerate(self._ids) if number not in entered]
         return list(self._roots)
 
+    def _purpose_classes(self) -> tuple[list[frozenset[str] | None], list[int]]:
+        """The distinct purpose sets of the nodes, and each node's number among them."""
+        if self._purposes_class is None:  # nodes repeat a few dozen purpose sets: number them
+            classes: Classes[frozenset[str] | None] = Classes(lambda key: key)
+            self._purposes_class = classes.described, [
+                classes[None if f is None else f.purposes] for f in self._facts]
+        return self._purposes_class
+
+    def node_purpose_sets(self) -> list[frozenset[str]]:
+        """Every distinct set of purposes a declared node processes for."""
+        return [p for p in self._purpose_classes()[0] if p is not None]
+
     def reached_where(self, reached: Reached,
                       wanted: Callable[[frozenset[str] | None], bool]) -> list[str]:
         """The nodes of ``reached``, in the order reached, whose purposes ``wanted`` accepts.
@@ -395,11 +407,7 @@ class FlowGraph:
         ``wanted`` sees each node's ``purposes`` attribute (``None`` for an
         undeclared node), once per distinct set.
         """
-        if self._purposes_class is None:  # nodes repeat a few dozen purpose sets: number them
-            classes: Classes[frozenset[str] | None] = Classes(lambda key: key)
-            self._purposes_class = classes.described, [
-                classes[None if f is None else f.purposes] for f in self._facts]
-        distinct, of_node = self._purposes_class
+        distinct, of_node = self._purpose_classes()
         verdicts = list(map(wanted, distinct))
         order = reached.order
         ids = self._ids

@@ -1,13 +1,20 @@
 """Every path from data subjects to processing for given purposes passes a consent gate.
 
 ## What it checks
-For the purposes in ``purposes`` (profiling, personalised advertising,
-behavioural targeting), pledge walks the graph from every data subject along
-flows that do not pass a gate covering those purposes. Any flow processing for
-such a purpose, or any node doing so, reached that way fails, with the path
-that reaches it. A flow passes a gate when its ``consent_gate`` names a gate of
-a type in ``gate_types`` whose purposes select the purpose. Each such purpose
-used anywhere must also have a gate with an opt-out ``mechanism``.
+Reachability is judged purpose by purpose. For each purpose selected by
+``purposes`` (profiling, personalised advertising, behavioural targeting) that
+the inventory uses, pledge walks the graph from every source of personal data
+(every data subject, and every third party, which may sell or pass on data
+about people) along the flows that carry personal data (``personal_data``) and
+do not pass a gate covering *that* purpose. A gate covering another purpose
+(a personalisation opt-out on the way to an ad network) does not stop the walk.
+Any flow processing for the purpose, or any node doing so, reached that way
+fails, with the path that reaches it: the gate must come before the data
+reaches processing for the purpose. Flows that carry no personal data (a
+product feed) neither count as processing nor lead anywhere. A flow passes a
+gate when its ``consent_gate`` names a gate of a type in ``gate_types`` whose
+purposes select the purpose. Each such purpose used must also have a gate with
+an opt-out ``mechanism``.
 
 ## Why it matters
 "If you wish to opt-out of personalized marketing or profiling, you can do so"
@@ -19,6 +26,8 @@ without passing the place where they can say no.
 - ``gate_types`` (list of ``opt_in``/``opt_out``, default both).
 - ``require_mechanism`` (bool, default true): every gate covering the purposes
   states how to opt out.
+- ``personal_data`` (list of category ids, default ``[user]``): what a flow must
+  carry to count.
 
 ## Passing example
 ```yaml
@@ -69,16 +78,17 @@ marketing and profiling); ePrivacy Directive Art. 5(3).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import total
-from pledge.checks.graph.flow_graph import path_evidence
-from pledge.checks.graph.tables import FlowClass
+from pledge.checks.graph.flow_graph import Reached, path_evidence
 from pledge.checks.registry import KindParams, register
-from pledge.policy_model.types import PurposeIds
+from pledge.policy_model.inventory import Flow
+from pledge.policy_model.types import CategoryIds, PurposeIds
 
 
 class Params(KindParams):
@@ -87,76 +97,76 @@ class Params(KindParams):
     kind: Literal["consent-gate"]
     purposes: PurposeIds = Field(min_length=1)
     gate_types: list[Literal["opt_in", "opt_out"]] = Field(
-        default=["opt_in", "opt_out"])
+        default_factory=lambda: ["opt_in", "opt_out"])
     require_mechanism: bool = True
+    personal_data: CategoryIds = Field(default_factory=lambda: ["user"])
+
+
+def _sources(ctx: CheckContext) -> list[str]:
+    """Where personal data enters: every data subject and every third party and its stores."""
+    third = {s.id for s in ctx.inventory.systems if s.type == "third_party"}
+    return ctx.graph.subjects() + sorted(third) + sorted(
+        s.id for s in ctx.inventory.stores if s.system in third)
 
 
 @register("consent-gate", code="PLG301", params=Params, noun="flows and nodes",
           path_based=True)
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
-    """Fail processing for the purposes reachable without passing a gate."""
+    """Fail processing for each purpose reachable without passing a gate covering it."""
     graph = ctx.graph
     voc = ctx.vocab.purposes
     selectors = frozenset(params.purposes)
     gates = {g.id: g for g in ctx.inventory.consent_gates if g.type in params.gate_types}
-
     chosen = graph.selection("purposes", selectors)
-    gate_purposes = {g.id: frozenset(g.purposes) for g in gates.values()}
+    personal = graph.carrying(frozenset(params.personal_data))
+    classes = graph.flow_classes
 
-    def targeted(purposes: object) -> list[str]:
-        return sorted(p for p in purposes if chosen[p])  # type: ignore[attr-defined]
-
-    def gated(flow_class: FlowClass) -> bool:
-        gate = gates.get(flow_class.gate) if flow_class.gate else None
-        if gate is None:
-            return False
-        wanted = targeted(flow_class.purposes) or sorted(selectors)
-        covered = gate_purposes[gate.id]
-        return all(voc.is_selected(p, covered) for p in wanted)
-
-    # Every flow of a class shares its gate and purposes: decide once per class.
-    passes = [gated(c) for c in graph.flow_classes]
-    parents = graph.reach_classes(graph.subjects(), [not g for g in passes])
-    used: set[str] = set()
-    processes = [any(chosen[p] for p in c.purposes) for c in graph.flow_classes]
-    for flow_class, processes_chosen in zip(graph.flow_classes, processes, strict=True):
-        if processes_chosen:
-            used.update(p for p in flow_class.purposes if chosen[p])
+    # processing for a chosen purpose: flows carrying personal data, and nodes (below)
+    processes = [carries and any(chosen[p] for p in c.purposes)
+                 for c, carries in zip(classes, personal, strict=True)]
     ev.checked += total(graph.flow_sizes, processes)
-    ungated = [hit and not ok for hit, ok in zip(processes, passes, strict=True)]
-    for flow in graph.flows_of(ungated):  # in inventory order
-        if flow.source not in parents:
+    wanted: set[str] = {p for c, hit in zip(classes, processes, strict=True) if hit
+                        for p in c.purposes if chosen[p]}
+    for purposes in graph.node_purpose_sets():  # systems' (with their activities'), stores'
+        wanted.update(p for p in purposes if chosen[p])
+
+    def gated(gate_id: str | None, purpose: str) -> bool:
+        gate = gates.get(gate_id) if gate_id else None
+        return gate is not None and voc.is_selected(purpose, frozenset(gate.purposes))
+
+    # one walk per purpose; purposes the gates treat alike share theirs
+    sources = _sources(ctx)
+    walks: dict[tuple[bool, ...], Reached] = {}
+    walk_of: dict[str, Reached] = {}
+    for purpose in sorted(wanted):
+        open_flows = tuple(carries and not gated(c.gate, purpose)
+                           for c, carries in zip(classes, personal, strict=True))
+        if open_flows not in walks:
+            walks[open_flows] = graph.reach_classes(sources, open_flows)
+        walk_of[purpose] = walks[open_flows]
+
+    used: set[str] = set()
+    for flow in graph.flows_of(processes):  # in inventory order
+        hit = sorted(p for p in flow.purposes if chosen[p]
+                     and flow.source in walk_of[p] and not gated(flow.consent_gate, p))
+        if not hit:
             continue
-        hit = targeted(flow.purposes)
-        hops = graph.path(parents, flow.source)
+        used.update(hit)
+        hops = graph.path(walk_of[hit[0]], flow.source)
         evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
         evidence["path"].append(flow.target)
         evidence["flows"].append(flow.id)
-        reason = (f"gate '{flow.consent_gate}' does not cover it" if flow.consent_gate
-                  else "no consent gate")
+        reason = (f"gate '{flow.consent_gate}' does not cover {', '.join(hit)}"
+                  if flow.consent_gate else "no consent gate")
         ev.fail("flow", flow.id, f"flow '{flow.id}' processes for {', '.join(hit)} with "
                 f"{reason}: {' -> '.join(evidence['path'])}",
                 remediation="route it through a consent or opt-out gate covering these "
                             "purposes (consent_gate: ...)",
                 evidence={"rule": "ungated-flow", **evidence, "purposes": hit},
                 key="consent_gate" if flow.consent_gate else None)
-    # reached nodes processing for a chosen purpose (and undeclared ones: refused below)
-    processors = graph.reached_where(parents, lambda purposes: purposes is None or any(
-        chosen[p] for p in purposes))
-    for node_id in sorted(processors):
-        if parents[node_id] is None:
-            continue
-        node = graph.node(node_id)
-        hit = targeted(node["purposes"])
-        used.update(hit)
-        ev.checked += 1
-        hops = graph.path(parents, node_id)
-        evidence = path_evidence(hops)
-        ev.fail(node["type"], node_id, f"'{node_id}' processes for {', '.join(hit)} and "
-                f"receives data with no gate on the way: {' -> '.join(evidence['path'])}",
-                remediation="gate the flows into it, or stop processing for these purposes",
-                evidence={"rule": "ungated-node", **evidence, "purposes": hit})
-    for purpose in sorted(used):
+    _judge_nodes(ctx, ev, walk_of, personal, gated, used)
+    for purpose in sorted(used | {p for c, hit in zip(classes, processes, strict=True) if hit
+                                  for p in c.purposes if chosen[p]}):
         covering = [g for g in gates.values() if voc.is_selected(purpose, frozenset(g.purposes))]
         if not covering:
             ev.fail("purpose", purpose, f"no consent or opt-out gate covers {purpose}",
@@ -167,3 +177,41 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     f"{purpose} but states no opt-out mechanism",
                     remediation="describe how people opt out (mechanism: ...)",
                     evidence={"rule": "no-mechanism", "purpose": purpose})
+
+
+def _judge_nodes(ctx: CheckContext, ev: Evaluation, walk_of: dict[str, Reached],
+                 personal: list[bool], gated: Callable[[str | None, str], bool],
+                 used: set[str]) -> None:
+    """Fail nodes processing for a purpose that receive personal data no gate for it let in.
+
+    A node is judged on the flows into it, not on being reached: a third party is
+    itself a source of walks, and still must not receive ungated data.
+    """
+    graph = ctx.graph
+    classes = graph.flow_classes
+    hits: dict[str, list[str]] = {}  # node -> purposes it receives data for, ungated
+    via: dict[str, tuple[str, Flow]] = {}  # node -> (purpose, first such flow into it)
+    for purpose, walk in sorted(walk_of.items()):
+        into = [carries and c.target is not None and purpose in c.target.purposes
+                and not gated(c.gate, purpose)
+                for c, carries in zip(classes, personal, strict=True)]
+        for flow in graph.flows_of(into):  # in inventory order
+            if flow.source in walk and purpose not in hits.get(flow.target, ()):
+                hits.setdefault(flow.target, []).append(purpose)
+                via.setdefault(flow.target, (purpose, flow))
+    for node_id in sorted(hits):
+        node = graph.node(node_id)
+        hit = sorted(hits[node_id])
+        used.update(hit)
+        ev.checked += 1
+        purpose, flow = via[node_id]
+        hops = graph.path(walk_of[purpose], flow.source)
+        evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
+        evidence["path"].append(node_id)
+        evidence["flows"].append(flow.id)
+        ev.fail(node.get("type", "node"), node_id, f"'{node_id}' processes for "
+                f"{', '.join(hit)} and receives personal data with no gate for it on the way: "
+                f"{' -> '.join(evidence['path'])}",
+                remediation="gate the flows into it for these purposes, or stop processing "
+                            "for them",
+                evidence={"rule": "ungated-node", **evidence, "purposes": hit})

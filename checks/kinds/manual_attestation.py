@@ -3,9 +3,12 @@
 ## What it checks
 The inventory's ``attestations`` for this commitment's id. The newest one must
 be dated on or before the evaluation date, not expired, no older than
-``max_age`` when set, and carry an evidence link. A valid attestation gives the
-verdict ``manual``: kept, on a person's word and the linked evidence. None, or
-only expired ones, fails.
+``max_age`` (on the calendar) when set, and name who attests and an evidence
+link (a blank one is refused on load). A valid attestation gives the verdict
+``manual``: kept, on a person's word and the linked evidence. None, or only
+expired ones, fails. An attestation naming a commitment the policy does not
+have fails too (it attests nothing, and is most likely a typo): under the
+manual commitment whose id is nearest, else the first.
 
 ## Why it matters
 "We conduct regular security audits", "training staff": no inventory field can
@@ -46,6 +49,7 @@ NIST SP 800-53A (examine, interview, test methods); ISO/IEC 27001:2022 clause 9.
 
 from __future__ import annotations
 
+import difflib
 from typing import Literal
 
 from pledge.checks.context import CheckContext, Evaluation
@@ -66,6 +70,7 @@ class Params(KindParams):
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Give ``manual`` for a valid attestation; fail a missing or stale one."""
     cid = ev.commitment.id
+    _unknown_ids(ctx, ev)
     records = sorted((a for a in ctx.inventory.attestations if a.commitment == cid),
                      key=lambda a: (a.date, a.expires, a.attested_by))
     ev.checked += 1
@@ -95,3 +100,23 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     ev.fail("attestation", cid, f"the attestation for {cid} {problem}",
             remediation="renew the attestation with current evidence",
             evidence={"rule": "stale", **facts})
+
+
+def _unknown_ids(ctx: CheckContext, ev: Evaluation) -> None:
+    """Fail attestations of commitments the policy does not have, under the nearest one."""
+    if not ctx.commitments:
+        return
+    manual = sorted(c for c, kind in ctx.commitments.items() if kind == "manual-attestation")
+    for attestation in ctx.inventory.attestations:
+        if attestation.commitment in ctx.commitments:
+            continue
+        near = difflib.get_close_matches(attestation.commitment, manual, n=1, cutoff=0.5)
+        if (near[0] if near else manual[0]) != ev.commitment.id:
+            continue
+        hint = f"; did you mean {near[0]}?" if near else ""
+        ev.fail("attestation", attestation.commitment,
+                f"an attestation names commitment '{attestation.commitment}', which the policy "
+                f"does not have, so it attests nothing{hint}",
+                remediation="name the commitment the statement is about, or remove it",
+                evidence={"rule": "unknown-commitment", "commitment": attestation.commitment,
+                          "attested_by": attestation.attested_by})

@@ -16,6 +16,10 @@ breach notice within 72 hours, an age gate at 18, regular audits. Recording
 them as facts lets a change to the organisation's procedures be checked like
 any other change.
 
+A data subject group that declares its own ``minimum_age`` is held to a
+``minimum_user_age`` requirement too: customers served from 16 break "not
+intended for individuals under 18" whatever the organisation says.
+
 ## Parameters
 - ``requirements`` (list, required): ``{fact, operator, value, description}``.
 
@@ -55,6 +59,9 @@ from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import add, within
 from pledge.policy_model.inventory import Organisation
+
+SUBJECT_FACTS = {"minimum_user_age": "minimum_age"}
+"""Organisation facts a data subject may restate for its own group (and must then keep)."""
 
 Operator = Literal["eq", "ne", "le", "lt", "ge", "gt", "true", "present", "contains_all",
                    "within"]
@@ -120,6 +127,8 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                  remediation="add an organisation: section with the facts")
         return
     for req in params.requirements:
+        if req.fact in SUBJECT_FACTS:
+            _judge_subjects(ctx, ev, req)
         ev.checked += 1
         actual: Any = org
         for part in req.fact.split("."):
@@ -141,3 +150,21 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     f"the policy requires {want}",
                     remediation=f"change the practice, then organisation.{req.fact}",
                     evidence=evidence, location=ctx.sources.locate("organisation", org.id, top))
+
+
+def _judge_subjects(ctx: CheckContext, ev: Evaluation, req: Requirement) -> None:
+    """Hold each data subject's own value of the fact (where declared) to the requirement."""
+    key = SUBJECT_FACTS[req.fact]
+    for subject in ctx.inventory.data_subjects:
+        actual = getattr(subject, key)
+        if actual is None:
+            continue  # the organisation's value applies, judged below
+        ev.checked += 1
+        if not _compare(actual, req.operator, req.value, ctx.as_of):
+            want = req.description or f"{req.operator} {req.value}"
+            ev.fail("subject", subject.id, f"data subject '{subject.id}' declares {key} "
+                    f"{actual}; the policy requires {req.fact} {want}, for every group served",
+                    remediation=f"serve this group only at {want}, or stop collecting its data",
+                    evidence={"rule": f"{req.fact}:subject", "fact": key,
+                              "operator": req.operator, "expected": req.value,
+                              "actual": actual}, key=key)
