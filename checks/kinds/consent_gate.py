@@ -97,7 +97,7 @@ class Params(KindParams):
     kind: Literal["consent-gate"]
     purposes: PurposeIds = Field(min_length=1)
     gate_types: list[Literal["opt_in", "opt_out"]] = Field(
-        default_factory=lambda: ["opt_in", "opt_out"])
+        default=["opt_in", "opt_out"])
     require_mechanism: bool = True
     personal_data: CategoryIds = Field(default_factory=lambda: ["user"])
 
