@@ -26,9 +26,10 @@ from pledge.policy_model.types import (
 )
 
 Role = Literal[
-    "storefront", "backend", "database", "identity", "hosting", "payment_processor",
-    "fraud_detection", "shipping", "support", "analytics", "advertising", "social",
-    "email_marketing", "accounting", "data_source", "authority", "marketing_partner", "other",
+    "storefront", "backend", "database", "identity", "hosting", "infrastructure", "monitoring",
+    "payment_processor", "fraud_detection", "fraud_prevention", "shipping", "support",
+    "analytics", "advertising", "social", "email_marketing", "accounting", "data_source",
+    "authority", "marketing_partner", "other",
 ]
 Exposure = Literal["private", "internal", "internet", "public"]
 Disposal = Literal["delete", "anonymise"]
@@ -111,6 +112,9 @@ class System(StrictModel):
         default_factory=list, description="Agreements in force with its operator.")
     attestations: list[ThirdPartyAttestation] = Field(default_factory=list)
     privacy_policy: str | None = None
+    processor_of: Identifier | None = Field(
+        None, description="For a sub-processor: the third party whose processor it is "
+                          "(e.g. stripe for Stripe's own fraud screening).")
     connection: str | None = Field(None, description="Endpoint or DSN; credentials never printed.")
     description: str | None = None
 

@@ -329,10 +329,25 @@ allowed_recipients := {s.id | some s in inv.systems; s.type == "third_party"; s.
 
 banned := {p | some p in purposes_used; selected(p, ["marketing", "personalize"])}
 
+external_processors := {s.id | some s in inv.systems; s.type == "third_party"; s.role == "payment_processor"}
+
+owner(node) := stores[node].system
+
+owner(node) := node if not stores[node]
+
+# "Stripe may share this information with its service providers": a processor's own declared
+# sub-processor (processor_of) may receive what the processor sends it
+to_own_subprocessor(flow) if {
+	sender := owner(flow.source)
+	external_processors[sender]
+	systems[owner(flow.target)].processor_of == sender
+}
+
 pay_002 contains sprintf("flow:%s", [flow.id]) if {
 	some i in card_flows
 	flow := inv.flows[i]
 	not allowed_recipients[flow.target]
+	not to_own_subprocessor(flow)
 }
 
 pay_002 contains sprintf("flow:%s", [flow.id]) if {

@@ -7,6 +7,9 @@ transitive: data forwarded by a permitted recipient is judged again on the next
 hop. A flow fails when its target is a third party whose role is not in
 ``allowed_roles``, an internal node while ``allow_internal`` is false, or when
 the flow or its target processes for a purpose selected by ``banned_purposes``.
+Two exceptions apply only where the commitment's text makes them
+(parameters below): an allowed processor passing data to its own declared
+sub-processor, and a disclosure to an authority required by law.
 Each failure carries the shortest path from a data subject that brings the data
 there.
 
@@ -21,6 +24,14 @@ copied into a CRM that syncs to an ad network breaks it two hops away.
 - ``allowed_roles`` (list of roles): third-party roles that may receive them.
 - ``allow_internal`` (bool, default true): internal systems and stores may receive them.
 - ``banned_purposes`` (list of purpose ids): purposes no receiving flow or node may have.
+- ``allow_subprocessors`` (bool, default false): an allowed third party may pass
+  the data on to its own declared sub-processors (``processor_of``), as "Stripe
+  may share this information with its service providers" allows.
+- ``unless_required_by_law`` (bool, default false): a flow to a recipient of a
+  ``law_recipient_roles`` role (default ``[authority]``) whose purposes are all
+  legal obligations (``legal_obligation_purposes``, default
+  ``essential.legal_obligation``, ``third_party_sharing.legal_obligation``) is
+  allowed, as "unless required by law" says.
 
 ## Passing example
 ```yaml
@@ -92,6 +103,11 @@ class Params(KindParams):
     allowed_roles: list[Role] = Field(default_factory=list)
     allow_internal: bool = True
     banned_purposes: PurposeIds = Field(default_factory=list)
+    allow_subprocessors: bool = False
+    unless_required_by_law: bool = False
+    law_recipient_roles: list[Role] = Field(default=["authority"])
+    legal_obligation_purposes: PurposeIds = Field(
+        default=["essential.legal_obligation", "third_party_sharing.legal_obligation"])
 
 
 @register("recipient-restriction", code="PLG201", params=Params, noun="flows",
@@ -112,6 +128,15 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                 graph.purposes_selected(purposes, banned) if banned else ())
         return list(found)
 
+    legal = graph.selection("purposes", frozenset(params.legal_obligation_purposes))
+    law_roles = set(params.law_recipient_roles)
+
+    def required_by_law(purposes: frozenset[str] | list[str], third_party: bool,
+                        role: str | None) -> bool:
+        """A disclosure to an authority for legal obligations only ("unless required by law")."""
+        return (params.unless_required_by_law and third_party and role in law_roles
+                and bool(purposes) and all(legal[p] for p in purposes))
+
     # Every flow of a class carries the same categories for the same purposes to the same
     # kind of node: decide once per class, then trace only the flows that fail.
     carried = graph.carrying(selectors, broader=True)
@@ -120,6 +145,10 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     failing: list[bool] = []
     for flow_class, carrying in zip(graph.flow_classes, carried, strict=True):
         target = flow_class.target
+        if target is not None and required_by_law(flow_class.purposes, target.third_party,
+                                                  target.role):
+            failing.append(False)
+            continue
         failing.append(carrying and (
             target is None  # undeclared: looked at (and refused) below
             or (target.third_party and target.role not in allowed_roles)
@@ -128,6 +157,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     for flow in graph.flows_of(failing):  # in inventory order
         recipient = graph.node(flow.target)
         wrong_recipient = recipient["third_party"] and recipient.get("role") not in allowed_roles
+        if wrong_recipient and params.allow_subprocessors:
+            wrong_recipient = not _subprocessor_of_allowed(ctx, flow.source, flow.target,
+                                                           allowed_roles)
         wrong_internal = not recipient["third_party"] and not params.allow_internal
         bad = banned_in(flow.purposes)
         bad_node = banned_in(recipient["purposes"])
@@ -163,3 +195,21 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     remediation="keep these categories out of that recipient",
                     evidence={"rule": "node-purpose", **evidence, "purposes": bad_node},
                     key="target")
+
+
+def _subprocessor_of_allowed(ctx: CheckContext, source: str, target: str,
+                             allowed_roles: set[str]) -> bool:
+    """Whether ``target`` is the declared processor of the allowed third party sending to it.
+
+    "Stripe may share this information with its service providers": a flow from an
+    allowed processor to its own sub-processor (``processor_of``) is that sharing.
+    """
+    graph = ctx.graph
+    receiver = graph.node(target)
+    sender = graph.node(source)
+    sender_system = sender.get("system", source)
+    if not (sender.get("third_party") and sender.get("role") in allowed_roles):
+        return False
+    principal = next((s.processor_of for s in ctx.inventory.systems
+                      if s.id == receiver.get("system", target)), None)
+    return principal is not None and principal == sender_system

@@ -2,12 +2,21 @@
 
 ## What it checks
 Every third-party system that sends or receives personal data (a flow of
-``personal_data`` categories to or from it or one of its stores). Its role must
-be in ``disclosed_roles``, the kinds of provider the policy tells people about;
-it must hold every agreement in ``required_agreements`` (unless its role is in
-``agreement_exempt_roles``, such as authorities); and it must hold, unexpired,
-every attestation ``role_attestations`` asks of its role (PCI DSS for payment
-processors).
+``personal_data`` categories to or from it or one of its stores). It must be
+disclosed: its role is in ``disclosed_roles``, the kinds of provider the policy
+tells people about. When the policy's list is illustrative ("such as payment
+processors, shipping companies, and customer support platforms": ``disclosure:
+illustrative``), a service provider of another role (``service_provider_roles``:
+hosting, infrastructure, monitoring, fraud prevention...) is covered when it
+meets the condition the text states, holding every ``required_agreements``; with
+``disclosure: closed`` ("only ...") the role must be named. A sub-processor
+(``processor_of: stripe``) is disclosed by its principal's own disclosure when
+the principal's role is in ``subprocessors_of`` ("Stripe may share this
+information with its service providers"), and is bound through the principal's
+agreements. It must hold every agreement in ``required_agreements`` (unless its
+role is in ``agreement_exempt_roles``, such as authorities); and it must hold,
+unexpired, every attestation ``role_attestations`` asks of its role (PCI DSS for
+payment processors).
 
 ## Why it matters
 "We ensure that they adhere to strict security standards and are compliant
@@ -20,6 +29,14 @@ each provider; an undisclosed provider breaks the policy's transparency promise.
 - ``agreement_exempt_roles`` (list of roles, default ``[authority]``).
 - ``role_attestations`` (mapping role -> list of attestation names).
 - ``personal_data`` (list of category ids, default ``[user]``).
+- ``disclosure`` (``closed`` or ``illustrative``, default ``closed``): whether
+  ``disclosed_roles`` is the whole list or examples of it.
+- ``service_provider_roles`` (list of roles): who an illustrative list of service
+  providers covers under its condition (default: hosting, infrastructure,
+  monitoring, fraud_prevention, fraud_detection, payment_processor, shipping,
+  support, email_marketing, analytics, identity, database, backend, accounting).
+- ``subprocessors_of`` (list of roles, default none): principals whose own
+  processors are disclosed with them.
 
 ## Passing example
 ```yaml
@@ -73,18 +90,23 @@ GDPR Art. 13(1)(e), Art. 28, Art. 44-46; PCI DSS v4.0.1 Req. 12.8.
 
 from __future__ import annotations
 
-from datetime import date
 from operator import attrgetter
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.registry import KindParams, register
-from pledge.policy_model.inventory import Role
+from pledge.policy_model.inventory import Role, System
 from pledge.policy_model.types import CategoryIds
 
 _ATTESTATION = attrgetter("name", "valid_until")
+SERVICE_PROVIDER_ROLES = [
+    "hosting", "infrastructure", "monitoring", "fraud_prevention", "fraud_detection",
+    "payment_processor", "shipping", "support", "email_marketing", "analytics", "identity",
+    "database", "backend", "accounting",
+]
+"""Roles of providers that process data on the organisation's behalf."""
 
 
 class Params(KindParams):
@@ -96,6 +118,9 @@ class Params(KindParams):
     agreement_exempt_roles: list[Role] = Field(default=["authority"])
     role_attestations: dict[Role, list[str]] = Field(default_factory=dict)
     personal_data: CategoryIds = Field(default=["user"])
+    disclosure: Literal["closed", "illustrative"] = "closed"
+    service_provider_roles: list[Role] = Field(default=list(SERVICE_PROVIDER_ROLES))
+    subprocessors_of: list[Role] = Field(default=[])
 
 
 @register("third-party-requirements", code="PLG202", params=Params, noun="third parties")
@@ -103,50 +128,65 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail undisclosed, unbound or unattested third parties."""
     exchanging = ctx.graph.owners(ctx.graph.carrying(frozenset(params.personal_data)))
     required = set(params.required_agreements)
-    keeps: dict[tuple[str, tuple[str, ...], tuple[tuple[str, date | None], ...]], bool] = {}
-
-    def kept(role: str, agreements: tuple[str, ...],
-             attestations: tuple[tuple[str, date | None], ...]) -> bool:
-        """Whether a third party of this role, with these agreements and attestations, passes."""
-        return (role in params.disclosed_roles
-                and (role in params.agreement_exempt_roles or required <= set(agreements))
-                and all(any(held == name and (until is None or until >= ctx.as_of)
-                            for held, until in attestations)
-                        for name in params.role_attestations.get(role, [])))
-
+    systems = {s.id: s for s in ctx.inventory.systems if s.type == "third_party"}
+    keeps: dict[tuple[Any, ...], bool] = {}  # third parties repeat a few facts: judge each once
     for system in ctx.inventory.systems:
         if system.type != "third_party" or system.id not in exchanging:
             continue
         ev.checked += 1
-        # third parties repeat a few roles, agreements and attestations: judge each once
         key = (system.role, tuple(system.agreements),
-               tuple(map(_ATTESTATION, system.attestations)))
-        keeps_it = keeps.get(key)
-        if keeps_it is None:
-            keeps_it = keeps[key] = kept(*key)
-        if keeps_it:
-            continue  # no finding to build
-        facts = {"system": system.id, "role": system.role}
-        if system.role not in params.disclosed_roles:
-            ev.fail("system", system.id, f"third party '{system.id}' ({system.role}) exchanges "
-                    "personal data but the policy discloses no such provider",
-                    remediation="stop the exchange, or disclose this kind of provider in "
-                                "the policy",
-                    evidence={"rule": "undisclosed", **facts}, key="role")
-        if system.role not in params.agreement_exempt_roles:
-            missing = sorted(set(params.required_agreements) - set(system.agreements))
-            if missing:
-                ev.fail("system", system.id, f"third party '{system.id}' has no "
-                        f"{', '.join(missing)}", remediation="sign the agreement and record "
-                        "it under agreements", evidence={"rule": "agreement", **facts,
-                                                          "missing": missing})
-        for name in params.role_attestations.get(system.role, []):
-            held = [a for a in system.attestations if a.name == name]
-            valid = [a for a in held if a.valid_until is None or a.valid_until >= ctx.as_of]
-            if not valid:
-                state = "expired" if held else "missing"
-                ev.fail("system", system.id, f"third party '{system.id}' ({system.role}) "
-                        f"lacks a valid {name} attestation ({state})",
-                        remediation=f"record its current {name} attestation with valid_until",
-                        evidence={"rule": f"attestation:{name}", **facts, "state": state},
-                        key="attestations")
+               tuple(map(_ATTESTATION, system.attestations)), system.processor_of)
+        if keeps.get(key):
+            continue  # kept, as the last third party with these facts did: no finding to build
+        before = len(ev.findings)
+        _judge(ctx, ev, params, system, systems, required)
+        keeps[key] = len(ev.findings) == before and system.processor_of is None
+
+
+def _judge(ctx: CheckContext, ev: Evaluation, params: Params, system: System,
+           systems: dict[str, System], required: set[str]) -> None:
+    """Record why one third party breaks the commitment, if it does."""
+    facts = {"system": system.id, "role": system.role}
+    principal = systems.get(system.processor_of) if system.processor_of else None
+    if system.processor_of and (principal is None or principal.type != "third_party"):
+        ev.fail("system", system.id, f"third party '{system.id}' is declared the processor "
+                f"of '{system.processor_of}', which is not a declared third party",
+                remediation="name the third party it works for (processor_of: ...)",
+                evidence={"rule": "processor-of", **facts}, key="processor_of")
+        principal = None
+    via_principal = principal is not None and principal.role in params.subprocessors_of
+    named = system.role in params.disclosed_roles
+    bound = required <= set(system.agreements) or (
+        via_principal and principal is not None and required <= set(principal.agreements))
+    covered = (params.disclosure == "illustrative"
+               and system.role in params.service_provider_roles and bound)
+    if not (named or covered or via_principal):
+        if (params.disclosure == "illustrative"
+                and system.role in params.service_provider_roles):
+            why = (f"the policy's list of providers is illustrative, and a service "
+                   f"provider is covered only under {', '.join(sorted(required))}, "
+                   "which it does not hold")
+        else:
+            why = ("the policy discloses no such provider (it names "
+                   f"{', '.join(params.disclosed_roles)})")
+        ev.fail("system", system.id, f"third party '{system.id}' ({system.role}) exchanges "
+                f"personal data but {why}",
+                remediation="stop the exchange, sign the agreement, or disclose this kind "
+                            "of provider in the policy",
+                evidence={"rule": "undisclosed", **facts}, key="role")
+    if system.role not in params.agreement_exempt_roles and not bound:
+        missing = sorted(required - set(system.agreements))
+        ev.fail("system", system.id, f"third party '{system.id}' has no "
+                f"{', '.join(missing)}", remediation="sign the agreement and record "
+                "it under agreements", evidence={"rule": "agreement", **facts,
+                                                  "missing": missing})
+    for name in params.role_attestations.get(system.role, []):
+        held = [a for a in system.attestations if a.name == name]
+        valid = [a for a in held if a.valid_until is None or a.valid_until >= ctx.as_of]
+        if not valid:
+            state = "expired" if held else "missing"
+            ev.fail("system", system.id, f"third party '{system.id}' ({system.role}) "
+                    f"lacks a valid {name} attestation ({state})",
+                    remediation=f"record its current {name} attestation with valid_until",
+                    evidence={"rule": f"attestation:{name}", **facts, "state": state},
+                    key="attestations")
