@@ -83,6 +83,7 @@ GDPR Art. 5(1)(b) (purpose limitation), Art. 28; PCI DSS v4.0.1 Req. 3, 12.8.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from pydantic import Field
@@ -198,7 +199,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
 
 
 def _subprocessor_of_allowed(ctx: CheckContext, source: str, target: str,
-                             allowed_roles: set[str]) -> bool:
+                             allowed_roles: Collection[str]) -> bool:
     """Whether ``target`` is the declared processor of the allowed third party sending to it.
 
     "Stripe may share this information with its service providers": a flow from an

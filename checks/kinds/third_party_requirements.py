@@ -101,7 +101,7 @@ from pledge.policy_model.inventory import Role, System
 from pledge.policy_model.types import CategoryIds
 
 _ATTESTATION = attrgetter("name", "valid_until")
-SERVICE_PROVIDER_ROLES = [
+SERVICE_PROVIDER_ROLES: list[Role] = [
     "hosting", "infrastructure", "monitoring", "fraud_prevention", "fraud_detection",
     "payment_processor", "shipping", "support", "email_marketing", "analytics", "identity",
     "database", "backend", "accounting",
