@@ -11,7 +11,12 @@ when the card number is forbidden) fails too: pledge cannot tell it apart, so
 it fails closed and asks for a precise category, unless the field is marked
 ``tokenised: true`` (a processor token holds no card number). A field labelled
 with a forbidden category *and* marked ``tokenised`` or ``pseudonymised``
-contradicts itself and fails: label a token as a token.
+contradicts itself and fails: label a token as a token. Labels are not taken
+on trust: a field whose name says it holds a forbidden category (the shared
+label rules: ``cc_number``, ``pan``, ``cvv2``, ``numero_carte``,
+``cryptogramme``...) while its label says otherwise fails too ("named like a
+card number, labelled user.financial.bank_account"); relabel it, or waive the
+finding if the name misleads.
 
 ## Why it matters
 A promise like "we do not store your full card number on our servers" is broken
@@ -70,6 +75,7 @@ from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members
+from pledge.checks.label_lint import message, mislabelled
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Role
 from pledge.policy_model.types import CategoryIds
@@ -141,3 +147,23 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     remediation="declare the field's precise category (a token: "
                                 "tokenised: true)",
                     evidence={"rule": "ambiguous", **facts})
+    for hit in mislabelled(ctx):  # names that say forbidden data where labels do not
+        if not selected[hit.match.category]:
+            continue
+        store = table.stores[table.field_store[hit.position]]
+        kind = table.field_classes[table.field_class[hit.position]].store
+        if store.system in holders or (kind.owner_type == "third_party"
+                                       and kind.owner_role in roles):
+            continue
+        field = table.fields[hit.position]
+        if selected[field.category]:
+            continue  # already failed above on its label
+        ev.fail("field", f"{store.id}.{field.name}",
+                message(store.id, field.name, field.category, hit.match,
+                        f"pledge trusts the name over the label, and {hit.match.category} "
+                        "may not be stored here"),
+                remediation=f"label the field {hit.match.category} and remove it, or "
+                            "waive this finding if the name misleads",
+                evidence={"rule": "label", "category": field.category,
+                          "suggested": hit.match.category, "label_rule": hit.match.rule_id,
+                          "store": store.id, "system": store.system})

@@ -6,6 +6,10 @@ Every store whose purposes (its own and its fields') are selected by
 ``identifier_categories`` must be marked ``pseudonymised: true``, or be of a
 category in ``pseudonymous_categories`` (``user.unique_id.pseudonymous``).
 
+A field whose name says it identifies people (``email``, ``client_ip``,
+``date_naissance``...) while its label says otherwise is judged on its name (the
+shared label rules) and fails unless pseudonymised.
+
 ## Why it matters
 "We use techniques like data anonymization and pseudonymization" matters most
 where data is analysed in bulk: an analytics table keyed by email address
@@ -67,6 +71,7 @@ from pydantic import Field
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members, total
 from pledge.checks.graph.tables import StoreKind
+from pledge.checks.label_lint import message, mislabelled
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.types import CategoryIds, PurposeIds
 
@@ -110,3 +115,21 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                             "mark it pseudonymised: true",
                 evidence={"rule": "identifier", "store": store.id,
                           "category": field.category, "purposes": found})
+    for hit in mislabelled(ctx):  # identifying names under labels that are not
+        position = hit.position
+        field_class = table.field_classes[table.field_class[position]]
+        if (not matched[field_class.store] or field_class.pseudonymised
+                or not identifiers[hit.match.category] or identifiers[field_class.category]
+                or pseudonymous[field_class.category]):
+            continue
+        store, field = table.stores[table.field_store[position]], table.fields[position]
+        ev.fail("field", f"{store.id}.{field.name}",
+                message(store.id, field.name, field.category, hit.match,
+                        f"store '{store.id}' is kept for "
+                        f"{', '.join(matched[field_class.store])}, and the name says it "
+                        "identifies people in the clear"),
+                remediation=f"label it {hit.match.category} and pseudonymise it (mark it "
+                            "pseudonymised: true), or waive this finding if the name misleads",
+                evidence={"rule": "label", "store": store.id, "category": field.category,
+                          "suggested": hit.match.category,
+                          "label_rule": hit.match.rule_id})

@@ -7,7 +7,10 @@ retention (its own, else its store's) must be an ISO 8601 duration no longer
 than the limit, and its disposal (its own, else its store's) must be one of
 ``disposal``. The limit is ``max_retention``, or the longest ``overrides`` entry
 whose purposes select one of the field's purposes (records the law requires
-keeping longer). A missing retention, or ``indefinite``, fails.
+keeping longer). A missing retention, or ``indefinite``, fails. Durations are
+compared on the calendar: P60M is within P5Y, P12M is longer than P365D. A field
+whose name says it holds personal data of ``categories`` (the shared label
+rules: ``email``, ``date_naissance``...) while its label keeps it out fails too.
 
 ## Why it matters
 "We retain your personal data only for as long as necessary" is a promise about
@@ -70,6 +73,7 @@ from pydantic import Field, model_validator
 from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members
+from pledge.checks.label_lint import message, mislabelled
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import exceeds
 from pledge.policy_model.inventory import Disposal
@@ -180,3 +184,19 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     f"declares no accepted disposal (has {disposal or 'none'})",
                     remediation=f"declare disposal: {' or '.join(params.disposal)}",
                     evidence={"rule": "disposal", **facts, "disposal": disposal})
+    for hit in mislabelled(ctx):  # personal data by name, under a label the schedule skips
+        field = table.fields[hit.position]
+        if not selected[hit.match.category] or selected[field.category]:
+            continue
+        field_class = table.field_classes[table.field_class[hit.position]]
+        if purposes and not wanted.any(field_class.purposes):
+            continue
+        store = table.stores[table.field_store[hit.position]]
+        ev.fail("field", f"{store.id}.{field.name}",
+                message(store.id, field.name, field.category, hit.match,
+                        "the label keeps it out of this retention rule, the name puts it in"),
+                remediation=f"label the field {hit.match.category} (and keep it within the "
+                            "rule), or waive this finding if the name misleads",
+                evidence={"rule": "label", "category": field.category,
+                          "suggested": hit.match.category, "label_rule": hit.match.rule_id,
+                          "store": store.id})

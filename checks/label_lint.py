@@ -1,0 +1,76 @@
+"""The label lint: fields whose names say one data category while their labels say another.
+
+An inventory's labels are claims. A field named ``cc_number``, ``pan`` or
+``numero_carte`` labelled ``user.financial.bank_account`` escapes every check
+that trusts the label. The shared label rules
+(:mod:`pledge.policy_model.label_rules`, also used by database discovery) say
+which names suggest which category; a field whose name suggests a category its
+label neither equals nor refines (nor generalises) is *mislabelled*. The kinds
+that judge fields by category (forbidden-storage, retention-limit,
+pseudonymisation) fail a mislabelled field when the suggested category is one
+they judge and the label hides it ("named like a card number, labelled X").
+
+The lint runs once per inventory: names and labels repeat, so each distinct
+(name, label) pair is matched once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from weakref import WeakKeyDictionary
+
+from pledge.checks.context import CheckContext
+from pledge.checks.graph.tables import StoreTable
+from pledge.policy_model.label_rules import LabelRules, NameMatch
+from pledge.policy_model.vocabulary import Vocabulary
+
+
+@dataclass(frozen=True)
+class Mislabel:
+    """A field (by its position in the store table) and the rule its name matches."""
+
+    position: int
+    match: NameMatch
+
+
+_FOUND: WeakKeyDictionary[StoreTable, list[Mislabel]] = WeakKeyDictionary()
+
+
+@lru_cache(maxsize=1)
+def bundled_rules() -> LabelRules:
+    """The bundled label rules, loaded once."""
+    return LabelRules.load()
+
+
+def consistent(label: str, suggested: str, voc: Vocabulary) -> bool:
+    """Whether a label agrees with the category a name suggests (same, finer or broader)."""
+    return (voc.is_selected(label, frozenset({suggested}))
+            or voc.is_selected(suggested, frozenset({label})))
+
+
+def mislabelled(ctx: CheckContext) -> list[Mislabel]:
+    """Every field of the inventory whose name suggests a category its label hides."""
+    table = ctx.graph.store_table(ctx.inventory)
+    found = _FOUND.get(table)
+    if found is None:
+        rules = bundled_rules()
+        voc = ctx.vocab.data_categories
+        memo: dict[tuple[str, str], tuple[NameMatch, ...]] = {}
+        found = []
+        for position, field in enumerate(table.fields):
+            key = (field.name, field.category)
+            matches = memo.get(key)
+            if matches is None:
+                matches = memo[key] = tuple(
+                    m for m in rules.match_name(field.name)
+                    if not consistent(field.category, m.category, voc))
+            found.extend(Mislabel(position, m) for m in matches)
+        _FOUND[table] = found
+    return found
+
+
+def message(store_id: str, field_name: str, label: str, match: NameMatch, why: str) -> str:
+    """The finding's words: what the name says, what the label says, why it matters here."""
+    return (f"field '{field_name}' of store '{store_id}' is {match.reason}, labelled {label}: "
+            f"{why}")
