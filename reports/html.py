@@ -230,7 +230,7 @@ def _facts(report: Report) -> str:
 def _filters(report: Report) -> str:
     statuses = sorted({c.status.value for c in report.commitments}, key=STATUS_ORDER.index)
     severities = sorted({c.severity.value for c in report.commitments}, key=SEVERITY_ORDER.index)
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for c in report.commitments:
         counts[c.status.value] += 1
         counts[c.severity.value] += 1

@@ -13,44 +13,40 @@ from pathlib import Path
 import click
 
 from pledge import __version__
-from pledge.cli.commands.graph import inventory_options
-from pledge.cli.commands.report import run_with_waivers
 from pledge.cli.common import (
     EXIT_OK,
     as_of_option,
     get_inventory,
     get_policy,
+    limits_option,
     policy_option,
     resolve_as_of,
+    waivers_option,
     write_output,
 )
-from pledge.policy_model.errors import InputError, InputErrors
+from pledge.cli.run import run_with_waivers
 from pledge.reports import map_page
 from pledge.reports.safe import plain
 
 
 @click.command("html")
-@inventory_options
+@click.argument("inventory", required=False, type=click.Path(path_type=Path))
 @policy_option
 @as_of_option
-@click.option("--waivers", type=click.Path(path_type=Path), default=None,
-              help="Waiver YAML (default: waivers.yaml in the inventory directory, if any).")
+@waivers_option
+@limits_option
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the page to this file (atomically) instead of standard output.")
-def html_command(inventory: Path | None, inventory_option: Path | None, max_file_size: int,
-                 policy_path: Path | None, as_of: str | None, waivers: Path | None,
-                 output: Path | None) -> int:
+def html_command(inventory: Path | None, policy_path: Path | None, as_of: str | None,
+                 waivers: Path | None, max_file_size: int, output: Path | None) -> int:
     """The data map as one HTML page: search, filter, click to follow the data.
 
     Self-contained (no network); open it in a browser. Failing paths are those
     of the policy's findings on INVENTORY (default: the bundled one).
     """
-    if inventory and inventory_option and inventory != inventory_option:
-        raise InputErrors([InputError("PLG-E019", "two different inventories named", None, None,
-                                      "give INVENTORY or --inventory, not both")])
     when = resolve_as_of(as_of)
     loaded_policy = get_policy(policy_path, max_file_size)
-    loaded = get_inventory(inventory or inventory_option, max_file_size)
+    loaded = get_inventory(inventory, max_file_size)
     result, fg, warnings, _extra = run_with_waivers(loaded_policy, loaded, as_of=when,
                                                     waivers=waivers, max_size=max_file_size)
     title = loaded.inventory.inventory.name
