@@ -13,6 +13,7 @@ import base64
 import hashlib
 import html
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -49,9 +50,23 @@ def csp(styles: list[str], scripts: list[str]) -> str:
             "form-action 'none'")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(code: str) -> str:
+    """Script text with control characters written as escapes.
+
+    dagre keys its edges with a raw U+0001 inside string literals (``"\x01"``);
+    written as the escape it is the same string, and the page holds no control
+    character that a terminal or a text tool would act on.
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+                        else f"\\u{ord(m.group(0)):04x}", code)
+
+
 def scripts() -> list[str]:
     """The map's scripts, in order: the libraries, then the map itself."""
-    return [*(asset(name) for name in LIBRARIES), asset("map.js")]
+    return [_escaped(asset(name)) for name in (*LIBRARIES, "map.js")]
 
 
 def json_for_script(data: object) -> str:
