@@ -397,7 +397,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             except InputError as err:
                 errors.append(err)
                 continue
-            errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
+            if found.unknown_ids:
+                errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
             errors.extend(repeated_values(raw, shown))
         for section in LIST_SECTIONS:
             merged[section].extend(getattr(fragment, section))
