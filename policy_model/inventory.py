@@ -116,6 +116,8 @@ class System(StrictModel):
         None, description="For a sub-processor: the third party whose processor it is "
                           "(e.g. stripe for Stripe's own fraud screening).")
     connection: str | None = Field(None, description="Endpoint or DSN; credentials never printed.")
+    group: str | None = Field(None, description="The team or group that runs it; the data map "
+                              "groups large inventories by it (else by role).")
     description: str | None = None
 
 
