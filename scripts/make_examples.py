@@ -156,6 +156,38 @@ BREAKAGES = [
              "    expires: \"2027-09-30\"\n", ""),
     Breakage("ORG-001", "no-privacy-contact", "no privacy contact is published",
              "organisation.yaml", "  privacy_contact: privacy@marosoap.com\n", ""),
+    # --- the kinds of failure verdicts an auditor can trust added (one more each) ----------------
+    Breakage("PAY-001", "card-number-labelled-bank-account",
+             "the orders table keeps a card number labelled as a bank account",
+             "stores.yaml",
+             "      - {name: card_brand, category: user.financial.credit_card.brand, retention: P18M}\n",
+             "      - {name: card_brand, category: user.financial.credit_card.brand, retention: P18M}\n"
+             "      - {name: ccn, category: user.financial.bank_account, retention: P18M}\n"),
+    Breakage("SEC-003", "support-store-exposure-undeclared",
+             "the support tickets store does not say who can reach it",
+             "stores.yaml", "    system: zendesk\n    technology: saas\n    exposure: private\n",
+             "    system: zendesk\n    technology: saas\n"),
+    Breakage("SEC-008", "support-sync-over-plain-queue",
+             "customer context goes to support over a queue that says nothing of encryption",
+             "flows.yaml",
+             "    transport: {protocol: https, tls: \"1.2\"}\n  # --- accounting",
+             "    transport: {protocol: amqp}\n  # --- accounting"),
+    Breakage("CON-001", "ads-behind-personalisation-switch",
+             "recommendation interests go to Google Ads past a gate that covers personalisation only",
+             "flows.yaml", "  - id: newsletter_sync\n",
+             "  - id: interests_to_google_ads\n    source: recommendation_engine\n    target: google_ads\n"
+             "    categories: [user.behavior.interests]\n"
+             "    purposes: [marketing.advertising.third_party.targeted]\n"
+             "    transport: {protocol: https, tls: \"1.3\"}\n"
+             "  - id: newsletter_sync\n"),
+    Breakage("TP-001", "infrastructure-without-dpa",
+             "Amana's label-printing platform, an infrastructure provider, works without a DPA",
+             "systems.yaml",
+             "    role: shipping\n    country: MA\n    purposes: [essential.service.fulfillment]\n"
+             "    agreements: [dpa]\n",
+             "    role: infrastructure\n    country: MA\n    purposes: [essential.service.fulfillment]\n"),
+    Breakage("AGE-001", "customers-from-16", "the customer group is declared to start at 16",
+             "subjects.yaml", "    minimum_age: 18\n", "    minimum_age: 16\n"),
     Breakage("ORG-002", "no-change-log-attestation", "nobody attests that policy changes are published",
              "organisation.yaml",
              "  - commitment: ORG-002\n"

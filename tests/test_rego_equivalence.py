@@ -38,8 +38,11 @@ def pledge_failing(path: Path) -> dict[str, list[str]]:
     loaded = load_inventory(path)
     ctx = CheckContext(loaded.inventory, FlowGraph(loaded.inventory, VOCAB), VOCAB,
                        loaded.sources, date.fromisoformat(AS_OF))
+    # the label lint (names against labels, evidence rule "label") is pledge's alone: the
+    # Rego rules judge declared categories, as the benchmark compares
     return {c.id: sorted({f"{f.subject.type}:{f.subject.id}"
-                          for f in evaluate_commitment(ctx, c)[1] if f.status.failing})
+                          for f in evaluate_commitment(ctx, c)[1]
+                          if f.status.failing and f.evidence.get("rule") != "label"})
             for c in POLICY_LOADED.policy.commitments if c.id in RULES}
 
 
@@ -67,8 +70,8 @@ def test_rules_agree_on_the_bundled_inventory_and_every_example(root: Path,
     ours = pledge_failing(path)
     assert ours == rego_failing(path)
     rule = root.name[:7]
-    if rule in RULES:  # the example that breaks one of the four: both see it
-        assert ours[rule]
+    if rule in RULES and "labelled" not in root.name:  # an example breaking one of the four
+        assert ours[rule]  # both see it (a mislabelled field only the label lint sees)
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
