@@ -99,6 +99,30 @@ pay_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
 	not object.get(f, "tokenised", false)
 }
 
+# what a store sends, it holds: a card category sent from a store with no field of it
+store_holds(store, c) if {
+	some f in store.fields
+	selected(f.category, [c])
+}
+
+store_holds(store, c) if {
+	some f in store.fields
+	selected(c, [f.category])
+}
+
+pay_001 contains sprintf("store:%s", [store.id]) if {
+	some flow in inv.flows
+	store := stores[flow.source]
+	not processors[store.system]
+	some c in flow.categories
+	card_flow_category(c)
+	not store_holds(store, c)
+}
+
+card_flow_category(c) if selected(c, card)
+
+card_flow_category(c) if broader(c, card)
+
 # --- RET-001 retention-limit -------------------------------------------------------------------
 personal := {c | some c in field_categories; selected(c, ["user"])}
 

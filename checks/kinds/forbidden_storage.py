@@ -73,6 +73,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from pledge.checks.consistency import undeclared_sends
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members
 from pledge.checks.label_lint import message, mislabelled
@@ -167,3 +168,17 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                 evidence={"rule": "label", "category": field.category,
                           "suggested": hit.match.category, "label_rule": hit.match.rule_id,
                           "store": store.id, "system": store.system})
+    for sent in undeclared_sends(ctx):  # a store sends what it does not declare it holds
+        hidden = [c for c in sent.categories if selected[c] or voc.is_broader(c, selectors)]
+        kind = table.store_classes[table.store_class[sent.store_position]].kind
+        if not hidden or sent.store.system in holders or (
+                kind.owner_type == "third_party" and kind.owner_role in roles):
+            continue
+        ev.fail("store", sent.store.id, f"store '{sent.store.id}' sends {', '.join(hidden)} in "
+                f"flow '{sent.flow.id}' but declares no field of it: what a store sends, it "
+                "holds, and it may not hold this",
+                remediation="declare the field (and remove it), or correct the flow's "
+                            "categories",
+                evidence={"rule": "undeclared-holding", "store": sent.store.id,
+                          "flow": sent.flow.id, "categories": hidden,
+                          "system": sent.store.system})
