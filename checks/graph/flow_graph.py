@@ -28,7 +28,7 @@ from pledge.base.memory import paused_gc
 from pledge.checks.graph.classes import Classes, Memo, members, sizes
 from pledge.checks.graph.tables import FlowClass, NodeFacts, Owner, StoreTable, TransportGroups
 from pledge.policy_model.inventory import Flow, Inventory
-from pledge.policy_model.vocabulary import Vocabularies, Vocabulary
+from pledge.policy_model.vocabulary import TermSelection, Vocabularies
 
 EdgeFilter = Callable[[Flow], bool]
 Parents = dict[str, tuple[str, str] | None]
@@ -42,25 +42,6 @@ class ParentLookup(Protocol):
 
     def get(self, node: str, /) -> tuple[str, str] | None:
         """The step that reached ``node``; ``None`` for a source or a node not reached."""
-
-
-class Selection(dict[str, bool]):
-    """Memoised ``vocabulary.is_selected(id, selectors)``: look ids up with ``[id]``."""
-
-    __slots__ = ("selectors", "vocabulary")
-
-    def __init__(self, vocabulary: Vocabulary, selectors: frozenset[str]) -> None:
-        super().__init__()
-        self.vocabulary = vocabulary
-        self.selectors = selectors
-
-    def __missing__(self, term_id: str) -> bool:
-        hit = self[term_id] = self.vocabulary.is_selected(term_id, self.selectors)
-        return hit
-
-    def any(self, term_ids: Iterable[str]) -> bool:
-        """True when any of ``term_ids`` is selected."""
-        return any(self[t] for t in term_ids)
 
 
 @dataclass(frozen=True)
@@ -162,9 +143,7 @@ class FlowGraph:
         self.flow_at: list[Flow] = list(inventory.flows)
         self.flow_classes: list[FlowClass] = []
         self.flow_class: list[int] = []
-        self._carry_cache: dict[tuple[tuple[str, ...], frozenset[str], bool], bool] = {}
         self._class_carry: dict[tuple[frozenset[str], frozenset[str], bool], bool] = {}
-        self._selections: dict[tuple[str, frozenset[str]], Selection] = {}
         self._out: dict[str, list[Flow]] = {}
         self._in: dict[str, list[Flow]] = {}
         self._subjects: list[str] | None = None
@@ -466,13 +445,13 @@ class FlowGraph:
     # --- category and purpose selection -----------------------------------------
     def _carries(self, categories: frozenset[str], selectors: frozenset[str],
                  broader: bool) -> bool:
-        key = (categories, selectors, broader)
+        key = (categories, selectors, broader)  # flows repeat a few hundred category sets
         hit = self._class_carry.get(key)
         if hit is None:
             voc = self.vocab.data_categories
+            selected = voc.selection(selectors)
             hit = self._class_carry[key] = any(
-                voc.is_selected(c, selectors) or (broader and voc.is_broader(c, selectors))
-                for c in categories)
+                selected[c] or (broader and voc.is_broader(c, selectors)) for c in categories)
         return hit
 
     def carries(self, flow: Flow, selectors: frozenset[str], *, broader: bool = False) -> bool:
@@ -482,25 +461,16 @@ class FlowGraph:
         ``user.financial`` for ``user.financial.credit_card.number``) counts too:
         it may carry the selected data, so strict checks treat it as carrying.
         """
-        key = (tuple(flow.categories), selectors, broader)
-        hit = self._carry_cache.get(key)
-        if hit is None:
-            hit = self._carry_cache[key] = self._carries(frozenset(flow.categories), selectors,
-                                                         broader)
-        return hit
+        return self._carries(frozenset(flow.categories), selectors, broader)
 
-    def selection(self, vocabulary: str, selectors: frozenset[str]) -> Selection:
+    def selection(self, vocabulary: str, selectors: frozenset[str]) -> TermSelection:
         """Which ids of ``vocabulary`` ``selectors`` select, as a memoised mapping id -> bool.
 
         ``graph.selection("data_categories", s)[c]`` equals
         ``vocab.data_categories.is_selected(c, s)``, at the cost of one dict lookup
         once ``c`` has been seen: the checks ask it once per field or flow.
         """
-        key = (vocabulary, selectors)
-        found = self._selections.get(key)
-        if found is None:
-            found = self._selections[key] = Selection(self.vocab.get(vocabulary), selectors)
-        return found
+        return self.vocab.get(vocabulary).selection(selectors)
 
     def purposes_selected(self, purposes: Iterable[str], selectors: frozenset[str]) -> list[str]:
         """The purposes among ``purposes`` that ``selectors`` select, sorted."""
