@@ -14,6 +14,8 @@ store, so each (store class, flow class) pair is judged once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
 from weakref import WeakKeyDictionary
 
 from pledge.checks.context import CheckContext
@@ -31,6 +33,13 @@ class UndeclaredSend:
     categories: tuple[str, ...]
 
 
+_SOURCE = attrgetter("source")
+
+
+def _IS_SET(value: object) -> bool:  # noqa: N802 - read as a constant predicate
+    return value is not None
+
+
 _FOUND: WeakKeyDictionary[StoreTable, list[UndeclaredSend]] = WeakKeyDictionary()
 
 
@@ -43,12 +52,12 @@ def undeclared_sends(ctx: CheckContext) -> list[UndeclaredSend]:
         return found
     voc = ctx.vocab.data_categories
     where = {store.id: position for position, store in enumerate(table.stores)}
+    from_store = list(map(where.get, map(_SOURCE, graph.flow_at)))
     memo: dict[tuple[int, int], tuple[str, ...]] = {}
     found = []
-    for position, flow in enumerate(graph.flow_at):
-        store_position = where.get(flow.source)
-        if store_position is None:
-            continue
+    for position in compress(range(len(from_store)), map(_IS_SET, from_store)):
+        store_position = from_store[position]
+        assert store_position is not None
         key = (table.store_class[store_position], graph.flow_class[position])
         missing = memo.get(key)
         if missing is None:
@@ -58,7 +67,7 @@ def undeclared_sends(ctx: CheckContext) -> list[UndeclaredSend]:
                 if not any(voc.is_selected(c, frozenset({h}))
                            or voc.is_selected(h, frozenset({c})) for h in held)))
         if missing:
-            found.append(UndeclaredSend(flow, table.stores[store_position], store_position,
-                                        missing))
+            found.append(UndeclaredSend(graph.flow_at[position], table.stores[store_position],
+                                        store_position, missing))
     _FOUND[table] = found
     return found

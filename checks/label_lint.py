@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
+from operator import attrgetter
 from weakref import WeakKeyDictionary
 
 from pledge.checks.context import CheckContext
@@ -34,6 +36,8 @@ class Mislabel:
     match: NameMatch
 
 
+_NAME = attrgetter("name")
+_CATEGORY = attrgetter("category")
 _FOUND: WeakKeyDictionary[StoreTable, list[Mislabel]] = WeakKeyDictionary()
 
 
@@ -56,16 +60,17 @@ def mislabelled(ctx: CheckContext) -> list[Mislabel]:
     if found is None:
         rules = bundled_rules()
         voc = ctx.vocab.data_categories
-        memo: dict[tuple[str, str], tuple[NameMatch, ...]] = {}
-        found = []
-        for position, field in enumerate(table.fields):
-            key = (field.name, field.category)
-            matches = memo.get(key)
-            if matches is None:
-                matches = memo[key] = tuple(
-                    m for m in rules.match_name(field.name)
-                    if not consistent(field.category, m.category, voc))
-            found.extend(Mislabel(position, m) for m in matches)
+        fields = table.fields
+        keys = list(zip(map(_NAME, fields), map(_CATEGORY, fields), strict=True))
+        bad: dict[tuple[str, str], tuple[NameMatch, ...]] = {}
+        for name, category in set(keys):  # a few hundred distinct (name, label) pairs
+            matches = tuple(m for m in rules.match_name(name)
+                            if not consistent(category, m.category, voc))
+            if matches:
+                bad[(name, category)] = matches
+        found = [Mislabel(position, m) for position in
+                 compress(range(len(keys)), map(bad.__contains__, keys))
+                 for m in bad[keys[position]]]
         _FOUND[table] = found
     return found
 

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,10 @@ def normalise_name(name: str) -> str:
     return " ".join(_split_camel(cleaned).split())
 
 
+@lru_cache(maxsize=65536)
 def _words(text: str) -> tuple[str, ...]:
+    """The normalised words of ``text``, remembered: rules match every name against the same
+    few hundred patterns, which are normalised once."""
     return tuple(normalise_name(text).split())
 
 

@@ -80,12 +80,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Literal
+from weakref import WeakKeyDictionary
 
 from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import total
-from pledge.checks.graph.flow_graph import Reached, path_evidence
+from pledge.checks.graph.flow_graph import FlowGraph, Reached, path_evidence
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Flow
 from pledge.policy_model.types import CategoryIds, PurposeIds
@@ -102,11 +103,17 @@ class Params(KindParams):
     personal_data: CategoryIds = Field(default_factory=lambda: ["user"])
 
 
+_SOURCES: WeakKeyDictionary[FlowGraph, list[str]] = WeakKeyDictionary()
+
+
 def _sources(ctx: CheckContext) -> list[str]:
     """Where personal data enters: every data subject and every third party and its stores."""
-    third = {s.id for s in ctx.inventory.systems if s.type == "third_party"}
-    return ctx.graph.subjects() + sorted(third) + sorted(
-        s.id for s in ctx.inventory.stores if s.system in third)
+    found = _SOURCES.get(ctx.graph)
+    if found is None:
+        third = {s.id for s in ctx.inventory.systems if s.type == "third_party"}
+        found = _SOURCES[ctx.graph] = [*ctx.graph.subjects(), *third, *(
+            s.id for s in ctx.inventory.stores if s.system in third)]
+    return found
 
 
 @register("consent-gate", code="PLG301", params=Params, noun="flows and nodes",
