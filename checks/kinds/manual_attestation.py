@@ -3,7 +3,9 @@
 ## What it checks
 The inventory's ``attestations`` for this commitment's id. The newest one must
 be dated on or before the evaluation date, not expired, no older than
-``max_age`` when set, and carry an evidence link. A valid attestation gives the
+``max_age`` when set, name who attests and carry an evidence link; a
+placeholder (``n/a``, ``TBD``, an address at example.com) names no one and
+links nothing. A valid attestation gives the
 verdict ``manual``: kept, on a person's word and the linked evidence. None, or
 only expired ones, fails.
 
@@ -50,6 +52,7 @@ from typing import Literal
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.registry import KindParams, register
+from pledge.policy_model.placeholders import present
 from pledge.policy_model.types import Duration, duration_days
 
 
@@ -85,7 +88,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         problem = f"expired on {latest.expires}"
     elif params.max_age and age > duration_days(params.max_age):
         problem = f"is {age} days old, older than {params.max_age}"
-    elif not latest.evidence.strip():
+    elif not present(latest.attested_by):
+        problem = "names no one who attests it"
+    elif not present(latest.evidence):
         problem = "links no evidence"
     else:
         ev.manual("attestation", cid, f"attested by {latest.attested_by} on {latest.date}: "
