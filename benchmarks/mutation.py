@@ -52,8 +52,10 @@ def stage() -> Path:
     where = Path(tempfile.mkdtemp(prefix="pledge-mutation-"))
     copy = where / "repo"
     shutil.copytree(ROOT, copy, ignore=IGNORE, symlinks=True)
-    for name, folder in PACKAGE_DIRS.items():
-        (copy / "pledge" / name).symlink_to(Path("..") / folder)
+    for name, folder in PACKAGE_DIRS.items():  # the repository links them; older trees did not
+        link = copy / "pledge" / name
+        if not link.exists() and not link.is_symlink():
+            link.symlink_to(Path("..") / folder)
     return copy
 
 
@@ -98,18 +100,22 @@ def run_module(copy: Path, module: str) -> dict[str, object]:
                           "JOIN Line l ON m.line = l.id ORDER BY m.id").fetchall()
     survivors = []
     for number, status, line in rows:
-        if status in ("bad_survived", "bad_timeout", "ok_suspicious"):
+        if status in ("bad_survived", "bad_timeout"):
             shown = subprocess.run([sys.executable, "-m", "mutmut", "show", str(number)],
                                    cwd=copy, env=env, capture_output=True, text=True,
                                    check=False).stdout
             diff = [x for x in shown.splitlines() if x.startswith(("-", "+"))
                     and not x.startswith(("---", "+++"))]
             survivors.append({"id": number, "line": line + 1, "status": status, "diff": diff})
-    killed = sum(1 for _n, status, _l in rows if status == "ok_killed")
+    # "suspicious" mutants were killed, slowly (the machine is shared); a timeout is a mutant
+    # the tests stopped (an endless loop), so it counts as killed and is listed
+    killed = sum(1 for _n, status, _l in rows if status in ("ok_killed", "ok_suspicious"))
+    timeouts = sum(1 for _n, status, _l in rows if status == "bad_timeout")
     total = len(rows)
-    return {"module": path, "mutants": total, "killed": killed,
-            "score": round(100 * killed / total, 1) if total else 100.0,
-            "survivors": survivors}
+    return {"module": path, "mutants": total, "killed": killed + timeouts, "timeouts": timeouts,
+            "score": round(100 * (killed + timeouts) / total, 1) if total else 100.0,
+            "survivors": [s for s in survivors if s["status"] == "bad_survived"],
+            "timed_out": [s for s in survivors if s["status"] == "bad_timeout"]}
 
 
 def write_table(results: list[dict[str, object]]) -> None:

@@ -2,7 +2,9 @@
 
 The fixtures decide which subjects fail; this pins what pledge tells about each
 (message, fix, evidence, line), so a rule or a wording that changes quietly is
-noticed. After an intended change, rewrite the records and review the diff:
+noticed. ``fixtures_more/<kind>-<case>.yaml`` add cases a kind's main fixture
+does not reach (default parameters, each aspect alone), in the same format.
+After an intended change, rewrite the records and review the diff:
 
     PLEDGE_WRITE_GOLDEN=1 python -m pytest tests/checks/kinds/test_kind_golden.py
 """
@@ -20,7 +22,7 @@ import yaml
 from tests.helpers import run_check
 
 HERE = Path(__file__).parent
-FIXTURES = sorted((HERE / "fixtures").glob("*.yaml"))
+FIXTURES = sorted([*(HERE / "fixtures").glob("*.yaml"), *(HERE / "fixtures_more").glob("*.yaml")])
 GOLDEN = HERE / "golden"
 
 
@@ -36,7 +38,12 @@ def _record(fixture: Path, tmp_path: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
 def test_findings_match_the_reviewed_record(fixture: Path, tmp_path: Path) -> None:
+    spec = yaml.safe_load(fixture.read_text(encoding="utf-8"))
     record = json.loads(json.dumps(_record(fixture, tmp_path), sort_keys=True, default=str))
+    failing = {f["subject"].split(" ", 1)[1] for f in record["findings"] if f["status"] == "fail"}
+    assert failing == set(spec["expect_failing"])
+    if "expect_checked" in spec:
+        assert record["checked"] == [spec["expect_checked"]]
     golden = GOLDEN / f"{fixture.stem}.json"
     if os.environ.get("PLEDGE_WRITE_GOLDEN"):
         golden.write_text(json.dumps(record, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
