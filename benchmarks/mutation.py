@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out" / "mutation"
@@ -79,7 +80,7 @@ def traversal_patch(copy: Path) -> Path:
     return patch
 
 
-def run_module(copy: Path, module: str) -> dict[str, object]:
+def run_module(copy: Path, module: str) -> dict[str, Any]:
     """Mutate one module, run its tests against each mutant, and read mutmut's verdicts."""
     cache = copy / ".mutmut-cache"
     if cache.exists():
@@ -118,31 +119,48 @@ def run_module(copy: Path, module: str) -> dict[str, object]:
             "timed_out": [s for s in survivors if s["status"] == "bad_timeout"]}
 
 
-def write_table(results: list[dict[str, object]]) -> None:
-    """Rewrite the table between the markers of the doc from every stored result."""
-    rows = ["| module | mutants | killed | score | survivors (line: change) |",
-            "|---|---:|---:|---:|---|"]
+def normalise(result: dict[str, Any]) -> dict[str, Any]:
+    """A stored result counted as :func:`run_module` counts (older records listed slow kills)."""
+    listed = result["survivors"] + result.get("timed_out", [])
+    survivors = [s for s in listed if s["status"] == "bad_survived"]
+    timed_out = [s for s in listed if s["status"] == "bad_timeout"]
+    total = result["mutants"]
+    killed = total - len(survivors)
+    return {**result, "killed": killed, "timeouts": len(timed_out), "survivors": survivors,
+            "timed_out": timed_out, "score": round(100 * killed / total, 1) if total else 100.0}
+
+
+def write_table(results: list[dict[str, Any]]) -> None:
+    """Rewrite the table and the survivor lists between the markers of the doc."""
+    rows = ["| module | mutants | killed | of which timeouts | score | survivors |",
+            "|---|---:|---:|---:|---:|---:|"]
+    lists: list[str] = []
     for result in results:
         survivors = result["survivors"]
-        assert isinstance(survivors, list)
-        listed = "; ".join(f"{s['line']}: `{' / '.join(s['diff'])}`".replace("|", "\\|")
-                           for s in survivors) or "none"
         rows.append(f"| `{result['module']}` | {result['mutants']} | {result['killed']} | "
-                    f"{result['score']} % | {listed} |")
+                    f"{result['timeouts']} | {result['score']} % | {len(survivors)} |")
+        if survivors:
+            lists += ["", f"Survivors in `{result['module']}`:", ""]
+            for found in survivors:
+                change = " → ".join(f"`{line[1:].strip()}`" for line in found["diff"])
+                lists.append(f"- line {found['line']}: {change}")
     text = DOC.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN)
     _, tail = rest.split(END)
-    DOC.write_text(f"{head}{BEGIN}\n" + "\n".join(rows) + f"\n{END}{tail}", encoding="utf-8")
+    DOC.write_text(f"{head}{BEGIN}\n" + "\n".join(rows + lists) + f"\n{END}{tail}",
+                   encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"kind module stems or flow_graph "
                                                    f"(default: {', '.join(KINDS)}, flow_graph)")
+    parser.add_argument("--table-only", action="store_true",
+                        help="only rewrite the doc's table from the stored results")
     args = parser.parse_args()
-    modules = args.modules or [*KINDS, "flow_graph"]
+    modules = [] if args.table_only else args.modules or [*KINDS, "flow_graph"]
     OUT.mkdir(parents=True, exist_ok=True)
-    copy = stage()
+    copy = stage() if modules else None
     try:
         for module in modules:
             result = run_module(copy, module)
@@ -151,9 +169,10 @@ def main() -> None:
             print(f"{result['module']}: {result['killed']}/{result['mutants']} killed "
                   f"({result['score']} %), {len(result['survivors'])} survivors", flush=True)
     finally:
-        shutil.rmtree(copy.parent, ignore_errors=True)
+        if copy is not None:
+            shutil.rmtree(copy.parent, ignore_errors=True)
     order = [*KINDS, "flow_graph"]
-    stored = [json.loads((OUT / f"{m}.json").read_text(encoding="utf-8"))
+    stored = [normalise(json.loads((OUT / f"{m}.json").read_text(encoding="utf-8")))
               for m in order if (OUT / f"{m}.json").exists()]
     if DOC.exists():
         write_table(stored)
