@@ -36,7 +36,8 @@ BEGIN, END = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
 KINDS = sorted(p.stem for p in (ROOT / "checks" / "kinds").glob("*.py") if p.stem != "__init__")
 GRAPH = "checks/graph/flow_graph.py"
 TRAVERSAL = ["subjects", "roots", "reached_where", "owners", "carrying", "flows_of", "_carries",
-             "carries", "_first", "_start", "reach", "reach_classes", "path", "path_evidence"]
+             "carries", "_first", "_start", "_walk", "reach", "reach_classes", "path",
+             "path_evidence"]
 # The kinds' fast tests: fixtures, golden findings, the documented examples, targeted tests
 # (for a kind, only those whose names hold the first word of its module's name).
 TESTS = ["tests/checks/kinds", "tests/test_kind_docs.py"]

@@ -34,7 +34,8 @@ def test_a_valid_attestation_is_manual_with_its_facts(tmp_path: Path) -> None:
     ({"date": "2026-11-30", "expires": "2027-11-30"},
      "is dated 2026-11-30, after the evaluation date 2026-11-29"),
     ({"date": "2026-01-01", "expires": "2026-11-28"}, "expired on 2026-11-28"),
-    ({"date": "2025-11-28", "expires": "2027-01-01"}, "is 366 days old, older than P1Y on the calendar"),
+    ({"date": "2025-11-28", "expires": "2027-01-01"},
+     "is 366 days old, older than P1Y on the calendar"),
 ])
 def test_each_way_a_record_falls_short(tmp_path: Path, changes: dict[str, str],
                                        words: str) -> None:
