@@ -3,12 +3,13 @@
 ## What it checks
 The inventory's ``attestations`` for this commitment's id. The newest one must
 be dated on or before the evaluation date, not expired, no older than
-``max_age`` (on the calendar) when set, and name who attests and an evidence
-link (a blank one is refused on load). A valid attestation gives the verdict
-``manual``: kept, on a person's word and the linked evidence. None, or only
-expired ones, fails. An attestation naming a commitment the policy does not
-have fails too (it attests nothing, and is most likely a typo): under the
-manual commitment whose id is nearest, else the first.
+``max_age`` (on the calendar) when set, name who attests and carry an evidence
+link (a blank value is refused on load; a placeholder such as ``n/a``, ``TBD``
+or an address at example.com names no one and links nothing). A valid
+attestation gives the verdict ``manual``: kept, on a person's word and the
+linked evidence. None, or only expired ones, fails. An attestation naming a
+commitment the policy does not have fails too (it attests nothing, and is most
+likely a typo): under the manual commitment whose id is nearest, else the first.
 
 ## Why it matters
 "We conduct regular security audits", "training staff": no inventory field can
@@ -55,6 +56,7 @@ from typing import Literal
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import within
+from pledge.policy_model.placeholders import present
 from pledge.policy_model.types import Duration
 
 
@@ -91,7 +93,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         problem = f"expired on {latest.expires}"
     elif params.max_age and not within(latest.date, ctx.as_of, params.max_age):
         problem = f"is {age} days old, older than {params.max_age} on the calendar"
-    elif not latest.evidence.strip():
+    elif not present(latest.attested_by):
+        problem = "names no one who attests it"
+    elif not present(latest.evidence):
         problem = "links no evidence"
     else:
         ev.manual("attestation", cid, f"attested by {latest.attested_by} on {latest.date}: "

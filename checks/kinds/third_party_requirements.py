@@ -16,8 +16,8 @@ information with its service providers"), and is bound through the principal's
 agreements. It must hold every agreement in ``required_agreements`` (unless its
 role is in ``agreement_exempt_roles``, such as authorities); and it must hold,
 unexpired, every attestation ``role_attestations`` asks of its role (PCI DSS for
-payment processors); one without ``valid_until`` is not known to be valid, and
-fails.
+payment processors). An attestation without ``valid_until`` does not count:
+nobody can tell whether it is current.
 
 ## Why it matters
 "We ensure that they adhere to strict security standards and are compliant
@@ -185,8 +185,8 @@ def _judge(ctx: CheckContext, ev: Evaluation, params: Params, system: System,
         held = [a for a in system.attestations if a.name == name]
         valid = [a for a in held if a.valid_until is not None and a.valid_until >= ctx.as_of]
         if not valid:  # an attestation without valid_until is not declared valid: it fails
-            state = ("expired" if any(a.valid_until for a in held)
-                     else "valid_until not declared" if held else "missing")
+            state = ("missing" if not held else "expired" if any(
+                a.valid_until is not None for a in held) else "without an expiry date")
             ev.fail("system", system.id, f"third party '{system.id}' ({system.role}) "
                     f"lacks a valid {name} attestation ({state})",
                     remediation=f"record its current {name} attestation with valid_until",
