@@ -19,7 +19,6 @@ from pledge.policy_model.types import (
     Date,
     Identifier,
     LegalBasisId,
-    NonBlank,
     NotificationChannels,
     PurposeIds,
     Retention,
@@ -224,11 +223,11 @@ class ProcessingActivity(StrictModel):
 class ManualAttestation(StrictModel):
     """A person's recorded statement that a commitment is kept."""
 
-    commitment: NonBlank = Field(description="Commitment id, e.g. SEC-004.")
-    statement: NonBlank
-    attested_by: NonBlank = Field(description="Who attests; an empty name is refused.")
+    commitment: str = Field(description="Commitment id, e.g. SEC-004.")
+    statement: str
+    attested_by: str = Field(description="Who attests; blank or a placeholder names no one.")
     date: Date
-    evidence: NonBlank = Field(description="Link to the evidence.")
+    evidence: str = Field(description="Link to the evidence.")
     expires: Date
 
 

@@ -54,12 +54,7 @@ value cost a second at that size. ``tests/test_types.py`` holds it equal to
 Retention = Annotated[str, StringConstraints(pattern=RETENTION_PATTERN)]
 """An ISO 8601 duration, or ``indefinite`` (which retention commitments reject)."""
 
-NONBLANK_PATTERN = r"\S"
-NonBlank = Annotated[str, StringConstraints(pattern=NONBLANK_PATTERN)]
-"""Text that says something: an empty or blank value is refused, not taken as given."""
-
 PATTERN_PROBLEMS = {
-    NONBLANK_PATTERN: "empty; say who or what (a blank value is not a statement)",
     RETENTION_PATTERN: "not an ISO 8601 duration like P30D, P6M or P10Y, nor 'indefinite'",
 }
 """What a value that does not match one of these patterns is, in words."""

@@ -4,7 +4,7 @@
 The inventory's ``attestations`` for this commitment's id. The newest one must
 be dated on or before the evaluation date, not expired, no older than
 ``max_age`` (on the calendar) when set, name who attests and carry an evidence
-link (a blank value is refused on load; a placeholder such as ``n/a``, ``TBD``
+link (a blank value, or a placeholder such as ``n/a``, ``TBD``
 or an address at example.com names no one and links nothing). A valid
 attestation gives the verdict ``manual``: kept, on a person's word and the
 linked evidence. None, or only expired ones, fails. An attestation naming a

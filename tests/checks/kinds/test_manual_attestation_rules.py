@@ -66,8 +66,10 @@ def test_the_newest_record_decides(tmp_path: Path) -> None:
 
 
 def test_no_record_fails_and_says_how_to_record_one(tmp_path: Path) -> None:
-    other = {**VALID, "commitment": "EX-002"}
-    [finding] = only(_run(tmp_path, [other]), Status.FAIL)
+    other = {**VALID, "commitment": "EX-002"}  # no commitment of the policy: it attests nothing
+    failing = only(_run(tmp_path, [other]), Status.FAIL)
+    assert sorted(f.evidence["rule"] for f in failing) == ["missing", "unknown-commitment"]
+    [finding] = [f for f in failing if f.evidence["rule"] == "missing"]
     assert finding.message == "no attestation is recorded for EX-001"
     assert finding.evidence == {"rule": "missing"}
     assert "attested_by" in (finding.remediation or "")
