@@ -43,7 +43,7 @@ DEFAULT_SEED = 20261129
 DEFAULT_RATE = 0.05
 DEFAULT_AS_OF = date(2026, 11, 29)
 YAML_UNITS_PER_FILE = 1000
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 """Bumped whenever the same arguments would generate a different inventory."""
 
 Entity = dict[str, Any]

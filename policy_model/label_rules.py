@@ -60,6 +60,7 @@ def _strip_marks(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     """A name as label rules see it: ``"cardNumber_2"`` becomes ``"card number 2"``.
 
