@@ -34,7 +34,9 @@ def _run(tmp_path: Path, transport: dict[str, Any], **check: Any) -> list[Any]:
 def test_a_tls_protocol_without_its_version_fails(tmp_path: Path, protocol: str) -> None:
     [finding] = _run(tmp_path, {"protocol": protocol})
     assert finding.evidence["rule"] == "no-tls"
-    assert f"travels over {protocol} (TLS) but its TLS version is not declared" in finding.message
+    assert finding.message == (f"flow 'hop' (shop -> worker) carries personal data unprotected: "
+                               f"it travels over {protocol} (TLS) but its TLS version is not "
+                               f"declared")
 
 
 @pytest.mark.parametrize("protocol", ["sftp", "scp", "ssh", "ipsec", "wireguard", "SSH"])
@@ -46,7 +48,7 @@ def test_another_encrypted_protocol_needs_no_tls_version(tmp_path: Path, protoco
 def test_declared_plain_fails_whatever_the_protocol(tmp_path: Path, protocol: str) -> None:
     [finding] = _run(tmp_path, {"protocol": protocol, "encrypted": False})
     assert finding.evidence["rule"] == "unencrypted"
-    assert f"declares encrypted: false over {protocol}" in finding.message
+    assert finding.message.endswith(f"unprotected: it declares encrypted: false over {protocol}")
 
 
 def test_a_declared_encrypted_private_protocol_passes(tmp_path: Path) -> None:
@@ -58,9 +60,10 @@ def test_an_unknown_protocol_with_nothing_declared_fails(tmp_path: Path) -> None
     assert finding.evidence["rule"] == "not-declared"
 
 
-def test_the_default_scope_covers_both_kinds_of_hop(tmp_path: Path) -> None:
-    flows = _run(tmp_path, {"protocol": "http"})
+@pytest.mark.parametrize("scope", [{}, {"scope": "all"}], ids=["default", "all"])
+def test_scope_all_covers_both_kinds_of_hop(tmp_path: Path, scope: dict[str, str]) -> None:
+    flows = _run(tmp_path / "a", {"protocol": "http"}, **scope)
     assert [f.subject.id for f in flows] == ["hop"]
-    assert _run(tmp_path / "b", {"protocol": "https", "tls": "1.2"}) == []
-    [old] = _run(tmp_path / "c", {"protocol": "https", "tls": "1.1"})
+    assert _run(tmp_path / "b", {"protocol": "https", "tls": "1.2"}, **scope) == []
+    [old] = _run(tmp_path / "c", {"protocol": "https", "tls": "1.1"}, **scope)
     assert old.evidence["rule"] == "old-tls"
