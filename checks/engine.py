@@ -130,8 +130,13 @@ def _unresolved_outcome(commitment: Commitment,
 
 
 def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
-             vocab: Vocabularies | None = None, graph: FlowGraph | None = None) -> RunResult:
+             vocab: Vocabularies | None = None, graph: FlowGraph | None = None,
+             whole_policy: Policy | None = None) -> RunResult:
     """Evaluate every commitment; the graph is built once and shared by all checks.
+
+    ``whole_policy`` is the policy before a selection narrowed it to ``policy``:
+    what the inventory refers to (an attestation's commitment) is judged against
+    all of it.
 
     An inventory with unresolved references fails every commitment with an
     error finding instead of being checked (fail closed); one that
@@ -142,7 +147,7 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
     unresolved = [] if loaded.references_checked else unresolved_references(loaded.inventory)
     graph = graph or FlowGraph(loaded.inventory, vocab)
     ctx = CheckContext(loaded.inventory, graph, vocab, loaded.sources, as_of,
-                       {c.id: c.check.kind for c in policy.commitments})
+                       {c.id: c.check.kind for c in (whole_policy or policy).commitments})
     result = RunResult()
     for commitment in sorted(policy.commitments, key=lambda c: c.id):
         outcome, findings = (_unresolved_outcome(commitment, unresolved) if unresolved

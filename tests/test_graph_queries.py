@@ -159,8 +159,8 @@ def test_lineage_both_ways(maro: FlowGraph) -> None:
 
 def test_holders_of_email_with_retention_and_protection(maro: FlowGraph) -> None:
     found = queries.holders(maro, frozenset({"user.contact.email"}))
-    assert [h.store for h in found] == ["brevo_contacts", "customer_db", "seller_db",
-                                        "zendesk_tickets"]
+    assert [h.store for h in found] == ["brevo_contacts", "customer_db", "order_db",
+                                        "seller_db", "zendesk_tickets"]
     customer = found[1]
     assert customer.encryption_at_rest and customer.exposure == "private"
     assert customer.fields[0].retention == "P3Y" and customer.fields[0].disposal == "delete"

@@ -23,7 +23,8 @@ def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, a
     ``graph`` lets a caller that draws the graph afterwards build it only once.
     """
     selection.check_known(loaded_policy.policy)
-    result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of, graph=graph)
+    result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of, graph=graph,
+                      whole_policy=loaded_policy.policy)
     path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
     if path is None:
         return result, [], []
