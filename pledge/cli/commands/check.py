@@ -24,6 +24,8 @@ from pledge.cli.common import (
     resolve_as_of,
     write_output,
 )
+from pledge.cli.terraform import plan_option
+from pledge.connectors.terraform import plan_future
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
 from pledge.reports import json_report
@@ -126,11 +128,13 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @waivers_option
 @limits_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
+@plan_option("Check the inventory as this Terraform plan (terraform show -json) leaves it; "
+             "its data stores mapped to no store fail.")
 def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, ...],
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
-          verbose: bool) -> int:
+          verbose: bool, terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
     Exit 0 when every commitment holds, 1 on any failure or error that the gate
@@ -141,10 +145,18 @@ def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, 
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
     loaded_policy = get_policy(policy_path, max_file_size)
     loaded = get_inventory(inventory, max_file_size)
+    future = None
+    if terraform_plan is not None:  # the plan's facts win; findings point at its resources
+        future = plan_future(loaded, terraform_plan, mapping_path=terraform_mapping,
+                             max_size=max_file_size)
+        loaded = future.loaded
     known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
                                                 selection=selection, waivers=waivers,
                                                 max_size=max_file_size)
+    if future is not None:
+        future.annotate(result)
+        warnings += future.warnings()
     gate = None
     if fail_on or selection.select or selection.ignore or baseline or write_baseline:
         baseline_file = write_baseline or baseline
