@@ -229,3 +229,11 @@ def longer(first: str | None, second: str | None) -> bool:
     if first == INDEFINITE:
         return False
     return duration_days(second) > duration_days(first)
+
+
+def same_retention(declared: str | None, planned: str | None) -> bool:
+    """True when two retentions agree (within three days: ``P10Y`` is 3,652.5 days, and a
+    plan's "ten years" is often 3,650)."""
+    if declared is None or planned is None or INDEFINITE in (declared, planned):
+        return declared == planned
+    return abs(duration_days(declared) - duration_days(planned)) <= 3

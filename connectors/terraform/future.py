@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pledge.checks.engine import RunResult
 from pledge.checks.findings import Finding, Status, Subject
-from pledge.connectors.terraform.facts import EXPOSURE_RANK, country_of, longer
+from pledge.connectors.terraform.facts import EXPOSURE_RANK, country_of, longer, same_retention
 from pledge.connectors.terraform.reading import PlanReading, ResourceFacts
 from pledge.policy_model.inventory import Inventory, Store
 from pledge.policy_model.loading import LoadedInventory
@@ -29,6 +29,7 @@ Side = Literal["before", "after"]
 CHECKED_FACTS = ("exposure", "encryption_at_rest", "retention", "region", "country",
                  "deletion_protection", "access_roles", "disposal")
 """The store facts a plan may verify; a plan never tells access roles or disposal."""
+NEVER_TOLD = ("access_roles", "disposal")
 COVERAGE_COMMITMENT = "inventory"
 COVERAGE_KIND = "undeclared-store"
 COVERAGE_CODE = "PLG900"
@@ -104,11 +105,11 @@ def _apply(store: Store, plan: StorePlan) -> tuple[Store, list[Contradiction]]:
             update[name] = facts[name]
     fields = list(store.fields)
     retention = facts.get("retention")
-    if retention is not None:
+    if retention is not None and not same_retention(store.retention, retention):
         differ("retention", store.retention, retention)
         update["retention"] = retention
         for index, fld in enumerate(fields):
-            if fld.retention is not None and fld.retention != retention:
+            if fld.retention is not None and not same_retention(fld.retention, retention):
                 found.append(Contradiction(store.id, f"retention of {fld.name}", fld.retention,
                                            retention, plan.told_by["retention"]))
                 fields[index] = fld.model_copy(update={"retention": retention})
@@ -141,8 +142,13 @@ class Future:
         notes = [f"Terraform: {c.resource} plans {c.fact} {_shown(c.planned)} for store "
                  f"'{c.store}', which the inventory declares {_shown(c.declared)} (the plan "
                  "wins)" for c in self.contradictions]
-        notes += [f"Terraform: store '{store}': {', '.join(facts)} not told by the plan, "
-                  "unverified (kept as declared)" for store, facts in self.unverified.items()]
+        told = [f"{store} ({', '.join(f for f in facts if f not in NEVER_TOLD)})"
+                for store, facts in self.unverified.items()
+                if any(f not in NEVER_TOLD for f in facts)]
+        if self.unverified:
+            notes.append("Terraform: facts the plan does not tell stay as declared, unverified: "
+                         f"{'; '.join(told) + '; ' if told else ''}access roles and disposal "
+                         "of every store")
         return notes + self.reading.warnings()
 
     def annotate(self, result: RunResult) -> None:
@@ -237,8 +243,13 @@ def future_inventory(loaded: LoadedInventory, reading: PlanReading,
     inventory = Inventory.model_construct(**{**dict(loaded.inventory), "stores": stores})
     sources = SourceIndex(entries=dict(loaded.sources.entries),
                           json_texts=loaded.sources.json_texts)
-    for store_id, where in moved.items():  # findings on these stores point at the resource
-        sources.entries[("store", store_id)] = (where.file, where.line, None)
+    for store in stores:  # findings on these stores (and fields) point at the resource
+        where = moved.get(store.id)
+        if where is not None:
+            sources.entries[("store", store.id)] = (where.file, where.line, None)
+            for fld in store.fields:
+                sources.entries[("field", f"{store.id}.{fld.name}")] = (where.file, where.line,
+                                                                       None)
     future = LoadedInventory(inventory, sources, list(loaded.files), loaded.root,
                              checked=inventory)
     return Future(future, reading, plans, contradictions,
