@@ -75,8 +75,10 @@ def _declared(inventory: Inventory, store: str | None) -> dict[str, Any]:
 def _compare(item: ResourceFacts, before: dict[str, Any]) -> list[PlanChange]:
     after = item.after
     found: list[tuple[ChangeKind, Any, Any]] = []
-    for name, kind in (("retention", "retention-lengthened"),
-                       ("backup_retention", "backup-retention-lengthened")):
+    lengthened: tuple[tuple[str, ChangeKind], ...] = (
+        ("retention", "retention-lengthened"),
+        ("backup_retention", "backup-retention-lengthened"))
+    for name, kind in lengthened:
         if longer(before.get(name), after.get(name)):
             found.append((kind, before.get(name), after.get(name)))
     if before.get("encryption_at_rest") is True and after.get("encryption_at_rest") is False:

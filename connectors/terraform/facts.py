@@ -164,7 +164,7 @@ def _one(spec: dict[str, Any], values: dict[str, Any], unknown: dict[str, Any],
         if any(m is None for m in mapped):
             return None
         if spec.get("map") and all(m in EXPOSURE_RANK for m in mapped):
-            return max(mapped, key=EXPOSURE_RANK.__getitem__)
+            return max(mapped, key=lambda m: EXPOSURE_RANK[str(m)])
         return mapped[0]
     if "unit" in spec:
         days = [_to_days(v, spec["unit"]) for v in present]

@@ -93,7 +93,9 @@ def _weaker(name: str, current: Any, value: Any) -> bool:
 
 
 def _apply(store: Store, plan: StorePlan) -> tuple[Store, list[Contradiction]]:
-    facts, update, found = plan.facts, {}, []
+    facts = plan.facts
+    update: dict[str, Any] = {}
+    found: list[Contradiction] = []
 
     def differ(name: str, declared: Any, planned: Any) -> None:
         if declared is not None and declared != planned:

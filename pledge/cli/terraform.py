@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+
+from pledge.cli.common import F
 
 MAPPING_HELP = ("Terraform mapping file (default: terraform-mapping.yaml in the inventory "
                 "directory, if any).")
 
 
-def mapping_option(func):  # type: ignore[no-untyped-def]
+def mapping_option(func: F) -> F:
     """--terraform-mapping FILE."""
     return click.option("--terraform-mapping", "terraform_mapping",
                         type=click.Path(path_type=Path), default=None, help=MAPPING_HELP)(func)
 
 
-def plan_option(text: str):  # type: ignore[no-untyped-def]
-    """--terraform PLAN.json, with ``text`` as its help."""
-    def wrap(func):  # type: ignore[no-untyped-def]
+def plan_option(text: str) -> Callable[[F], F]:
+    """--terraform PLAN.json (with ``text`` as its help) and --terraform-mapping FILE."""
+    def wrap(func: F) -> F:
         return click.option("--terraform", "terraform_plan", type=click.Path(path_type=Path),
                             default=None, metavar="PLAN.json", help=text)(mapping_option(func))
     return wrap
