@@ -27,9 +27,10 @@ __all__ = ["Future", "PlanReading", "plan_future", "read_plan_against"]
 def read_plan_against(loaded: LoadedInventory, plan_path: Path, *,
                       mapping_path: Path | None = None,
                       max_size: int = DEFAULT_MAX_FILE_SIZE) -> PlanReading:
-    """Read a plan and map it to ``loaded``'s stores (the mapping file found beside it)."""
+    """Read a plan and map it to ``loaded``'s stores (the mapping file found beside either)."""
     plan = read_plan(plan_path, max_size=max_size)
-    mapping = load_mapping(mapping_path or find_mapping(loaded.root), max_size=max_size)
+    mapping = load_mapping(mapping_path or find_mapping(plan_path, loaded.root),
+                           max_size=max_size)
     reading = read_against(plan, loaded.inventory, mapping)
     reading.inputs = [plan.file, *([mapping.file] if mapping.file else [])]
     return reading

@@ -17,7 +17,7 @@ from pledge.connectors.terraform.plan import Plan, PlanResource, _config_module_
 from pledge.policy_model.loading import display_path
 from pledge.policy_model.sources import Location
 
-_BLOCK = re.compile(r'^\s*resource\s+"([^"]+)"\s+"([^"]+)"', re.MULTILINE)
+_BLOCK = re.compile(r'^[ \t]*resource[ \t]+"([^"]+)"\s+"([^"]+)"', re.MULTILINE)
 _MAX_TF_BYTES = 10_000_000
 
 

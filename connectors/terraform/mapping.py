@@ -1,10 +1,11 @@
 """Which inventory store a Terraform resource is: a ``pledge-store`` tag, or a mapping file.
 
 A resource names its store by a tag or label ``pledge-store = <store id>``
-(AWS and Azure tags, Google labels). A mapping file beside the inventory
-(``terraform-mapping.yaml``) maps addresses, or address patterns, for resources
-that cannot be tagged, and says which data-holding resources hold no personal
-data. The tag wins over the file; an exact address wins over a pattern.
+(AWS and Azure tags, Google labels). A mapping file (``terraform-mapping.yaml``,
+found beside the plan or in the inventory's directory) maps addresses, or
+address patterns, for resources that cannot be tagged, and says which
+data-holding resources hold no personal data. The tag wins over the file; an
+exact address wins over a pattern.
 """
 
 from __future__ import annotations
@@ -81,14 +82,15 @@ class Mapping:
         return None
 
 
-def find_mapping(inventory_root: Path | None) -> Path | None:
-    """The mapping file in the inventory's directory, if there is one."""
-    if inventory_root is None:
-        return None
-    folder = inventory_root if inventory_root.is_dir() else inventory_root.parent
-    for name in MAPPING_FILE_NAMES:
-        if (folder / name).is_file():
-            return folder / name
+def find_mapping(plan: Path, inventory_root: Path | None) -> Path | None:
+    """The mapping file beside the plan, else in the inventory's directory, if any."""
+    folders = [plan.parent]
+    if inventory_root is not None:
+        folders.append(inventory_root if inventory_root.is_dir() else inventory_root.parent)
+    for folder in folders:
+        for name in MAPPING_FILE_NAMES:
+            if (folder / name).is_file():
+                return folder / name
     return None
 
 

@@ -19,7 +19,10 @@ from pledge.policy_model.errors import InputError
 from pledge.policy_model.loading import InputFile, display_path
 from pledge.policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
+    QuickParseRefused,
+    json_key_marks,
     parse_json,
+    quick_json,
     read_text_and_digest,
 )
 
@@ -83,6 +86,8 @@ def _module_of(address: str) -> str:
 
 def _split(address: str) -> list[str]:
     """Split an address at dots outside brackets and quotes."""
+    if "[" not in address:
+        return address.split(".")
     parts, depth, start, quoted = [], 0, 0, False
     for pos, char in enumerate(address):
         if char == '"':
@@ -103,9 +108,18 @@ def _config_module_key(module: str) -> str:
     return ".".join(_INDEX.sub("", part) for part in _split(module)) if module else ""
 
 
+MAX_MODULE_DEPTH = 64
+
+
+class _TooDeep(Exception):
+    """Modules nested deeper than any real configuration."""
+
+
 def _walk_config(module: dict[str, Any], key: str, base: Path, providers: dict[str, Any],
                  configs: dict[str, dict[str, Any]], dirs: dict[str, Path]) -> None:
     """Record each configuration module's resources and directory, recursively."""
+    if key.count("module.") > MAX_MODULE_DEPTH:
+        raise _TooDeep
     dirs[key] = base
     for res in module.get("resources") or []:
         if isinstance(res, dict) and isinstance(res.get("address"), str):
@@ -162,13 +176,15 @@ def _references(config: dict[str, Any] | None, module: str) -> dict[str, list[st
     return found
 
 
-def _planned(module: dict[str, Any], into: dict[str, dict[str, Any]]) -> None:
+def _planned(module: dict[str, Any], into: dict[str, dict[str, Any]], depth: int = 0) -> None:
+    if depth > MAX_MODULE_DEPTH:
+        raise _TooDeep
     for res in module.get("resources") or []:
         if isinstance(res, dict) and isinstance(res.get("address"), str):
             into[res["address"]] = res
     for child in module.get("child_modules") or []:
         if isinstance(child, dict):
-            _planned(child, into)
+            _planned(child, into, depth + 1)
 
 
 def parse_plan(data: Any, file: InputFile, text: str) -> Plan:
@@ -190,10 +206,14 @@ def parse_plan(data: Any, file: InputFile, text: str) -> Plan:
     providers = configuration.get("provider_config") or {}
     configs: dict[str, dict[str, Any]] = {}
     dirs: dict[str, Path] = {}
-    _walk_config(configuration.get("root_module") or {}, "", file.path.parent, providers,
-                 configs, dirs)
     planned: dict[str, dict[str, Any]] = {}
-    _planned((data.get("planned_values") or {}).get("root_module") or {}, planned)
+    try:
+        _walk_config(configuration.get("root_module") or {}, "", file.path.parent, providers,
+                     configs, dirs)
+        _planned((data.get("planned_values") or {}).get("root_module") or {}, planned)
+    except _TooDeep:
+        raise _bad(f"modules nested more than {MAX_MODULE_DEPTH} deep", shown,
+                   "give the plan Terraform wrote") from None
     resources: dict[str, PlanResource] = {}
     changes = data.get("resource_changes") or []
     if not isinstance(changes, list):
@@ -242,6 +262,19 @@ def _resource(address: str, kind: str, name: Any, before: dict[str, Any] | None,
                         references=_references(config, module))
 
 
+def _keys(data: Any) -> int:
+    """How many keys the parsed document holds (all its objects'), without recursion."""
+    count, stack = 0, [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            count += len(node)
+            stack.extend(v for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, (dict, list)))
+    return count
+
+
 def read_plan(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Plan:
     """Read and parse a plan file (size limit, UTF-8, duplicate keys checked)."""
     shown = display_path(path)
@@ -249,5 +282,10 @@ def read_plan(path: Path, *, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Plan:
         raise InputError("PLG-E001", "no such file", shown, None,
                          "give the JSON written by terraform show -json PLANFILE")
     text, digest = read_text_and_digest(path, max_size=max_size, display=shown)
-    data = parse_json(text, shown)
+    try:  # the fast parser; a repeated key (which it would let by) sends it to the exact one
+        data = quick_json(text)
+        if _keys(data) != json_key_marks(text):
+            data = parse_json(text, shown)
+    except QuickParseRefused:
+        data = parse_json(text, shown)
     return parse_plan(data, InputFile(shown, path, digest, "terraform-plan"), text)

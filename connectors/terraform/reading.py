@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pledge.connectors.terraform.facts import TypeRule, derive, labels_of, rules
@@ -35,12 +36,25 @@ class ResourceFacts:
     """``tag``, ``mapping``, ``parent`` (a helper resource) or ``""`` (mapped to no store)."""
     before: dict[str, Any]
     after: dict[str, Any]
-    location: Location
+    locator: Locator
 
     @property
     def address(self) -> str:
         """The resource's address."""
         return self.resource.address
+
+    @cached_property
+    def location(self) -> Location:
+        """Its block in the Terraform source, else its entry in the plan (found when asked)."""
+        return self.locator.locate(self.resource)
+
+
+def _facts(rule: TypeRule, res: PlanResource) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The facts before and after (told once when the change leaves the values alone)."""
+    after = derive(rule, res.after, res.after_unknown, res.region)
+    if res.before is not None and res.before == res.after and not res.after_unknown:
+        return after, after
+    return derive(rule, res.before, None, res.region), after
 
 
 @dataclass
@@ -109,8 +123,8 @@ def read_against(plan: Plan, inventory: Inventory, mapping: Mapping) -> PlanRead
             helpers.append((res, rule))
             continue
         store, how = _store_of(res, rule, mapping)
-        location = locator.locate(res)
         if store is not None and store not in known:
+            location = locator.locate(res)
             line = (mapping.lines or {}).get(res.address) if how == "mapping" else None
             where = (mapping.file.display if how == "mapping" and mapping.file
                      else location.file)
@@ -119,9 +133,7 @@ def read_against(plan: Plan, inventory: Inventory, mapping: Mapping) -> PlanRead
                 f"the {'mapping of' if how == 'mapping' else 'pledge-store tag of'} "
                 f"{res.address}"))
             continue
-        item = ResourceFacts(res, rule, store, how,
-                             derive(rule, res.before, None, res.region),
-                             derive(rule, res.after, res.after_unknown, res.region), location)
+        item = ResourceFacts(res, rule, store, how, *_facts(rule, res), locator)
         holders[res.address] = item
         reading.resources.append(item)
         if store is None:
@@ -138,8 +150,7 @@ def read_against(plan: Plan, inventory: Inventory, mapping: Mapping) -> PlanRead
             if parent is None:
                 reading.unattached.append(res.address)
             continue
-        reading.resources.append(ResourceFacts(
-            res, rule, parent.store, "parent", derive(rule, res.before, None, res.region),
-            derive(rule, res.after, res.after_unknown, res.region), locator.locate(res)))
+        reading.resources.append(ResourceFacts(res, rule, parent.store, "parent",
+                                               *_facts(rule, res), locator))
     reading.resources.sort(key=lambda r: r.address)
     return reading

@@ -9,8 +9,8 @@ import click
 
 from pledge.cli.common import F
 
-MAPPING_HELP = ("Terraform mapping file (default: terraform-mapping.yaml in the inventory "
-                "directory, if any).")
+MAPPING_HELP = ("Terraform mapping file (default: terraform-mapping.yaml beside the plan, "
+                "else in the inventory directory, if any).")
 
 
 def mapping_option(func: F) -> F:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from pledge.checks.engine import RunResult
 from pledge.checks.gating.diff import InventoryDiff, Side, breaks, diff_inventories
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.cli.commands.check import evaluate_selected, pair_outputs
-from pledge.cli.commands.diff import render_json
 from pledge.cli.common import EXIT_FAIL, EXIT_OK, get_inventory, get_policy, write_output
 from pledge.connectors.terraform import Future, read_plan_against
 from pledge.connectors.terraform.changes import PlanChange, plan_changes
@@ -86,11 +86,22 @@ def render_text(plan: str, changes: list[PlanChange], diff: InventoryDiff) -> st
     return "\n".join(lines) + "\n"
 
 
+def _clean(value: Any) -> Any:
+    """Every string of a dumped model made safe to print (secrets redacted, no controls)."""
+    if isinstance(value, str):
+        return plain(value, keep_newlines=True)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
 def render_json_diff(plan: str, changes: list[PlanChange], diff: InventoryDiff) -> str:
     """The changes and the commitments' diff as canonical JSON."""
     data = {"format": DIFF_FORMAT, "plan": plan,
-            "changes": [c.model_dump(mode="json") for c in changes],
-            "diff": json.loads(render_json(diff))}
+            "changes": _clean([c.model_dump(mode="json") for c in changes]),
+            "diff": _clean(diff.model_dump(mode="json"))}
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

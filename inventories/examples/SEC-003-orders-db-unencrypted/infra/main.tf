@@ -2,7 +2,7 @@
 # MAROSOAP's AWS infrastructure: the data stores of the inventory in inventories/marosoap.
 #
 # Each data store carries the tag pledge-store = <inventory store id>; the analytics export
-# queue is mapped in inventories/marosoap/terraform-mapping.yaml instead. plan.json beside
+# queue is mapped in terraform-mapping.yaml instead. plan.json beside
 # this file is `terraform show -json` of a plan of this configuration (see README.md).
 
 terraform {
