@@ -33,6 +33,7 @@ from pledge.cli.commands.check import (
     selectors_option,
     waivers_option,
 )
+from pledge.cli.commands.diff_terraform import terraform_diff
 from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -264,9 +265,8 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
     With --terraform, the inventory before and after a Terraform plan.
     """
     if terraform_plan is not None:
-        from pledge.cli.commands.diff_terraform import terraform_diff
-
-        return terraform_diff(paths, terraform_plan, terraform_mapping, policy_path=policy_path,
+        return terraform_diff(paths, terraform_plan, terraform_mapping, git_base=git_base,
+                              policy_path=policy_path,
                               formats=formats, outputs=outputs, as_of=resolve_as_of(as_of),
                               fail_on=fail_on, select=select, ignore=ignore, waivers=waivers,
                               max_file_size=max_file_size)

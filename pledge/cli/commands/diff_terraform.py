@@ -119,11 +119,15 @@ def render_markdown(changes: list[PlanChange], diff: InventoryDiff) -> str:
 
 
 def terraform_diff(paths: tuple[Path, ...], plan_path: Path, mapping: Path | None, *,
-                   policy_path: Path | None, formats: tuple[str, ...],
+                   git_base: str | None, policy_path: Path | None, formats: tuple[str, ...],
                    outputs: tuple[Path, ...], as_of: date, fail_on: str | None,
                    select: tuple[str, ...], ignore: tuple[str, ...], waivers: Path | None,
                    max_file_size: int) -> int:
     """Run ``pledge diff --terraform``; ``paths`` holds at most the inventory."""
+    if git_base is not None:
+        raise InputErrors([InputError("PLG-E019", "--git-base and --terraform do not go "
+                                      "together: a plan holds its own before and after", None,
+                                      None, "give one of them")])
     if len(paths) > 1:
         raise InputErrors([InputError("PLG-E019", "pledge diff --terraform PLAN takes at most "
                                       f"one inventory; got {len(paths)} paths", None, None,
