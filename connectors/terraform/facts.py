@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pledge.policy_model.types import INDEFINITE, duration_days
+from pledge.policy_model import durations
+from pledge.policy_model.types import INDEFINITE
 
 RULES_FILE = Path(__file__).resolve().parent / "rules.yaml"
 REGIONS_FILE = Path(__file__).resolve().parent / "regions.yaml"
@@ -220,20 +222,22 @@ def labels_of(rule: TypeRule | None, values: dict[str, Any] | None) -> dict[str,
 
 def longer(first: str | None, second: str | None) -> bool:
     """True when retention ``second`` is longer than ``first`` (indefinite is longest)."""
-    if second is None:
-        return False
-    if first is None:
+    if second is None or first is None:
         return False
     if second == INDEFINITE:
         return first != INDEFINITE
     if first == INDEFINITE:
         return False
-    return duration_days(second) > duration_days(first)
+    return durations.exceeds(second, first)
+
+
+_STARTS = tuple(date(year, month, 1) for year in (2024, 2025) for month in (1, 3))
 
 
 def same_retention(declared: str | None, planned: str | None) -> bool:
-    """True when two retentions agree (within three days: ``P10Y`` is 3,652.5 days, and a
-    plan's "ten years" is often 3,650)."""
+    """True when two retentions agree within three days on the calendar (``P10Y`` is 3,652
+    or 3,653 days, and a plan's "ten years" is often 3,650)."""
     if declared is None or planned is None or INDEFINITE in (declared, planned):
         return declared == planned
-    return abs(duration_days(declared) - duration_days(planned)) <= 3
+    return all(abs((durations.add(start, declared) - durations.add(start, planned)).days) <= 3
+               for start in _STARTS)

@@ -19,8 +19,15 @@ from pledge.checks.engine import RunResult
 from pledge.checks.gating.diff import InventoryDiff, Side, breaks, diff_inventories
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.checks.graph.flow_graph import FlowGraph
-from pledge.cli.commands.check import evaluate_selected, pair_outputs
-from pledge.cli.common import EXIT_FAIL, EXIT_OK, get_inventory, get_policy, write_output
+from pledge.cli.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    get_inventory,
+    get_policy,
+    pair_outputs,
+    write_output,
+)
+from pledge.cli.run import evaluate_selected
 from pledge.connectors.terraform import Future, read_plan_against
 from pledge.connectors.terraform.changes import PlanChange, plan_changes
 from pledge.connectors.terraform.future import future_inventory
