@@ -228,3 +228,12 @@ def test_real_plans_name_every_data_store_as_undeclared() -> None:
                           "aws_s3_bucket.operations"]
     inputs = {i["role"] for i in report["inputs"]}
     assert "terraform-plan" in inputs
+
+
+def test_undeclared_stores_fail_in_junit_too() -> None:
+    run = run_inprocess("check", "--terraform", PLANS / "policyengine-s3-acl-update.json",
+                        "--as-of", AS_OF, "-f", "junit")
+    assert run.code == 1
+    suite = run.out.split('<testsuite name="inventory (not a commitment)"')[1]
+    assert 'failures="3"' in suite.split(">", 1)[0]
+    assert suite.count("<failure") == 3 and "aws_s3_bucket.update_bucket" in suite

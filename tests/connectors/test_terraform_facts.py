@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pledge.connectors.terraform.facts import country_of, rules
+from pledge.connectors.terraform.facts import country_of, derive, rules
 from pledge.connectors.terraform.mapping import Mapping, TerraformMapping
 from pledge.connectors.terraform.plan import read_plan
 from pledge.connectors.terraform.reading import PlanReading, read_against
@@ -147,3 +147,63 @@ def test_nested_modules_and_their_source_files(tmp_path: Path) -> None:
     # helper resources take their bucket's store through the configuration's references
     acl = next(r for r in reading.resources if r.address == "aws_s3_bucket_acl.invoices")
     assert (acl.store, acl.how, acl.after) == ("invoices", "parent", {"exposure": "private"})
+
+
+# --- types no real plan was found for: values written from the providers' documentation ------
+HAND_WRITTEN: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+    ("aws_kinesis_stream", {"name": "clicks", "retention_period": 168, "encryption_type": "KMS",
+                            "kms_key_id": "alias/aws/kinesis"},
+     {"retention": "P7D", "encryption_at_rest": True, "encryption_key": "alias/aws/kinesis",
+      "region": "eu-west-3"}),
+    ("aws_kinesis_stream", {"name": "raw", "retention_period": 24, "encryption_type": "NONE"},
+     {"retention": "P1D", "encryption_at_rest": False}),
+    ("aws_dynamodb_table", {"name": "carts", "deletion_protection_enabled": True,
+                            "server_side_encryption": []},
+     {"encryption_at_rest": True, "encryption_key": "aws-owned", "deletion_protection": True}),
+    ("google_sql_database_instance", {
+        "name": "orders", "region": "europe-west9", "deletion_protection": False,
+        "settings": [{"ip_configuration": [{"ipv4_enabled": True, "authorized_networks": [
+            {"name": "anyone", "value": "0.0.0.0/0"}]}], "backup_configuration": [{
+                "enabled": True, "transaction_log_retention_days": 7}]}]},
+     {"exposure": "internet", "region": "europe-west9", "deletion_protection": False,
+      "backup_retention": "P7D", "encryption_at_rest": True}),
+    ("google_bigquery_dataset", {"dataset_id": "events", "location": "EU",
+                                 "default_table_expiration_ms": 5_184_000_000, "access": []},
+     {"retention": "P60D", "region": "EU", "encryption_key": "google-managed"}),
+    ("google_pubsub_topic", {"name": "orders", "message_retention_duration": "604800s"},
+     {"retention": "P7D", "encryption_at_rest": True}),
+    ("google_logging_project_bucket_config", {"bucket_id": "audit", "location": "global",
+                                              "retention_days": 400},
+     {"retention": "P400D", "region": "global"}),
+    ("azurerm_cosmosdb_account", {"name": "profiles", "public_network_access_enabled": False,
+                                  "geo_location": [{"location": "francecentral",
+                                                    "failover_priority": 0}]},
+     {"exposure": "private", "region": "francecentral", "encryption_at_rest": True}),
+    ("azurerm_log_analytics_workspace", {"name": "logs", "location": "westeurope",
+                                         "retention_in_days": 730},
+     {"retention": "P730D", "region": "westeurope"}),
+    ("azurerm_mssql_database", {"name": "crm", "transparent_data_encryption_enabled": False,
+                                "short_term_retention_policy": [{"retention_days": 35}]},
+     {"encryption_at_rest": False, "backup_retention": "P35D"}),
+]
+
+
+@pytest.mark.parametrize(("kind", "values", "expected"), HAND_WRITTEN,
+                         ids=[f"{k}-{i}" for i, (k, _, _) in enumerate(HAND_WRITTEN)])
+def test_facts_of_the_other_main_resources(kind: str, values: dict[str, Any],
+                                           expected: dict[str, Any]) -> None:
+    rule = rules()[kind]
+    facts = derive(rule, values, {}, "eu-west-3" if kind.startswith("aws") else None)
+    assert {k: facts.get(k) for k in expected} == expected
+    if "region" in expected:
+        assert country_of(facts["region"]) == {"eu-west-3": "FR", "europe-west9": "FR",
+                                               "francecentral": "FR", "westeurope": "NL"}.get(
+            facts["region"])
+
+
+def test_a_value_known_only_after_apply_tells_nothing() -> None:
+    rule = rules()["aws_db_instance"]
+    facts = derive(rule, {"storage_encrypted": None, "publicly_accessible": False},
+                   {"storage_encrypted": True}, "eu-west-3")
+    assert "encryption_at_rest" not in facts  # not the provider default (false), not true
+    assert facts["exposure"] == "private"
