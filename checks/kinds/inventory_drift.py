@@ -122,6 +122,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         subject = f"{o.store}.{o.field or o.column}" if (o.field or o.column) else o.store
         evidence = {"rule": o.rule, "table": o.table, "column": o.column, "rows": o.rows,
                     "category": o.category, "declared": o.declared}
-        ev.fail("field" if (o.field or o.column) else "store", subject, _message(o),
-                remediation=_REMEDIATION[o.rule],
-                evidence={k: v for k, v in evidence.items() if v is not None})
+        kind = "field" if (o.field or o.column) else "store"
+        # an undeclared column is shown at its store's declaration
+        location = ctx.sources.locate(kind, subject) or ctx.sources.locate("store", o.store)
+        ev.fail(kind, subject, _message(o), remediation=_REMEDIATION[o.rule],
+                evidence={k: v for k, v in evidence.items() if v is not None},
+                location=location)
