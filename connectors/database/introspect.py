@@ -205,12 +205,16 @@ def snapshot(target: Target, *, sample: int, timeout: float, schema: str | None 
     with read_only(target, timeout) as conn:
         inspector = sa.inspect(conn)
         names: list[tuple[str | None, str]] = []
+        described: dict[tuple[str | None, str], tuple[list[dict[str, Any]], list[str]]] = {}
         for each in _schemas(inspector, target, schema):
-            names += [(each, t) for t in sorted(inspector.get_table_names(schema=each))]
+            found = _reflect(inspector, each)
+            described.update(found)
+            names += sorted(found, key=lambda key: key[1])
         if on_tables:
             on_tables(len(names))
         for each, name in names:
-            table = _read_table(sa, conn, inspector, each, name, sample)
+            columns, keys = described[(each, name)]
+            table = _read_table(sa, conn, each, name, columns, keys, sample)
             result.tables.append(
                 Table(schema=None if target.backend == "sqlite" else each, name=name,
                       columns=table[0], rows=table[1], sampled=table[2]))
@@ -220,15 +224,24 @@ def snapshot(target: Target, *, sample: int, timeout: float, schema: str | None 
     return result
 
 
-def _read_table(sa: Any, conn: Any, inspector: Any, schema: str | None, name: str,
+def _reflect(inspector: Any, schema: str | None,
+             ) -> dict[tuple[str | None, str], tuple[list[dict[str, Any]], list[str]]]:
+    """Every table of ``schema``: its columns and primary-key columns, in two queries."""
+    columns = inspector.get_multi_columns(schema=schema)
+    keys = inspector.get_multi_pk_constraint(schema=schema)
+    return {(schema, name): (list(described), list(
+                (keys.get((key_schema, name)) or {}).get("constrained_columns") or []))
+            for (key_schema, name), described in columns.items()}
+
+
+def _read_table(sa: Any, conn: Any, schema: str | None, name: str,
+                described: list[dict[str, Any]], keys: list[str],
                 sample: int) -> tuple[tuple[Column, ...], int, int]:
-    described = inspector.get_columns(name, schema=schema)
     ref = sa.table(name, *[sa.column(c["name"]) for c in described], schema=schema)
     rows = int(conn.execute(sa.select(sa.func.count()).select_from(ref)).scalar() or 0)
     values: list[list[str]] = [[] for _ in described]
     fetched = 0
     if described and sample > 0:
-        keys = inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or []
         query = sa.select(*ref.columns).limit(sample)
         if keys:
             query = query.order_by(*[ref.columns[k] for k in keys if k in ref.columns])
