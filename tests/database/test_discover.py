@@ -240,3 +240,30 @@ def test_postgresql_role_reads_through_its_grants(pg_shop: Database) -> None:
         with pg_connect() as conn:
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+def test_progress_bar_only_on_a_terminal(sqlite_shop: Database) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    main, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "pledge", "discover", sqlite_shop.dsn],
+                              stdout=subprocess.PIPE, stderr=follower, timeout=60, check=False)
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal closed: everything was read
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(main)
+    assert proc.returncode == 0
+    assert b"pledge: reading sqlite:///" in shown and b"100%" in shown
+    assert proc.stdout.startswith(b"# Discovered from sqlite:///")  # the fragment is untouched
