@@ -13,11 +13,11 @@ card number), its ``types`` restrict it to declared or SQL types, and its
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def _strip_marks(text: str) -> str:
                    if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     """A name as label rules see it: ``"cardNumber_2"`` becomes ``"card number 2"``.
 
@@ -75,10 +75,9 @@ def normalise_name(name: str) -> str:
     return " ".join(_split_camel(cleaned).split())
 
 
-@lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=16384)
 def _words(text: str) -> tuple[str, ...]:
-    """The normalised words of ``text``, remembered: rules match every name against the same
-    few hundred patterns, which are normalised once."""
+    """The words of a normalised name (cached: rule patterns are matched again and again)."""
     return tuple(normalise_name(text).split())
 
 
