@@ -17,6 +17,7 @@ from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    cache_option,
     get_inventory,
     get_policy,
     limits_option,
@@ -125,12 +126,13 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
               help="Write this run's JSON report here as the new baseline.")
 @waivers_option
 @limits_option
+@cache_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
 def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, ...],
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
-          verbose: bool) -> int:
+          cache: Path | None, verbose: bool) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
     Exit 0 when every commitment holds, 1 on any failure or error that the gate
@@ -140,7 +142,7 @@ def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, 
     when = resolve_as_of(as_of)
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
     loaded_policy = get_policy(policy_path, max_file_size)
-    loaded = get_inventory(inventory, max_file_size)
+    loaded = get_inventory(inventory, max_file_size, cache)
     known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
                                                 selection=selection, waivers=waivers,
