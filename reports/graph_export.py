@@ -112,7 +112,7 @@ def to_dot(graph: nx.MultiDiGraph) -> str:
 
 
 # --- GraphML --------------------------------------------------------------------------------
-class _GraphMLWriter(GraphMLWriter):
+class _GraphMLWriter(GraphMLWriter):  # type: ignore[misc]  # networkx ships no type hints
     """networkx's GraphML writer, spelling booleans as the schema does (true/false)."""
 
     def add_data(self, name: str, element_type: type, value: Any, scope: str = "all",

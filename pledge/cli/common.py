@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -19,15 +20,18 @@ from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
+F = TypeVar("F", bound=Callable[..., Any])
+"""A click command function, as the option decorators pass it through."""
 
-def policy_option(func):  # type: ignore[no-untyped-def]
+
+def policy_option(func: F) -> F:
     """--policy FILE, defaulting to the bundled MAROSOAP policy."""
     return click.option("--policy", "policy_path", type=click.Path(path_type=Path),
                         default=None, help="Policy YAML (default: the bundled MAROSOAP policy).")(
         func)
 
 
-class ByteSize(click.ParamType):
+class ByteSize(click.ParamType):  # type: ignore[type-arg]  # generic only in click's stubs
     """A number of bytes, plain (``200000000``) or with a unit (``200MB``, ``1.5GiB``)."""
 
     name = "size"
@@ -51,7 +55,7 @@ class ByteSize(click.ParamType):
         return size
 
 
-def limits_option(func):  # type: ignore[no-untyped-def]
+def limits_option(func: F) -> F:
     """--max-file-size SIZE."""
     return click.option("--max-file-size", type=ByteSize(),
                         default=DEFAULT_MAX_FILE_SIZE, show_default=True,
@@ -59,7 +63,7 @@ def limits_option(func):  # type: ignore[no-untyped-def]
                              "200MB or 1.5GiB.")(func)
 
 
-def cache_option(func):  # type: ignore[no-untyped-def]
+def cache_option(func: F) -> F:
     """--cache DIR: keep validated inventory files, re-read only the changed ones."""
     return click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path),
                         default=None, envvar="PLEDGE_CACHE", metavar="DIR",
@@ -69,7 +73,7 @@ def cache_option(func):  # type: ignore[no-untyped-def]
                              "$PLEDGE_CACHE.")(func)
 
 
-def as_of_option(func):  # type: ignore[no-untyped-def]
+def as_of_option(func: F) -> F:
     """--as-of DATE, the date commitments are judged on."""
     return click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
                         help="Judge expiry and age on this date (default: today, UTC).")(func)

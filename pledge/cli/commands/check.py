@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
+    F,
     as_of_option,
     cache_option,
     get_inventory,
@@ -71,21 +73,21 @@ def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, a
     return result, warnings, [found.file] if found.file else []
 
 
-def selectors_option(name: str, text: str):  # type: ignore[no-untyped-def]
+def selectors_option(name: str, text: str) -> Callable[[F], F]:
     """A repeatable, comma-separated selector option (--select / --ignore)."""
     return click.option(name, multiple=True, metavar="ID|CODE",
                         help=f"{text} commitments by id or prefix (PAY, PAY-001) or kind code "
                              "or prefix (PLG1, PLG101); comma-separated or repeated.")
 
 
-def fail_on_option(func):  # type: ignore[no-untyped-def]
+def fail_on_option(func: F) -> F:
     """--fail-on SEVERITY."""
     return click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
                         help="Only failures of this severity or higher fail the run "
                              "(others are still reported). Errors always fail.")(func)
 
 
-def waivers_option(func):  # type: ignore[no-untyped-def]
+def waivers_option(func: F) -> F:
     """--waivers FILE."""
     return click.option("--waivers", "waivers", type=click.Path(path_type=Path), default=None,
                         help="Waiver YAML (default: waivers.yaml in the inventory "
