@@ -30,6 +30,7 @@ from pledge.policy_model.inventory import (
 )
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
+from pledge.policy_model.shared_keys import share_given_keys
 from pledge.policy_model.sources import Declaration, SourceIndex
 from pledge.policy_model.validation_errors import translate
 from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
@@ -436,6 +437,7 @@ def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: st
            merged: dict[str, Any], singles: dict[str, tuple[Any, str]],
            errors: list[InputError]) -> None:
     """Add one file's models to the inventory being merged; one organisation in all."""
+    share_given_keys([fragment], _SHARED_KEYS)
     for section in LIST_SECTIONS:
         merged[section].extend(getattr(fragment, section))
     for section in ("inventory", "organisation"):
@@ -448,6 +450,10 @@ def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: st
                                      section_lines.get(section), "keep one"))
         else:
             singles[section] = (value, shown)
+
+
+_SHARED_KEYS: dict[frozenset[str], frozenset[str]] = {}
+"""Every key set the loaded models were given, one instance each (a few dozen)."""
 
 
 def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bool]:
