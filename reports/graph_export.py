@@ -26,9 +26,6 @@ from pledge.checks.graph.queries import hop_info
 from pledge.reports.safe import plain
 
 GRAPH_FORMAT = "pledge-graph/1"
-NODE_FIELDS = ("type", "name", "role", "third_party", "system", "purposes")
-FLOW_FIELDS = ("flow", "categories", "purposes", "protocol", "tls", "mutual_tls",
-               "consent_gate", "gate_type", "legal_basis")
 
 
 def export_graph(fg: FlowGraph, follow: EdgeFilter | None = None) -> nx.MultiDiGraph:

@@ -1,4 +1,4 @@
-"""What the subcommands share: default inputs, loading, the evaluation date, safe writing."""
+"""What the subcommands share: options, default inputs, the evaluation date, safe writing."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any, ClassVar, TypeVar
 
 import click
 
+from pledge.checks.gating.selection import SEVERITIES
 from pledge.policy_model import BUNDLED_INVENTORY, BUNDLED_POLICY
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy, load_inventory, load_policy
@@ -130,3 +131,42 @@ def write_output(text: str, output: Path | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[
+        tuple[str, Path | None]]:
+    """Pair each --format with its --output, in order; one format may go to stdout."""
+    formats = formats or ("text",)
+    if len(outputs) > len(formats):
+        raise InputErrors([InputError("PLG-E019", "more --output than --format options",
+                                      None, None, "give one --format per --output")])
+    if len(formats) > 1 and len(outputs) < len(formats) - 1:
+        raise InputErrors([InputError("PLG-E019", "several formats need an --output each "
+                                      "(one may go to standard output)", None, None,
+                                      "e.g. -f text -f sarif -o pledge.sarif")])
+    paired: list[tuple[str, Path | None]] = []
+    extra = len(formats) - len(outputs)
+    for index, fmt in enumerate(formats):
+        paired.append((fmt, None if index < extra else outputs[index - extra]))
+    return paired
+
+
+def selectors_option(name: str, text: str) -> Callable[[F], F]:
+    """A repeatable, comma-separated selector option (--select / --ignore)."""
+    return click.option(name, multiple=True, metavar="ID|CODE",
+                        help=f"{text} commitments by id or prefix (PAY, PAY-001) or kind code "
+                             "or prefix (PLG1, PLG101); comma-separated or repeated.")
+
+
+def fail_on_option(func: F) -> F:
+    """--fail-on SEVERITY."""
+    return click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+                        help="Only failures of this severity or higher fail the run "
+                             "(others are still reported). Errors always fail.")(func)
+
+
+def waivers_option(func: F) -> F:
+    """--waivers FILE."""
+    return click.option("--waivers", "waivers", type=click.Path(path_type=Path), default=None,
+                        help="Waiver YAML (default: waivers.yaml in the inventory "
+                             "directory, if any).")(func)
