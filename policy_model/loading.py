@@ -28,6 +28,7 @@ from pledge.policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
+from pledge.policy_model.json_slices import MIN_SECTION_CHARS, models_by_lines
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
@@ -476,6 +477,10 @@ def _models_from_json(text: str) -> InventoryFragment | None:
     (invalid, or not JSON it reads exactly) is read again by the usual path,
     for the data or for the located errors.
     """
+    if len(text) > MIN_SECTION_CHARS:  # one entity per line: a slice of lines at a time
+        found = models_by_lines(text, _SHARED_KEYS)
+        if found is not None:
+            return found
     try:
         return InventoryFragment.model_validate_json(text)
     except (ValidationError, ValueError):
