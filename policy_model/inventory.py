@@ -109,6 +109,8 @@ class System(StrictModel):
     attestations: list[ThirdPartyAttestation] = Field(default_factory=list)
     privacy_policy: str | None = None
     connection: str | None = Field(None, description="Endpoint or DSN; credentials never printed.")
+    group: str | None = Field(None, description="The team or group that runs it; the data map "
+                              "groups large inventories by it (else by role).")
     description: str | None = None
 
 

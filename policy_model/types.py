@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import AfterValidator, StringConstraints
 
@@ -74,6 +75,16 @@ class VocabRef:
     """Marks a field whose values are ids of the named vocabulary."""
 
     vocabulary: str
+
+
+def annotated_refs(annotation: Any) -> list[VocabRef]:
+    """The vocabulary markers inside ``annotation`` (through Annotated, unions and lists)."""
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        args = get_args(annotation)
+        found = [a for a in args[1:] if isinstance(a, VocabRef)]
+        return found or annotated_refs(args[0])
+    return [r for a in get_args(annotation) for r in annotated_refs(a)]
 
 
 CategoryId = Annotated[VocabId, VocabRef("data_categories")]
