@@ -44,8 +44,8 @@ _ADAPTERS: dict[str, TypeAdapter[list[Any]]] = {}
 def _adapter(section: str) -> TypeAdapter[list[Any]]:
     found = _ADAPTERS.get(section)
     if found is None:
-        found = _ADAPTERS[section] = TypeAdapter(
-            InventoryFragment.model_fields[section].annotation)
+        annotation: Any = InventoryFragment.model_fields[section].annotation
+        found = _ADAPTERS[section] = TypeAdapter(annotation)
     return found
 
 
