@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from pledge.base.strict_model import SharedKeys
 from pledge.policy_model.inventory import LIST_SECTIONS, InventoryFragment
 from pledge.policy_model.shared_keys import share_given_keys
 
@@ -66,7 +67,7 @@ def _regions(text: str) -> dict[str, tuple[int, int]] | None:
     return found or None
 
 
-def models_by_lines(text: str, shared: dict[frozenset[str], frozenset[str]]
+def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys]
                     ) -> InventoryFragment | None:
     """The file's models, long sections validated a slice of lines at a time; or ``None``.
 

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from pledge.base.memory import paused_gc
+from pledge.base.strict_model import SharedKeys
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
 from pledge.policy_model.fragment_cache import FragmentCache
 from pledge.policy_model.inventory import (
@@ -468,7 +469,7 @@ def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: st
             singles[section] = (value, shown)
 
 
-_SHARED_KEYS: dict[frozenset[str], frozenset[str]] = {}
+_SHARED_KEYS: dict[frozenset[str], SharedKeys] = {}
 """Every key set the loaded models were given, one instance each (a few dozen)."""
 
 

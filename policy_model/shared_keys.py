@@ -4,10 +4,11 @@ pydantic gives each model instance its own ``__pydantic_fields_set__`` (the
 fields the input gave), a ``set`` of 216 to 728 bytes: more memory than the
 instance's own dictionary. An inventory's models fall into a handful of key
 sets (every field written as ``{name, category}``, say), so after loading each
-model's set is replaced by a shared :class:`frozenset` of the same keys: on a
-million systems, about 5 GB less. Reading is unchanged (``model_fields_set``,
-``model_dump(exclude_unset=True)``); assigning an attribute to a loaded model,
-which would add to the set, fails loudly instead of changing other models'.
+model's set is replaced by a shared, frozen :class:`~pledge.base.strict_model.SharedKeys`
+of the same keys: on a million systems, about 5 GB less. Reading is unchanged
+(``model_fields_set``, ``model_dump(exclude_unset=True)``); a model assigned to
+after loading, or copied, takes a private set first (``StrictModel.__setattr__``),
+so no model ever changes another's.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from operator import attrgetter
 
 from pydantic import BaseModel
 
+from pledge.base.strict_model import SharedKeys
+
 _FIELDS_SET = "__pydantic_fields_set__"
 _given = attrgetter(_FIELDS_SET)
 
 
-def share_given_keys(roots: Iterable[BaseModel], shared: dict[frozenset[str], frozenset[str]]
+def share_given_keys(roots: Iterable[BaseModel], shared: dict[frozenset[str], SharedKeys]
                      ) -> None:
     """Give ``roots`` and every model inside them the shared frozen set of their keys.
 
@@ -42,7 +45,7 @@ def share_given_keys(roots: Iterable[BaseModel], shared: dict[frozenset[str], fr
         classes = {type(item) for item in items}
         for cls in classes:
             same = items if len(classes) == 1 else [i for i in items if type(i) is cls]
-            keys = list(map(frozenset, map(_given, same)))
+            keys = list(map(SharedKeys, map(_given, same)))
             keys = list(map(shared.setdefault, keys, keys))
             deque(map(object.__setattr__, same, repeat(_FIELDS_SET), keys), maxlen=0)
             for name in _nested_fields(cls):
