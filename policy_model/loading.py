@@ -54,6 +54,8 @@ from pledge.policy_model.yaml_source import (
 
 INVENTORY_SUFFIXES = (".yaml", ".yml", ".json")
 WAIVER_FILE_NAMES = ("waivers.yaml", "waivers.yml", "pledge-waivers.yaml")
+SIDE_FILE_NAMES = ("terraform-mapping.yaml", "terraform-mapping.yml", "terraform-mapping.json")
+"""Files beside an inventory that are not part of it (read by ``--terraform``)."""
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,9 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
                                  shown, None, "check its permissions"))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
+        if any(name.endswith(".tf") for name in filenames):  # a Terraform configuration
+            dirnames[:] = []  # (its plan JSON is read by --terraform, never as inventory)
+            continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in dirnames:  # not followed: one pointing out would be silently skipped
             link = Path(dirpath) / name
@@ -256,7 +261,7 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
                                          f"{link.relative_to(root).as_posix()}", None,
                                          "copy the files into the inventory instead"))
         for name in sorted(filenames):
-            if name.startswith(".") or name in WAIVER_FILE_NAMES:
+            if name.startswith(".") or name in WAIVER_FILE_NAMES or name in SIDE_FILE_NAMES:
                 continue
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()

@@ -15,6 +15,7 @@ from pledge.cli.commands.discover import discover_command
 from pledge.cli.commands.explain import explain
 from pledge.cli.commands.graph import graph
 from pledge.cli.commands.graph_html import html_command
+from pledge.cli.commands.importing import importing
 from pledge.cli.commands.init import init
 from pledge.cli.commands.policy import policy
 from pledge.cli.commands.report import report
@@ -35,7 +36,7 @@ def cli() -> None:
 
 graph.add_command(html_command)  # `pledge graph html`: in its own module, as it runs the checks
 for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify, init,
-                policy):
+                policy, importing):
     cli.add_command(command)
 cli.add_command(discover_command, name="discover")
 
