@@ -13,6 +13,7 @@ from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    cache_option,
     fail_on_option,
     get_inventory,
     get_policy,
@@ -69,6 +70,7 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
               help="Write this run's JSON report here as the new baseline.")
 @waivers_option
 @limits_option
+@cache_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
 @discover_options
 @plan_option("Check the inventory as this Terraform plan (terraform show -json) leaves it; "
@@ -77,8 +79,8 @@ def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, 
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
-          verbose: bool, discovery: DiscoverRequest | None, terraform_plan: Path | None,
-          terraform_mapping: Path | None) -> int:
+          cache: Path | None, verbose: bool, discovery: DiscoverRequest | None,
+          terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
     Exit 0 when every commitment holds, 1 on any failure or error that the gate
@@ -88,7 +90,7 @@ def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, 
     when = resolve_as_of(as_of)
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
     loaded_policy = get_policy(policy_path, max_file_size)
-    loaded = get_inventory(inventory, max_file_size)
+    loaded = get_inventory(inventory, max_file_size, cache)
     probe = discovery.apply(loaded, loaded_policy) if discovery else None
     if probe:  # the databases' real tables in the inventory, the drift commitment in the policy
         loaded, loaded_policy = probe.inventory, probe.policy

@@ -29,6 +29,7 @@ from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    cache_option,
     fail_on_option,
     get_inventory,
     get_policy,
@@ -153,13 +154,14 @@ def _side(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, when: date,
 @selectors_option("--ignore", "Leave out these")
 @waivers_option
 @limits_option
+@cache_option
 @plan_option("Compare INVENTORY before and after this Terraform plan (terraform show -json) "
              "instead: pledge diff --terraform PLAN.json [INVENTORY].")
 def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None,
          formats: tuple[str, ...], outputs: tuple[Path, ...], as_of: str | None,
          fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-         waivers: Path | None, max_file_size: int, terraform_plan: Path | None,
-         terraform_mapping: Path | None) -> int:
+         waivers: Path | None, max_file_size: int, cache: Path | None,
+         terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Compare inventory BASE with HEAD: pledge diff BASE HEAD, or --git-base REF HEAD.
 
     Prints new and removed recipients of each data category, purposes,
@@ -191,13 +193,14 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pledge-base-")))
             base_path, base_label = extract_base(git_base, head_path, tmp)
             shown = base_label + "." if base_label.endswith(":") else base_label
-            base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size)
+            base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size,
+                                          cache=cache)
                            if base_path is not None else _empty(base_label))
         else:
             base_path, head_path = paths
             base_label = display_path(base_path)
-            base_loaded = get_inventory(base_path, max_file_size)
-        head_loaded = get_inventory(head_path, max_file_size)
+            base_loaded = get_inventory(base_path, max_file_size, cache)
+        head_loaded = get_inventory(head_path, max_file_size, cache)
         base, _, _ = _side(loaded_policy, base_loaded, when=when,
                                        selection=selection, waivers=None,
                                        max_size=max_file_size)
