@@ -283,6 +283,21 @@ _KIND_OF_SECTION = {
 }
 
 
+def _dotted_key_lines(mapping: Located, prefix: str = "", depth: int = 0) -> dict[str, int]:
+    """The line of every key of a mapping and of its nested mappings, as dotted paths.
+
+    ``breach_response.authority_notification_hours`` then points at its own line,
+    not at ``breach_response:``. Nesting is bounded by the loader; facts are a few
+    levels deep, and only four levels are indexed.
+    """
+    lines = {prefix + key: line for key, line in mapping.key_lines.items()}
+    if depth < 4:
+        for key, value in mapping.items():
+            if isinstance(value, Located):
+                lines.update(_dotted_key_lines(value, f"{prefix}{key}.", depth + 1))
+    return lines
+
+
 def _index_fragment(raw: Any, display: str, index: SourceIndex) -> None:
     """Record where each entity of one file is declared."""
     if not isinstance(raw, Located):
@@ -299,7 +314,7 @@ def _index_fragment(raw: Any, display: str, index: SourceIndex) -> None:
                                       fld.line, fld.key_lines)
     org = raw.get("organisation")
     if isinstance(org, Located) and isinstance(org.get("id"), str):
-        index.add("organisation", org["id"], display, org.line, org.key_lines)
+        index.add("organisation", org["id"], display, org.line, _dotted_key_lines(org))
     for item in raw.get("attestations") or []:
         if isinstance(item, Located) and isinstance(item.get("commitment"), str):
             index.add("attestation", item["commitment"], display, item.line, item.key_lines)

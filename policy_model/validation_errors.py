@@ -122,6 +122,9 @@ def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
                 options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",")]
                 guess = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
                 hint = f"did you mean {guess[0]}?" if guess else None
+            if kind in ("int_parsing", "float_parsing") and isinstance(value, str):
+                hint = ("write a plain decimal number: YAML reads forms such as 0o17 or 1e3 "
+                        "as text")
             shown = repr(value[:100] if isinstance(value, str) else value) if isinstance(
                 value, str | int | float | bool) else ""
             text = f"invalid value {shown} at {where}: {message}" if shown else (

@@ -58,7 +58,8 @@ def esc(value: object) -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files("pledge.reports").joinpath("html_assets", name).read_text(encoding="utf-8")
+    asset = resources.files("pledge.reports").joinpath("html_assets", name)
+    return asset.read_text(encoding="utf-8")
 
 
 def _csp_hash(block: str) -> str:
