@@ -92,9 +92,10 @@ def yaml_line_map(text: str) -> list[int] | None:
 def mark_line(loader: _Loader, mark: Any) -> int:
     """The file line (1-based, CR/LF lines) of a YAML mark."""
     table = loader.line_map
-    if table is None or not 0 <= mark.line < len(table):
-        return int(mark.line) + 1
-    return table[mark.line]
+    line = int(mark.line)
+    if table is None or not 0 <= line < len(table):
+        return line + 1
+    return table[line]
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
