@@ -17,8 +17,8 @@ from functools import lru_cache
 import isodate
 
 _DURATION = re.compile(
-    r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+    r"^P(?!$)(?:(?P<y>\d{1,9})Y)?(?:(?P<mo>\d{1,9})M)?(?:(?P<w>\d{1,9})W)?(?:(?P<d>\d{1,9})D)?"
+    r"(?:T(?=\d)(?:(?P<h>\d{1,9})H)?(?:(?P<mi>\d{1,9})M)?(?:(?P<s>\d{1,9})S)?)?$"
 )
 
 # Start days that show every way a calendar can end a duration: within any month a day
@@ -47,7 +47,16 @@ def add(start: date, text: str) -> datetime:
     """The moment ``text`` after the start of day ``start``, on the calendar."""
     moment = start if isinstance(start, datetime) else datetime(start.year, start.month,
                                                                   start.day)
-    end: datetime = moment + parse(text)
+    return _plus(moment, parse(text))
+
+
+def _plus(moment: datetime, duration: isodate.Duration | timedelta) -> datetime:
+    """``moment + duration``; past the calendar's end (year 9999) it is the end itself, so
+    a retention of ten thousand years is longer than any limit, not a crash."""
+    try:
+        end: datetime = moment + duration
+    except (OverflowError, ValueError):
+        return datetime.max
     return end
 
 
@@ -55,7 +64,7 @@ def add(start: date, text: str) -> datetime:
 def exceeds(longer: str, limit: str) -> bool:
     """Whether ``longer``, started on some day, ends after ``limit`` started that day."""
     first, second = parse(longer), parse(limit)
-    return any(start + first > start + second for start in _STARTS)
+    return any(_plus(start, first) > _plus(start, second) for start in _STARTS)
 
 
 def within(since: date, as_of: date, text: str) -> bool:

@@ -259,6 +259,10 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
             shown = f"{shown_root.rstrip('/')}/{rel}"
             if not name.lower().endswith(INVENTORY_SUFFIXES):
                 continue
+            if not _is_utf8(shown):  # reports are UTF-8: such a name cannot be written
+                errors.append(InputError("PLG-E012", "the file name is not UTF-8",
+                                         _escaped(shown), None, "rename it with a UTF-8 name"))
+                continue
             problem = _link_problem(path, real_root) if path.is_symlink() else None
             if problem:
                 errors.append(InputError("PLG-E014", problem, shown, None,
@@ -268,6 +272,20 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
     raise_if_any(errors)
     found.sort(key=lambda item: item[1])
     return found
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a name decoded from the file system is valid UTF-8 (no surrogate escapes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(name: str) -> str:
+    """A file-system name with its undecodable bytes shown as ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _link_problem(link: Path, real_root: Path) -> str | None:

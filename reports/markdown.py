@@ -160,6 +160,8 @@ def render(report: Report) -> str:
     lines = [f"## pledge: {verdict}", "",
              f"**{md(report.policy.title)}** v{md(report.policy.version)} against inventory "
              f"**{md(report.inventory)}**, as of {report.as_of.isoformat()}.", ""]
+    lines += [f"> **Warning:** {md(w)}\n" for w in report.warnings
+              if w.startswith("IMPLICIT WAIVERS")]
     noun = "finding" if len(gating) == 1 else "findings"
     extra = len(failing) - len(gating)
     lines.append(f"{len(gating)} failing {noun} fail the run"

@@ -17,13 +17,13 @@ from pledge.cli.common import (
     get_inventory,
     get_policy,
     limits_option,
-    pair_outputs,
     policy_option,
     resolve_as_of,
     selectors_option,
     waivers_option,
     write_output,
 )
+from pledge.cli.output_pairing import FormatChoice, OrderedOptionsCommand, pair_outputs
 from pledge.cli.run import evaluate_selected
 from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
@@ -49,13 +49,14 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
     return warnings
 
 
-@click.command()
+@click.command(cls=OrderedOptionsCommand)
 @click.argument("inventory", required=False, type=click.Path(path_type=Path))
 @policy_option
 @click.option("-f", "--format", "formats", multiple=True,
-              type=click.Choice(sorted(RENDERERS)), help="Output format; repeat for several.")
+              type=FormatChoice(sorted(RENDERERS)), help="Output format; repeat for several.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
-              help="File for the matching --format (default: standard output).")
+              help="File for the --format before it (default: standard output); or "
+                   "-f FORMAT:PATH.")
 @as_of_option
 @fail_on_option
 @selectors_option("--select", "Run only these")
