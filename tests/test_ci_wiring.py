@@ -141,3 +141,45 @@ def test_explicit_waivers_are_not_called_implicit(sneaky: Path, tmp_path: Path) 
                         "--no-implicit-waivers")
     assert run.code == 0, run.out
     assert "IMPLICIT" not in run.out
+
+
+def _many_failures(tmp_path: Path, count: int) -> Path:
+    """The bundled inventory plus ``count`` stores keeping card numbers (each a failure)."""
+    root = tmp_path / "many"
+    shutil.copytree(INVENTORY, root)
+    stores = [{"id": f"cards_{i:04d}", "name": f"Card copy {i} " + "x" * 200,
+               "system": "web_shop", "exposure": "private", "retention": "P1Y",
+               "fields": [{"name": "pan", "category": "user.financial.credit_card.number"}]}
+              for i in range(count)]
+    (root / "zz-many.json").write_text(json.dumps({"stores": stores}), encoding="utf-8")
+    return root
+
+
+def test_markdown_summary_is_capped_with_a_note(tmp_path: Path) -> None:
+    from pledge.reports.markdown import MAX_CHARS
+
+    run = run_inprocess("check", _many_failures(tmp_path, 400), "--as-of", AS_OF,
+                        "-f", "markdown")
+    assert run.code == 1, run.err
+    assert len(run.out) <= MAX_CHARS < 65_536
+    assert "Cut to fit a comment" in run.out and "are not shown" in run.out
+    assert run.out.count("<details>") == run.out.count("</details>")
+    assert run.out.count("```") % 2 == 0
+
+
+def test_markdown_links_use_the_github_commit_or_the_option(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _broken(tmp_path)
+    monkeypatch.chdir(tmp_path)  # links are to paths in the repository: relative ones
+    root = Path("inv")
+    relative = run_inprocess("check", root, "--as-of", AS_OF, "-f", "markdown").out
+    assert "https://" not in relative.split("### Failures")[1].split("<details>")[0]
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.example")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/shop")
+    monkeypatch.setenv("GITHUB_SHA", "0123abc")
+    github = run_inprocess("check", root, "--as-of", AS_OF, "-f", "markdown").out
+    assert "(<https://github.example/acme/shop/blob/0123abc/" in github, github
+    given = run_inprocess("check", root, "--as-of", AS_OF, "-f", "markdown",
+                          "--link-base", "https://code.example/r/-/blob/main").out
+    assert "(<https://code.example/r/-/blob/main/" in given
+    assert "github.example" not in given

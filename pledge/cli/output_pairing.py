@@ -14,7 +14,9 @@ from typing import Any
 
 import click
 
+from pledge.cli.common import F
 from pledge.policy_model.errors import InputError, InputErrors
+from pledge.reports.markdown import LINK_BASE
 
 RAW_ARGS = "pledge.raw_args"
 _FORMAT = ("-f", "--format")
@@ -107,3 +109,17 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...],
     if repeated:
         raise _refuse(f"{repeated[0]} is named as the output of two formats")
     return [(fmt, path) for fmt, path in plan]
+
+
+def _set_link_base(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        token = LINK_BASE.set(value)
+        ctx.call_on_close(lambda: LINK_BASE.reset(token))
+
+
+def link_base_option(func: F) -> F:
+    """--link-base URL: where the Markdown summary's file links point."""
+    return click.option("--link-base", metavar="URL", expose_value=False,
+                        callback=_set_link_base,
+                        help="Start the Markdown summary's file links with this URL "
+                             "(default in GitHub Actions: the blob URL of GITHUB_SHA).")(func)

@@ -23,7 +23,12 @@ from pledge.cli.common import (
     waivers_option,
     write_output,
 )
-from pledge.cli.output_pairing import FormatChoice, OrderedOptionsCommand, pair_outputs
+from pledge.cli.output_pairing import (
+    FormatChoice,
+    OrderedOptionsCommand,
+    link_base_option,
+    pair_outputs,
+)
 from pledge.cli.run import evaluate_selected
 from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
@@ -57,6 +62,7 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
               help="File for the --format before it (default: standard output); or "
                    "-f FORMAT:PATH.")
+@link_base_option
 @as_of_option
 @fail_on_option
 @selectors_option("--select", "Run only these")

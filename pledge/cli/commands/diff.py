@@ -38,7 +38,12 @@ from pledge.cli.common import (
     waivers_option,
     write_output,
 )
-from pledge.cli.output_pairing import FormatChoice, OrderedOptionsCommand, pair_outputs
+from pledge.cli.output_pairing import (
+    FormatChoice,
+    OrderedOptionsCommand,
+    link_base_option,
+    pair_outputs,
+)
 from pledge.cli.run import evaluate_selected
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.inventory import Inventory, InventoryMeta
@@ -157,6 +162,7 @@ def _side(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, when: date,
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
               help="File for the --format before it (default: standard output); or "
                    "-f FORMAT:PATH.")
+@link_base_option
 @as_of_option
 @fail_on_option
 @selectors_option("--select", "Compare only these")
