@@ -43,28 +43,46 @@ def parse(text: str) -> isodate.Duration | timedelta:
     return isodate.parse_duration(check(text))
 
 
-def add(start: date, text: str) -> datetime:
-    """The moment ``text`` after the start of day ``start``, on the calendar."""
-    moment = start if isinstance(start, datetime) else datetime(start.year, start.month,
-                                                                  start.day)
-    return _plus(moment, parse(text))
+BEYOND_CALENDAR = datetime.max
+"""Where a duration that runs past the year 9999 ends: after every date the calendar holds."""
 
 
-def _plus(moment: datetime, duration: isodate.Duration | timedelta) -> datetime:
-    """``moment + duration``; past the calendar's end (year 9999) it is the end itself, so
-    a retention of ten thousand years is longer than any limit, not a crash."""
+def _end(moment: datetime, duration: isodate.Duration | timedelta) -> datetime:
     try:
         end: datetime = moment + duration
-    except (OverflowError, ValueError):
-        return datetime.max
+    except (OverflowError, ValueError):  # past year 9999 (P100000Y): later than any date
+        return BEYOND_CALENDAR
     return end
+
+
+def _size(duration: isodate.Duration | timedelta) -> tuple[int, timedelta]:
+    """Months, then the rest: the order of two durations that both run past the calendar."""
+    if isinstance(duration, isodate.Duration):
+        return int(duration.years) * 12 + int(duration.months), duration.tdelta
+    return 0, duration
+
+
+def add(start: date, text: str) -> datetime:
+    """The moment ``text`` after the start of day ``start``, on the calendar.
+
+    A duration that runs past the year 9999 ends at :data:`BEYOND_CALENDAR`.
+    """
+    moment = start if isinstance(start, datetime) else datetime(start.year, start.month,
+                                                                  start.day)
+    return _end(moment, parse(text))
 
 
 @lru_cache(maxsize=4096)
 def exceeds(longer: str, limit: str) -> bool:
     """Whether ``longer``, started on some day, ends after ``limit`` started that day."""
     first, second = parse(longer), parse(limit)
-    return any(_plus(start, first) > _plus(start, second) for start in _STARTS)
+    for start in _STARTS:
+        one, other = _end(start, first), _end(start, second)
+        if one is BEYOND_CALENDAR and other is BEYOND_CALENDAR:
+            return _size(first) > _size(second)
+        if one > other:
+            return True
+    return False
 
 
 def within(since: date, as_of: date, text: str) -> bool:

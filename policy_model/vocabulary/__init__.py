@@ -9,6 +9,7 @@ nearest known one.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,14 +36,35 @@ class Term:
     source: str
 
 
+class TermSelection(dict[str, bool]):
+    """Which ids one set of selectors selects, memoised: look ids up with ``[id]``.
+
+    The one cache over :meth:`Vocabulary.is_selected`: an id is judged once per
+    set of selectors, whoever asks (the checks ask once per field or flow).
+    """
+
+    __slots__ = ("selectors",)
+
+    def __init__(self, selectors: frozenset[str]) -> None:
+        super().__init__()
+        self.selectors = selectors
+
+    def __missing__(self, term_id: str) -> bool:
+        hit = self[term_id] = any(a in self.selectors for a in Vocabulary.ancestors(term_id))
+        return hit
+
+    def any(self, term_ids: Iterable[str]) -> bool:
+        """True when any of ``term_ids`` is selected."""
+        return any(self[t] for t in term_ids)
+
+
 @dataclass
 class Vocabulary:
     """One taxonomy: its terms, their hierarchy, and selection by ancestor."""
 
     kind: str
     terms: dict[str, Term]
-    _selected_cache: dict[tuple[str, frozenset[str]], bool] = field(default_factory=dict,
-                                                                      repr=False)
+    _selections: dict[frozenset[str], TermSelection] = field(default_factory=dict, repr=False)
 
     @property
     def label(self) -> str:
@@ -62,14 +84,16 @@ class Vocabulary:
         """The parent id, or None at the top."""
         return term_id.rsplit(".", 1)[0] if "." in term_id else None
 
+    def selection(self, selectors: frozenset[str]) -> TermSelection:
+        """Which ids ``selectors`` select, as a memoised mapping id -> bool."""
+        found = self._selections.get(selectors)
+        if found is None:
+            found = self._selections[selectors] = TermSelection(selectors)
+        return found
+
     def is_selected(self, term_id: str, selectors: frozenset[str]) -> bool:
         """True when ``term_id`` is one of ``selectors`` or a descendant of one."""
-        key = (term_id, selectors)
-        hit = self._selected_cache.get(key)
-        if hit is None:
-            hit = any(a in selectors for a in self.ancestors(term_id))
-            self._selected_cache[key] = hit
-        return hit
+        return self.selection(selectors)[term_id]
 
     def is_broader(self, term_id: str, selectors: frozenset[str]) -> bool:
         """True when ``term_id`` is a strict ancestor of a selector (could hide it)."""
