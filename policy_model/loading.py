@@ -30,7 +30,7 @@ from pledge.policy_model.inventory import (
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.sources import SourceIndex
-from pledge.policy_model.validation_errors import translate
+from pledge.policy_model.validation_errors import translate, translate_errors
 from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
 from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
 from pledge.policy_model.vocabulary_check import vocabulary_errors
@@ -402,7 +402,10 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             continue
         index.add_text(shown, text, is_json=is_json)
         _index_fragment(raw, shown, index)  # only used once every file is valid
-        fragment = _validate_in_parts(raw)
+        fragment, part_errors = _validate_in_parts(raw, shown)
+        if part_errors:  # a large file: the first broken slice's errors, without a whole parse
+            errors.extend(part_errors)
+            continue
         if fragment is None and not _has_big_section(raw):  # a small file: whole at once
             try:
                 fragment = InventoryFragment.model_validate(raw)
@@ -503,19 +506,23 @@ def _has_big_section(raw: dict[str, Any]) -> bool:
     return any(isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS for s in LIST_SECTIONS)
 
 
-def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
+def _validate_in_parts(raw: dict[str, Any], shown: str = ""
+                       ) -> tuple[InventoryFragment | None, list[InputError]]:
     """Validate a large file a slice of each long section at a time, freeing the slice.
 
     The parsed tree and the models are never both whole in memory: each slice's
     mappings are dropped as soon as its models exist, and the next slice's
     models take their place (on a hundred thousand systems, half a gigabyte
-    less at the peak). Returns ``None`` for a small file, or when anything is
-    invalid: the caller then validates the whole file as usual, from a fresh
-    parse, for the located errors. On success the long sections of ``raw`` are
-    left empty.
+    less at the peak). Returns ``(None, [])`` for a small file, or when the
+    short sections are invalid: the caller then validates the whole file as
+    usual. When a slice of a long section is invalid, its errors (at most
+    :data:`~pledge.policy_model.validation_errors.MAX_ERRORS_PER_FILE`, items
+    numbered in the whole section) are returned at once: validating a million
+    broken items whole, or parsing them again with lines, needed 5 GB. On
+    success the long sections of ``raw`` are left empty.
     """
     if not _has_big_section(raw):
-        return None
+        return None, []
     big = [s for s in LIST_SECTIONS if isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS]
     try:
         fragment = InventoryFragment.model_validate({k: v for k, v in raw.items()
@@ -528,11 +535,18 @@ def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
             items: list[Any] = raw[section]
             models: list[Any] = []
             for start in range(0, len(items), PART_ITEMS):
-                models += adapter.validate_python(items[start:start + PART_ITEMS])
+                try:
+                    models += adapter.validate_python(items[start:start + PART_ITEMS])
+                except ValidationError as exc:
+                    found = [{**e, "loc": (section, e["loc"][0] + start, *e["loc"][1:])}
+                             if e["loc"] and isinstance(e["loc"][0], int)
+                             else {**e, "loc": (section, *e["loc"])}
+                             for e in exc.errors(include_url=False)]
+                    return None, translate_errors(found, raw, InventoryFragment, shown)
                 items[start:start + PART_ITEMS] = [None] * len(items[start:start + PART_ITEMS])
             items.clear()
             setattr(fragment, section, models)
         fragment.__pydantic_fields_set__.update(big)  # given, if validated apart
     except ValidationError:
-        return None
-    return fragment
+        return None, []
+    return fragment, []

@@ -101,8 +101,13 @@ def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
     more line saying how many were left out, so a hostile or generated file of
     millions of broken entries costs seconds, not hours.
     """
+    return translate_errors(exc.errors(include_url=False), raw, model, path)
+
+
+def translate_errors(found: list[Any], raw: Any, model: type[BaseModel],
+                     path: str) -> list[InputError]:
+    """:func:`translate` for pydantic's error dictionaries (``ValidationError.errors()``)."""
     errors: list[InputError] = []
-    found = exc.errors(include_url=False)
     if len(found) > MAX_ERRORS_PER_FILE:
         errors.append(InputError("PLG-E021", f"{len(found) - MAX_ERRORS_PER_FILE:,} more "
                                  f"problems in this file are not listed (only the first "

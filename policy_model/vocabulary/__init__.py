@@ -17,12 +17,15 @@ from pathlib import Path
 from pledge.policy_model.yaml_source import load_file
 
 VOCABULARY_DIR = Path(__file__).resolve().parent
-KINDS = ("data_categories", "purposes", "data_subjects", "legal_bases")
+KINDS = ("data_categories", "purposes", "data_subjects", "legal_bases", "breach_notice_contents",
+         "notification_channels")
 LABELS = {
     "data_categories": "data category",
     "purposes": "purpose",
     "data_subjects": "data subject",
     "legal_bases": "legal basis",
+    "breach_notice_contents": "breach notice content",
+    "notification_channels": "notification channel",
 }
 
 
@@ -130,12 +133,14 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Vocabularies:
-    """All four vocabularies pledge checks ids against."""
+    """Every vocabulary pledge checks ids against."""
 
     data_categories: Vocabulary
     purposes: Vocabulary
     data_subjects: Vocabulary
     legal_bases: Vocabulary
+    breach_notice_contents: Vocabulary
+    notification_channels: Vocabulary
 
     def get(self, kind: str) -> Vocabulary:
         """The vocabulary named ``kind``."""
