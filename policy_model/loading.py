@@ -38,6 +38,7 @@ from pledge.policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
     Located,
     QuickParseRefused,
+    json_depth_ok,
     json_key_marks,
     load_file,
     parse_json,
@@ -538,6 +539,8 @@ def _validate_in_parts(raw: dict[str, Any], shown: str = ""
                 try:
                     models += adapter.validate_python(items[start:start + PART_ITEMS])
                 except ValidationError as exc:
+                    if not json_depth_ok(raw):  # the exact parse names that one first
+                        return None, []
                     found = [{**e, "loc": (section, e["loc"][0] + start, *e["loc"][1:])}
                              if e["loc"] and isinstance(e["loc"][0], int)
                              else {**e, "loc": (section, *e["loc"])}

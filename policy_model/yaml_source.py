@@ -452,6 +452,11 @@ def _json_depth_ok(data: Any) -> bool:
     return True
 
 
+def json_depth_ok(data: Any) -> bool:
+    """True when parsed JSON nests no deeper than :data:`MAX_DEPTH` (an iterative walk)."""
+    return _json_depth_ok(data)
+
+
 def parse_json(text: str, display: str) -> Any:
     """Parse JSON, refusing duplicate keys; lines are found later from the text."""
     try:
