@@ -60,6 +60,7 @@ from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import add, within
 from pledge.policy_model.inventory import Organisation
 from pledge.policy_model.placeholders import present
+from pledge.policy_model.redact import redact
 from pledge.policy_model.sources import Location
 from pledge.policy_model.types import VocabRef
 from pledge.policy_model.vocabulary import default_vocabularies
@@ -184,7 +185,12 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             if req.operator == "within" and isinstance(actual, date):
                 ends = add(actual, str(req.value)).date()
                 want += f" (on the calendar, {req.value} after {shown} is {ends})"
-            ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is {shown!r}; "
+            # masked before repr(): its escapes (\n, \') would split a secret the
+            # renderers' masking must see whole
+            quoted = repr(redact(shown) if isinstance(shown, str) else [
+                redact(v) if isinstance(v, str) else v for v in shown]
+                if isinstance(shown, list) else shown)
+            ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is {quoted}; "
                     f"the policy requires {want}",
                     remediation=f"change the practice, then organisation.{req.fact}",
                     evidence=evidence, location=where)
