@@ -244,7 +244,8 @@ def _bundled_copy(tmp_path: Path) -> Path:
     root = tmp_path / "inv"
     root.mkdir()
     for path in sorted(INVENTORY.iterdir()):
-        (root / path.name).write_bytes(path.read_bytes())
+        if path.is_file():  # infra/ holds Terraform, not inventory
+            (root / path.name).write_bytes(path.read_bytes())
     return root
 
 

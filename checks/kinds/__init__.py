@@ -8,6 +8,7 @@ from pledge.checks.kinds import (  # noqa: F401
     automated_decisions,
     consent_gate,
     forbidden_storage,
+    inventory_drift,
     manual_attestation,
     organisational_facts,
     pseudonymisation,

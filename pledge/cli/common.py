@@ -64,6 +64,16 @@ def limits_option(func: F) -> F:
                              "200MB or 1.5GiB.")(func)
 
 
+def cache_option(func: F) -> F:
+    """--cache DIR: keep validated inventory files, re-read only the changed ones."""
+    return click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, envvar="PLEDGE_CACHE", metavar="DIR",
+                        help="Keep each inventory file that loads clean in DIR (e.g. "
+                             ".pledge-cache), keyed by its sha256 and pledge's version; "
+                             "later runs re-read only the files that changed. Also "
+                             "$PLEDGE_CACHE.")(func)
+
+
 def as_of_option(func: F) -> F:
     """--as-of DATE, the date commitments are judged on."""
     return click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
@@ -94,12 +104,13 @@ def get_policy(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Load
     return load_policy(path or BUNDLED_POLICY, max_size=max_size)
 
 
-def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedInventory:
-    """Load the given or the bundled inventory."""
+def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
+                  cache: Path | None = None) -> LoadedInventory:
+    """Load the given or the bundled inventory (through the fragment cache, if given)."""
     if path is None:
         return load_inventory(BUNDLED_INVENTORY, display=_shown(BUNDLED_INVENTORY),
-                              max_size=max_size)
-    return load_inventory(path, display=str(path), max_size=max_size)
+                              max_size=max_size, cache=cache)
+    return load_inventory(path, display=str(path), max_size=max_size, cache=cache)
 
 
 def write_output(text: str, output: Path | None) -> None:

@@ -11,9 +11,11 @@ import click
 from pledge import __version__
 from pledge.cli.commands.check import check
 from pledge.cli.commands.diff import diff
+from pledge.cli.commands.discover import discover_command
 from pledge.cli.commands.explain import explain
 from pledge.cli.commands.graph import graph
 from pledge.cli.commands.graph_html import html_command
+from pledge.cli.commands.importing import importing
 from pledge.cli.commands.init import init
 from pledge.cli.commands.policy import policy
 from pledge.cli.commands.report import report
@@ -34,8 +36,9 @@ def cli() -> None:
 
 graph.add_command(html_command)  # `pledge graph html`: in its own module, as it runs the checks
 for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify, init,
-                policy):
+                policy, importing):
     cli.add_command(command)
+cli.add_command(discover_command, name="discover")
 
 
 def _say(text: str) -> None:

@@ -13,6 +13,7 @@ from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    cache_option,
     fail_on_option,
     get_inventory,
     get_policy,
@@ -23,6 +24,7 @@ from pledge.cli.common import (
     waivers_option,
     write_output,
 )
+from pledge.cli.discovery import DiscoverRequest, discover_options
 from pledge.cli.output_pairing import (
     FormatChoice,
     OrderedOptionsCommand,
@@ -30,6 +32,8 @@ from pledge.cli.output_pairing import (
     pair_outputs,
 )
 from pledge.cli.run import evaluate_selected
+from pledge.cli.terraform import plan_option
+from pledge.connectors.terraform import plan_future
 from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
 from pledge.reports import text as text_report
@@ -73,12 +77,17 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
               help="Write this run's JSON report here as the new baseline.")
 @waivers_option
 @limits_option
+@cache_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
+@discover_options
+@plan_option("Check the inventory as this Terraform plan (terraform show -json) leaves it; "
+             "its data stores mapped to no store fail.")
 def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, ...],
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
-          verbose: bool) -> int:
+          cache: Path | None, verbose: bool, discovery: DiscoverRequest | None,
+          terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
     Exit 0 when every commitment holds, 1 on any failure or error that the gate
@@ -88,11 +97,25 @@ def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, 
     when = resolve_as_of(as_of)
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
     loaded_policy = get_policy(policy_path, max_file_size)
-    loaded = get_inventory(inventory, max_file_size)
+    loaded = get_inventory(inventory, max_file_size, cache)
+    probe = discovery.apply(loaded, loaded_policy) if discovery else None
+    if probe:  # the databases' real tables in the inventory, the drift commitment in the policy
+        loaded, loaded_policy = probe.inventory, probe.policy
+    future = None
+    if terraform_plan is not None:  # the plan's facts win; findings point at its resources
+        future = plan_future(loaded, terraform_plan, mapping_path=terraform_mapping,
+                             max_size=max_file_size)
+        loaded = future.loaded
     known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
                                                 selection=selection, waivers=waivers,
                                                 max_size=max_file_size)
+    if probe:
+        probe.annotate(result)
+        warnings += probe.warnings
+    if future is not None:
+        future.annotate(result)
+        warnings += future.warnings()
     gate = None
     if fail_on or selection.select or selection.ignore or baseline or write_baseline:
         baseline_file = write_baseline or baseline

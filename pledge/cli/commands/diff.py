@@ -24,10 +24,12 @@ from pledge.checks.engine import RunResult
 from pledge.checks.gating.diff import Side, diff_inventories
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.cli.commands.diff_terraform import terraform_diff
 from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    cache_option,
     fail_on_option,
     get_inventory,
     get_policy,
@@ -45,6 +47,7 @@ from pledge.cli.output_pairing import (
     pair_outputs,
 )
 from pledge.cli.run import evaluate_selected
+from pledge.cli.terraform import plan_option
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.inventory import Inventory, InventoryMeta
 from pledge.policy_model.loading import (
@@ -169,16 +172,27 @@ def _side(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, when: date,
 @selectors_option("--ignore", "Leave out these")
 @waivers_option
 @limits_option
+@cache_option
+@plan_option("Compare INVENTORY before and after this Terraform plan (terraform show -json) "
+             "instead: pledge diff --terraform PLAN.json [INVENTORY].")
 def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None,
          formats: tuple[str, ...], outputs: tuple[Path, ...], as_of: str | None,
          fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-         waivers: Path | None, max_file_size: int) -> int:
+         waivers: Path | None, max_file_size: int, cache: Path | None,
+         terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Compare inventory BASE with HEAD: pledge diff BASE HEAD, or --git-base REF HEAD.
 
     Prints new and removed recipients of each data category, purposes,
     retention changes, newly stored sensitive data, and the commitments the
     change newly breaks or newly keeps. Exit 1 when it newly breaks one.
+    With --terraform, the inventory before and after a Terraform plan.
     """
+    if terraform_plan is not None:
+        return terraform_diff(paths, terraform_plan, terraform_mapping, git_base=git_base,
+                              policy_path=policy_path,
+                              formats=formats, outputs=outputs, as_of=resolve_as_of(as_of),
+                              fail_on=fail_on, select=select, ignore=ignore, waivers=waivers,
+                              max_file_size=max_file_size)
     wanted = 1 if git_base else 2
     if len(paths) != wanted:
         usage = "--git-base REF HEAD" if git_base else "BASE HEAD (or --git-base REF HEAD)"
@@ -197,13 +211,14 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pledge-base-")))
             base_path, base_label = extract_base(git_base, head_path, tmp)
             shown = base_label + "." if base_label.endswith(":") else base_label
-            base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size)
+            base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size,
+                                          cache=cache)
                            if base_path is not None else _empty(base_label))
         else:
             base_path, head_path = paths
             base_label = display_path(base_path)
-            base_loaded = get_inventory(base_path, max_file_size)
-        head_loaded = get_inventory(head_path, max_file_size)
+            base_loaded = get_inventory(base_path, max_file_size, cache)
+        head_loaded = get_inventory(head_path, max_file_size, cache)
         base, _, _ = _side(loaded_policy, base_loaded, when=when,
                                        selection=selection, waivers=None,
                                        max_size=max_file_size)
