@@ -9,6 +9,7 @@ down a line in SARIF and annotations. Both are guarded in the loader.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,7 @@ from tests.conftest import AS_OF, INVENTORY, run_inprocess
 
 def _copy(tmp_path: Path, old: str, new: str, file: str = "organisation.yaml") -> Path:
     root = tmp_path / "inv"
-    root.mkdir()
-    for path in sorted(INVENTORY.iterdir()):
-        (root / path.name).write_bytes(path.read_bytes())
+    shutil.copytree(INVENTORY, root)
     target = root / file
     text = target.read_text(encoding="utf-8")
     assert old in text
