@@ -34,7 +34,7 @@ from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
 from pledge.policy_model.sources import Declaration, SourceIndex
-from pledge.policy_model.validation_errors import translate
+from pledge.policy_model.validation_errors import translate, translate_errors
 from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
 from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
 from pledge.policy_model.vocabulary_check import vocabulary_errors
@@ -42,6 +42,7 @@ from pledge.policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
     Located,
     QuickParseRefused,
+    json_depth_ok,
     json_key_marks,
     load_file,
     parse_json,
@@ -268,6 +269,10 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
             shown = f"{shown_root.rstrip('/')}/{rel}"
             if not name.lower().endswith(INVENTORY_SUFFIXES):
                 continue
+            if not _is_utf8(shown):  # reports are UTF-8: such a name cannot be written
+                errors.append(InputError("PLG-E012", "the file name is not UTF-8",
+                                         _escaped(shown), None, "rename it with a UTF-8 name"))
+                continue
             problem = _link_problem(path, real_root) if path.is_symlink() else None
             if problem:
                 errors.append(InputError("PLG-E014", problem, shown, None,
@@ -277,6 +282,20 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
     raise_if_any(errors)
     found.sort(key=lambda item: item[1])
     return found
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a name decoded from the file system is valid UTF-8 (no surrogate escapes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(name: str) -> str:
+    """A file-system name with its undecodable bytes shown as ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _link_problem(link: Path, real_root: Path) -> str | None:
@@ -296,6 +315,21 @@ _KIND_OF_SECTION = {
 }
 
 
+def _dotted_key_lines(mapping: Located, prefix: str = "", depth: int = 0) -> dict[str, int]:
+    """The line of every key of a mapping and of its nested mappings, as dotted paths.
+
+    ``breach_response.authority_notification_hours`` then points at its own line,
+    not at ``breach_response:``. Nesting is bounded by the loader; facts are a few
+    levels deep, and only four levels are indexed.
+    """
+    lines = {prefix + key: line for key, line in mapping.key_lines.items()}
+    if depth < 4:
+        for key, value in mapping.items():
+            if isinstance(value, Located):
+                lines.update(_dotted_key_lines(value, f"{prefix}{key}.", depth + 1))
+    return lines
+
+
 def _declarations(raw: Any) -> list[Declaration]:
     """Where each entity of one parsed file is declared (YAML keeps lines; JSON none)."""
     if not isinstance(raw, Located):
@@ -311,7 +345,7 @@ def _declarations(raw: Any) -> list[Declaration]:
                                  if isinstance(fld, Located) and isinstance(fld.get("name"), str))
     org = raw.get("organisation")
     if isinstance(org, Located) and isinstance(org.get("id"), str):
-        found.append(("organisation", org["id"], org.line, org.key_lines))
+        found.append(("organisation", org["id"], org.line, _dotted_key_lines(org)))
     for item in raw.get("attestations") or []:
         if isinstance(item, Located) and isinstance(item.get("commitment"), str):
             found.append(("attestation", item["commitment"], item.line, item.key_lines))
@@ -407,7 +441,11 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                 index.add(kind_of, ident, shown, line, key_lines)
         else:  # every file deferred, so the first declaration still wins across files
             index.defer(shown, {(k, i): (n, lines) for k, i, n, lines in reversed(declared)})
-        fragment = direct if direct is not None else _validate_in_parts(raw)
+        fragment, part_errors = (direct, []) if direct is not None else _validate_in_parts(
+            raw, shown)
+        if part_errors:  # a large file: the first broken slice's errors, without a whole parse
+            errors.extend(part_errors)
+            continue
         if fragment is None and not _has_big_section(raw):  # a small file: whole at once
             try:
                 fragment = InventoryFragment.model_validate(raw)
@@ -542,19 +580,23 @@ def _has_big_section(raw: dict[str, Any]) -> bool:
     return any(isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS for s in LIST_SECTIONS)
 
 
-def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
+def _validate_in_parts(raw: dict[str, Any], shown: str = ""
+                       ) -> tuple[InventoryFragment | None, list[InputError]]:
     """Validate a large file a slice of each long section at a time, freeing the slice.
 
     The parsed tree and the models are never both whole in memory: each slice's
     mappings are dropped as soon as its models exist, and the next slice's
     models take their place (on a hundred thousand systems, half a gigabyte
-    less at the peak). Returns ``None`` for a small file, or when anything is
-    invalid: the caller then validates the whole file as usual, from a fresh
-    parse, for the located errors. On success the long sections of ``raw`` are
-    left empty.
+    less at the peak). Returns ``(None, [])`` for a small file, or when the
+    short sections are invalid: the caller then validates the whole file as
+    usual. When a slice of a long section is invalid, its errors (at most
+    :data:`~pledge.policy_model.validation_errors.MAX_ERRORS_PER_FILE`, items
+    numbered in the whole section) are returned at once: validating a million
+    broken items whole, or parsing them again with lines, needed 5 GB. On
+    success the long sections of ``raw`` are left empty.
     """
     if not _has_big_section(raw):
-        return None
+        return None, []
     big = [s for s in LIST_SECTIONS if isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS]
     try:
         fragment = InventoryFragment.model_validate({k: v for k, v in raw.items()
@@ -567,11 +609,20 @@ def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
             items: list[Any] = raw[section]
             models: list[Any] = []
             for start in range(0, len(items), PART_ITEMS):
-                models += adapter.validate_python(items[start:start + PART_ITEMS])
+                try:
+                    models += adapter.validate_python(items[start:start + PART_ITEMS])
+                except ValidationError as exc:
+                    if not json_depth_ok(raw):  # the exact parse names that one first
+                        return None, []
+                    found = [{**e, "loc": (section, e["loc"][0] + start, *e["loc"][1:])}
+                             if e["loc"] and isinstance(e["loc"][0], int)
+                             else {**e, "loc": (section, *e["loc"])}
+                             for e in exc.errors(include_url=False)]
+                    return None, translate_errors(found, raw, InventoryFragment, shown)
                 items[start:start + PART_ITEMS] = [None] * len(items[start:start + PART_ITEMS])
             items.clear()
             setattr(fragment, section, models)
         fragment.__pydantic_fields_set__.update(big)  # given, if validated apart
     except ValidationError:
-        return None
-    return fragment
+        return None, []
+    return fragment, []

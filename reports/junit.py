@@ -29,8 +29,13 @@ _NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
 
 
 def _text(value: object) -> str:
-    """Redacted text holding only characters XML 1.0 allows."""
-    return _NOT_XML.sub("\ufffd", plain(value, keep_newlines=True))
+    """Redacted one-line text holding only characters XML 1.0 allows.
+
+    Input newlines become spaces: a file name or an attested-by holding
+    ``\n::error ...`` or ``\nLocation: ...`` cannot forge a line of the body, which
+    CI logs print as they are.
+    """
+    return _NOT_XML.sub("\ufffd", plain(value))
 
 
 def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
@@ -57,7 +62,8 @@ def _body(finding: Finding) -> str:
         lines.append("Evidence:")
         lines += _evidence_lines(finding.evidence)
     # the fingerprint is a hash pledge made, not input text: never masked as a card number
-    return _text("\n".join(lines)) + f"\nFingerprint: {hex_only(finding.fingerprint)}"
+    return "\n".join(_text(line) for line in lines) + (
+        f"\nFingerprint: {hex_only(finding.fingerprint)}")
 
 
 def _case_name(finding: Finding, repeated: bool) -> str:
@@ -144,6 +150,15 @@ def render(report: Report) -> str:
     for other, mine in sorted(findings.items()):  # findings of no commitment: undeclared stores
         suite = ET.SubElement(root, "testsuite", {"name": _text(f"{other} (not a commitment)")})
         _cases(report, suite, other, mine, totals)
+    if report.warnings:  # implicit waivers, expired waivers: where a CI log shows them
+        suite = ET.SubElement(root, "testsuite", {"name": "pledge warnings", "tests": "0",
+                                                  "failures": "0", "errors": "0",
+                                                  "skipped": "0"})
+        props = ET.SubElement(suite, "properties")
+        for warning in report.warnings:
+            ET.SubElement(props, "property", {"name": "warning", "value": _text(warning)})
+        ET.SubElement(suite, "system-err").text = "\n".join(
+            "warning: " + _text(w) for w in report.warnings)
     for attr in ("tests", "failures", "errors", "skipped"):
         root.set(attr, str(totals[attr]))
     ET.indent(root, space="  ")

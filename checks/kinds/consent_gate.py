@@ -86,7 +86,7 @@ from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import total
-from pledge.checks.graph.flow_graph import FlowGraph, Reached, path_evidence
+from pledge.checks.graph.flow_graph import FlowGraph, PathPrefixes, Reached
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Flow
 from pledge.policy_model.placeholders import present
@@ -154,16 +154,14 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         walk_of[purpose] = walks[open_flows]
 
     used: set[str] = set()
+    prefixes = _Prefixes(walk_of)
     for flow in graph.flows_of(processes):  # in inventory order
         hit = sorted(p for p in flow.purposes if chosen[p]
                      and flow.source in walk_of[p] and not gated(flow.consent_gate, p))
         if not hit:
             continue
         used.update(hit)
-        hops = graph.path(walk_of[hit[0]], flow.source)
-        evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
-        evidence["path"].append(flow.target)
-        evidence["flows"].append(flow.id)
+        evidence = prefixes.of(walk_of[hit[0]]).evidence(flow.source, (flow.id, flow.target))
         reason = (f"gate '{flow.consent_gate}' does not cover {', '.join(hit)}"
                   if flow.consent_gate else "no consent gate")
         ev.fail("flow", flow.id, f"flow '{flow.id}' processes for {', '.join(hit)} with "
@@ -172,7 +170,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                             "purposes (consent_gate: ...)",
                 evidence={"rule": "ungated-flow", **evidence, "purposes": hit},
                 key="consent_gate" if flow.consent_gate else None)
-    _judge_nodes(ctx, ev, walk_of, personal, gated, used)
+    _judge_nodes(ctx, ev, walk_of, personal, gated, used, prefixes)
     for purpose in sorted(used | {p for c, hit in zip(classes, processes, strict=True) if hit
                                   for p in c.purposes if chosen[p]}):
         covering = [g for g in gates.values() if voc.is_selected(purpose, frozenset(g.purposes))]
@@ -187,9 +185,23 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     evidence={"rule": "no-mechanism", "purpose": purpose})
 
 
+class _Prefixes(dict[int, PathPrefixes]):
+    """Bounded path evidence per walk of one run, shared by every finding on a walk."""
+
+    def __init__(self, walks: dict[str, Reached]) -> None:
+        super().__init__()
+        self.walks = {id(w): w for w in walks.values()}
+
+    def of(self, walk: Reached) -> PathPrefixes:
+        found = self.get(id(walk))
+        if found is None:
+            found = self[id(walk)] = PathPrefixes(self.walks[id(walk)])
+        return found
+
+
 def _judge_nodes(ctx: CheckContext, ev: Evaluation, walk_of: dict[str, Reached],
                  personal: list[bool], gated: Callable[[str | None, str], bool],
-                 used: set[str]) -> None:
+                 used: set[str], prefixes: _Prefixes) -> None:
     """Fail nodes processing for a purpose that receive personal data no gate for it let in.
 
     A node is judged on the flows into it, not on being reached: a third party is
@@ -213,10 +225,7 @@ def _judge_nodes(ctx: CheckContext, ev: Evaluation, walk_of: dict[str, Reached],
         used.update(hit)
         ev.checked += 1
         purpose, flow = via[node_id]
-        hops = graph.path(walk_of[purpose], flow.source)
-        evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
-        evidence["path"].append(node_id)
-        evidence["flows"].append(flow.id)
+        evidence = prefixes.of(walk_of[purpose]).evidence(flow.source, (flow.id, node_id))
         ev.fail(node.get("type", "node"), node_id, f"'{node_id}' processes for "
                 f"{', '.join(hit)} and receives personal data with no gate for it on the way: "
                 f"{' -> '.join(evidence['path'])}",

@@ -18,7 +18,6 @@ from pledge.cli.common import (
     get_inventory,
     get_policy,
     limits_option,
-    pair_outputs,
     policy_option,
     resolve_as_of,
     selectors_option,
@@ -26,6 +25,12 @@ from pledge.cli.common import (
     write_output,
 )
 from pledge.cli.discovery import DiscoverRequest, discover_options
+from pledge.cli.output_pairing import (
+    FormatChoice,
+    OrderedOptionsCommand,
+    link_base_option,
+    pair_outputs,
+)
 from pledge.cli.run import evaluate_selected
 from pledge.cli.terraform import plan_option
 from pledge.connectors.terraform import plan_future
@@ -53,13 +58,15 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
     return warnings
 
 
-@click.command()
+@click.command(cls=OrderedOptionsCommand)
 @click.argument("inventory", required=False, type=click.Path(path_type=Path))
 @policy_option
 @click.option("-f", "--format", "formats", multiple=True,
-              type=click.Choice(sorted(RENDERERS)), help="Output format; repeat for several.")
+              type=FormatChoice(sorted(RENDERERS)), help="Output format; repeat for several.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
-              help="File for the matching --format (default: standard output).")
+              help="File for the --format before it (default: standard output); or "
+                   "-f FORMAT:PATH.")
+@link_base_option
 @as_of_option
 @fail_on_option
 @selectors_option("--select", "Run only these")

@@ -34,12 +34,17 @@ from pledge.cli.common import (
     get_inventory,
     get_policy,
     limits_option,
-    pair_outputs,
     policy_option,
     resolve_as_of,
     selectors_option,
     waivers_option,
     write_output,
+)
+from pledge.cli.output_pairing import (
+    FormatChoice,
+    OrderedOptionsCommand,
+    link_base_option,
+    pair_outputs,
 )
 from pledge.cli.run import evaluate_selected
 from pledge.cli.terraform import plan_option
@@ -115,7 +120,18 @@ def extract_base(ref: str, head: Path, into: Path) -> tuple[Path | None, str]:
     if archive.returncode != 0:
         raise _git_error(f"cannot read {shown}", archive)
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
+        try:
+            tar.extractall(into, filter="data")
+        except tarfile.FilterError as exc:  # a link to /etc/... or ../..: never followed
+            member = plain(exc.tarinfo.name)
+            raise InputErrors([InputError(
+                "PLG-E014", "symlink points outside the inventory directory (at --git-base "
+                f"{plain(ref)})", f"{ref}:{member}", None,
+                "replace the link with the file itself")]) from None
+        except (tarfile.TarError, OSError) as exc:
+            raise InputErrors([InputError("PLG-E020", f"cannot unpack {shown} "
+                                          f"({type(exc).__name__})", None, None,
+                                          "check the revision")]) from None
     return into / spec if spec else into, shown
 
 
@@ -137,17 +153,19 @@ def _side(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, when: date,
     return Side(loaded.inventory, loaded.sources, graph, result), warnings, extra
 
 
-@click.command()
+@click.command(cls=OrderedOptionsCommand)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--git-base", "git_base", metavar="REF", default=None,
               help="Read the base from this git revision of HEAD's repository "
                    "(then give only HEAD).")
 @policy_option
-@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(DIFF_FORMATS),
+@click.option("-f", "--format", "formats", multiple=True, type=FormatChoice(DIFF_FORMATS),
               help="Output format; repeat for several. sarif, junit and github hold the "
                    "newly failing findings.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
-              help="File for the matching --format (default: standard output).")
+              help="File for the --format before it (default: standard output); or "
+                   "-f FORMAT:PATH.")
+@link_base_option
 @as_of_option
 @fail_on_option
 @selectors_option("--select", "Compare only these")

@@ -24,9 +24,9 @@ from pledge.cli.common import (
     EXIT_OK,
     get_inventory,
     get_policy,
-    pair_outputs,
     write_output,
 )
+from pledge.cli.output_pairing import pair_outputs
 from pledge.cli.run import evaluate_selected
 from pledge.connectors.terraform import Future, read_plan_against
 from pledge.connectors.terraform.changes import PlanChange, plan_changes

@@ -25,6 +25,7 @@ from pledge.cli.common import (
     get_inventory,
     get_policy,
     limits_option,
+    no_implicit_waivers_option,
     policy_option,
     resolve_as_of,
     write_output,
@@ -87,7 +88,9 @@ def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInvento
 @click.option("--timestamp", is_flag=True,
               help="Record the current time in the reports (they then differ run to run).")
 @click.option("--waivers", type=click.Path(path_type=Path), default=None,
-              help="Waiver YAML (default: waivers.yaml in the inventory directory, if any).")
+              help="Waiver YAML (default: waivers.yaml in the inventory directory, if any, "
+                   "reported as IMPLICIT WAIVERS).")
+@no_implicit_waivers_option
 @limits_option
 @cache_option
 def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
