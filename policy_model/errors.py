@@ -46,6 +46,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "in the way, a full disk)", "check the path and its permissions"),
     "PLG-E021": ("a file has more problems than pledge lists; the first ones are shown",
                  "fix the problems shown and run again"),
+    "PLG-E022": ("a Fides (fideslang) manifest holds something pledge cannot import as it "
+                 "stands", "fix the manifest as the message says"),
 }
 
 

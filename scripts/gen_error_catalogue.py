@@ -96,6 +96,10 @@ EXAMPLES: dict[str, Example] = {
                         unreadable="systems.yaml"),
     "PLG-E021": Example(["validate", "systems.yaml"], {"systems.yaml": "systems:\n" + "".join(
         f"  - {{id: s{i}}}\n" for i in range(60))}),
+    "PLG-E022": Example(["import", "fides", "shop.yml"], {"shop.yml": (
+        "system:\n  - fides_key: shop\n    system_type: Service\n    privacy_declarations:\n"
+        "      - {data_categories: [user.contact], data_use: marketing}\n"
+        "data_category:\n  - {fides_key: user.loyalty, parent_key: system}\n")}),
 }
 
 

@@ -13,7 +13,7 @@ import pytest
 from pledge.policy_model.errors import CATALOGUE, InputError
 from tests.conftest import ROOT
 
-SOURCE_DIRS = ("pledge", "policy_model", "checks", "reports")
+SOURCE_DIRS = ("pledge", "policy_model", "checks", "reports", "connectors")
 _RAISED = re.compile(r"[\"'](PLG-E\d{3})\b")
 
 

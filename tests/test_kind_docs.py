@@ -22,8 +22,8 @@ def _example(kind: Kind, section: str) -> dict:
     return yaml.safe_load(block.group(1))
 
 
-def test_there_are_eleven_kinds_with_unique_codes() -> None:
-    assert len(KINDS) == 11
+def test_there_are_twelve_kinds_with_unique_codes() -> None:
+    assert len(KINDS) == 12
     assert len({k.code for k in KINDS}) == len(KINDS)
 
 

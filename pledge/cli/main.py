@@ -12,7 +12,9 @@ from pledge import __version__
 from pledge.cli.commands.check import check
 from pledge.cli.commands.diff import diff
 from pledge.cli.commands.explain import explain
+from pledge.cli.commands.exporting import export_group
 from pledge.cli.commands.graph import graph
+from pledge.cli.commands.importing import import_group
 from pledge.cli.commands.report import report
 from pledge.cli.commands.schema import schema
 from pledge.cli.commands.validate import validate
@@ -29,7 +31,8 @@ def cli() -> None:
     """Check a privacy policy's commitments against a data inventory's flow graph."""
 
 
-for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify):
+for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify,
+                import_group, export_group):
     cli.add_command(command)
 
 

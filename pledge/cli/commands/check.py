@@ -13,12 +13,11 @@ from pledge.checks.gating.baseline import baselined, load_baseline
 from pledge.checks.gating.selection import SEVERITIES, Selection, parse_selectors, severity_floor
 from pledge.checks.gating.waivers import apply_waivers, find_waiver_file, load_waivers
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.cli.commands.fides import SOURCES, check_inputs
 from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
-    get_inventory,
-    get_policy,
     limits_option,
     policy_option,
     resolve_as_of,
@@ -111,6 +110,9 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @click.command()
 @click.argument("inventory", required=False, type=click.Path(path_type=Path))
 @policy_option
+@click.option("--from", "source", type=click.Choice(SOURCES), default="pledge",
+              help="What INVENTORY is: pledge inventory files, or Fides manifests imported in "
+                   "memory (their policies are the policy unless --policy is given).")
 @click.option("-f", "--format", "formats", multiple=True,
               type=click.Choice(sorted(RENDERERS)), help="Output format; repeat for several.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
@@ -126,7 +128,8 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @waivers_option
 @limits_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
-def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, ...],
+def check(inventory: Path | None, policy_path: Path | None, source: str,
+          formats: tuple[str, ...],
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
@@ -139,8 +142,7 @@ def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, 
     plan = pair_outputs(formats, outputs)
     when = resolve_as_of(as_of)
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
-    loaded_policy = get_policy(policy_path, max_file_size)
-    loaded = get_inventory(inventory, max_file_size)
+    loaded_policy, loaded = check_inputs(source, inventory, policy_path, max_file_size)
     known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
                                                 selection=selection, waivers=waivers,
