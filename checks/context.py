@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pledge.checks.findings import Finding, Location, Status, Subject
 from pledge.policy_model.inventory import Inventory
@@ -13,8 +13,17 @@ from pledge.policy_model.vocabulary import Vocabularies
 
 if TYPE_CHECKING:
     from pledge.checks.graph.flow_graph import FlowGraph
-    from pledge.checks.registry import Kind
     from pledge.policy_model.policy import Commitment
+
+
+class KindIdentity(Protocol):
+    """What an evaluation needs of its kind: the name and code its findings carry."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def code(self) -> str: ...
 
 
 @dataclass
@@ -34,7 +43,7 @@ class Evaluation:
 
     ctx: CheckContext
     commitment: Commitment
-    kind: Kind
+    kind: KindIdentity
     checked: int = 0
     findings: list[Finding] = field(default_factory=list)
 

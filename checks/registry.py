@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from pledge.base.kind_params import KindParams, load_kind_modules, register_params
+from pledge.base.kind_params import KindParams as KindParams  # re-exported for the kinds
+from pledge.base.kind_params import load_kind_modules, register_params
 
 if TYPE_CHECKING:
     from pledge.checks.context import CheckContext, Evaluation

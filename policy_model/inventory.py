@@ -234,4 +234,4 @@ LIST_SECTIONS = tuple(s for s in SECTIONS if s not in ("inventory", "organisatio
 class Inventory(InventoryFragment):
     """A whole inventory, merged from its files: the same sections, a name required."""
 
-    inventory: InventoryMeta  # type: ignore[assignment]  # required once merged
+    inventory: InventoryMeta  # required once merged

@@ -485,8 +485,8 @@ def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
         for section in big:
             adapter = _ITEMS.get(section)
             if adapter is None:
-                adapter = _ITEMS[section] = TypeAdapter(
-                    InventoryFragment.model_fields[section].annotation)
+                annotation: Any = InventoryFragment.model_fields[section].annotation
+                adapter = _ITEMS[section] = TypeAdapter(annotation)
             items: list[Any] = raw[section]
             models: list[Any] = []
             for start in range(0, len(items), PART_ITEMS):

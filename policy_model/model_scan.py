@@ -164,11 +164,11 @@ def _scan_column(cls: type[BaseModel], items: list[BaseModel], known: dict[str, 
     plan = _plan(cls)
     result.keys += sum(map(len, map(_FIELDS_SET, items)))
     for name, vocabulary in plan.scalar_ids:
-        values = set(map(attrgetter(name), items))
-        values.discard(None)  # type: ignore[arg-type]
-        if values and not values <= known.get(vocabulary, set()):
+        ids: set[str | None] = set(map(attrgetter(name), items))
+        ids.discard(None)
+        if ids and not ids <= known.get(vocabulary, set()):
             result.unknown_ids = True
-    for name, vocabulary, may_be_none in plan.string_lists:
+    for name, list_vocabulary, may_be_none in plan.string_lists:
         # Lists repeat across models (a few distinct purpose lists over every field):
         # judge each distinct one once.
         column = map(attrgetter(name), items)
@@ -177,12 +177,12 @@ def _scan_column(cls: type[BaseModel], items: list[BaseModel], known: dict[str, 
         distinct.discard(())
         if any(len(set(values)) != len(values) for values in distinct):
             result.repeats = True
-        if vocabulary and distinct and not set().union(*distinct) <= known.get(vocabulary,
+        if list_vocabulary and distinct and not set().union(*distinct) <= known.get(list_vocabulary,
                                                                                set()):
             result.unknown_ids = True
     for name in plan.integers:
-        values = [v for v in map(attrgetter(name), items) if v is not None]
-        if values and max(max(values), -min(values)).bit_length() > LONG_INT_BITS:
+        numbers: list[int] = [v for v in map(attrgetter(name), items) if v is not None]
+        if numbers and max(max(numbers), -min(numbers)).bit_length() > LONG_INT_BITS:
             result.huge_int = True
     nested: list[list[BaseModel]] = []
     for name in plan.models:

@@ -9,7 +9,7 @@ is one new module.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Union
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import ConfigDict, Discriminator, Field, Tag
 
@@ -30,11 +30,14 @@ def _kind_tag(value: Any) -> str:
 
 
 _KNOWN = params_models()
-_members = tuple(Annotated[params, Tag(name)] for name, params in _KNOWN.items())
-CheckParams = Annotated[
-    Union[*_members, Annotated[UnknownKindParams, Tag("__unknown__")]],
-    Discriminator(_kind_tag),
-]
+if TYPE_CHECKING:  # the union is built at run time from the registered kinds
+    CheckParams = KindParams
+else:
+    _members = tuple(Annotated[params, Tag(name)] for name, params in _KNOWN.items())
+    CheckParams = Annotated[
+        Union[*_members, Annotated[UnknownKindParams, Tag("__unknown__")]],
+        Discriminator(_kind_tag),
+    ]
 
 
 class Clause(StrictModel):

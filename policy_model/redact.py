@@ -18,8 +18,6 @@ _KEY_VALUE = re.compile(
 # A digit run bounded by non-alphanumerics: a card number in text, never a run of digits
 # inside a hex digest or an identifier (which would mangle fingerprints and hashes).
 _CARD = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
-SECRET_KEYS = re.compile(r"(?i)(password|passwd|secret|token|api[_-]?key|credential|dsn|"
-                         r"connection|private[_-]?key)")
 
 
 def _luhn_ok(digits: str) -> bool:

@@ -52,7 +52,7 @@ def references_intact(inv: Inventory) -> bool:
             and set(map(attrgetter("target"), flows)) <= nodes):
         return False
     used_gates = set(map(attrgetter("consent_gate"), flows))
-    used_gates.discard(None)  # type: ignore[arg-type]
+    used_gates.discard(None)
     if not used_gates <= gates:
         return False
     acts = inv.processing_activities

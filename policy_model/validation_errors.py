@@ -114,7 +114,8 @@ def translate(exc: ValidationError, raw: Any, model: type[BaseModel],
             message = err["msg"]
             value = err.get("input")
             if kind == "string_pattern_mismatch":
-                message = PATTERN_PROBLEMS.get((err.get("ctx") or {}).get("pattern"), message)
+                pattern = str((err.get("ctx") or {}).get("pattern"))
+                message = PATTERN_PROBLEMS.get(pattern, message)
             hint = None
             expected = (err.get("ctx") or {}).get("expected")
             if (kind in ("literal_error", "enum") and isinstance(expected, str)

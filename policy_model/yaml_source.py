@@ -25,7 +25,7 @@ from pledge.policy_model.errors import InputError
 try:  # libyaml's C parser is several times faster than the pure-Python one
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader
 
 DEFAULT_MAX_FILE_SIZE = 50 * 1024 * 1024
 MAX_DEPTH = 100
@@ -59,7 +59,7 @@ class LocatedList(list[Any]):
         self.line = line
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loader building located containers and refusing duplicate keys."""
 
     depth = 0  # containers being constructed (construction is recursive)

@@ -26,9 +26,6 @@ from pledge.checks.graph.queries import hop_info
 from pledge.reports.safe import plain
 
 GRAPH_FORMAT = "pledge-graph/1"
-NODE_FIELDS = ("type", "name", "role", "third_party", "system", "purposes")
-FLOW_FIELDS = ("flow", "categories", "purposes", "protocol", "tls", "mutual_tls",
-               "consent_gate", "gate_type", "legal_basis")
 
 
 def export_graph(fg: FlowGraph, follow: EdgeFilter | None = None) -> nx.MultiDiGraph:
@@ -112,7 +109,7 @@ def to_dot(graph: nx.MultiDiGraph) -> str:
 
 
 # --- GraphML --------------------------------------------------------------------------------
-class _GraphMLWriter(GraphMLWriter):
+class _GraphMLWriter(GraphMLWriter):  # type: ignore[misc]  # networkx ships no type hints
     """networkx's GraphML writer, spelling booleans as the schema does (true/false)."""
 
     def add_data(self, name: str, element_type: type, value: Any, scope: str = "all",

@@ -58,7 +58,8 @@ def esc(value: object) -> str:
 
 
 def _asset(name: str) -> str:
-    return resources.files("pledge.reports").joinpath("html_assets", name).read_text(encoding="utf-8")
+    assets = resources.files("pledge.reports").joinpath("html_assets")
+    return assets.joinpath(name).read_text(encoding="utf-8")
 
 
 def _csp_hash(block: str) -> str:
@@ -242,7 +243,7 @@ def _facts(report: Report) -> str:
 def _filters(report: Report) -> str:
     statuses = sorted({c.status.value for c in report.commitments}, key=STATUS_ORDER.index)
     severities = sorted({c.severity.value for c in report.commitments}, key=SEVERITY_ORDER.index)
-    counts = defaultdict(int)
+    counts: defaultdict[str, int] = defaultdict(int)
     for c in report.commitments:
         counts[c.status.value] += 1
         counts[c.severity.value] += 1

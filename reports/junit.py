@@ -133,9 +133,9 @@ def render(report: Report) -> str:
             counts[outcome] += 1
         for key, attr in (("tests", None), ("failure", "failures"), ("error", "errors"),
                           ("skipped", "skipped")):
-            value = len(mine) if key == "tests" else counts[key]
-            suite.set(attr or key, str(value))
-            totals[attr or key] += value
+            count = len(mine) if key == "tests" else counts[key]
+            suite.set(attr or key, str(count))
+            totals[attr or key] += count
     for attr in ("tests", "failures", "errors", "skipped"):
         root.set(attr, str(totals[attr]))
     ET.indent(root, space="  ")

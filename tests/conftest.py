@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+SCHEMAS = ROOT / "tests" / "data" / "schemas"  # vendored, with their provenance
 POLICY = ROOT / "policy_model" / "policies" / "marosoap.yaml"
 INVENTORY = ROOT / "inventories" / "marosoap"
 EXAMPLES = ROOT / "inventories" / "examples"

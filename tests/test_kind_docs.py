@@ -11,6 +11,7 @@ import yaml
 
 from pledge.checks.findings import Status
 from pledge.checks.registry import DOC_SECTIONS, Kind, all_kinds
+from tests.conftest import ROOT
 from tests.helpers import run_check
 
 KINDS = all_kinds()
@@ -22,9 +23,11 @@ def _example(kind: Kind, section: str) -> dict:
     return yaml.safe_load(block.group(1))
 
 
-def test_there_are_twelve_kinds_with_unique_codes() -> None:
-    assert len(KINDS) == 12
+def test_every_kind_module_registers_one_kind_with_a_unique_code() -> None:
+    modules = {p.stem for p in (ROOT / "checks" / "kinds").glob("*.py") if p.stem != "__init__"}
+    assert sorted(k.run.__module__.rsplit(".", 1)[1] for k in KINDS) == sorted(modules)
     assert len({k.code for k in KINDS}) == len(KINDS)
+    assert len({k.name for k in KINDS}) == len(KINDS)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)

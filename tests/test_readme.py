@@ -29,7 +29,8 @@ def test_console_blocks_show_real_output() -> None:
 def test_the_two_setup_commands_are_what_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     test_command = ("python3 -m venv .venv && .venv/bin/pip install -q -e '.[test]' && "
-                    ".venv/bin/ruff check . && .venv/bin/python -m pytest")
+                    ".venv/bin/ruff check . && .venv/bin/lint-imports && .venv/bin/mypy && "
+                    ".venv/bin/python -m pytest")
     assert test_command in README
     assert test_command.replace(" -q", "") in ci.replace(" -q", "")
     assert "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/pledge check" \

@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -231,6 +231,18 @@ class _Walk:
         return self.then.get(node)
 
 
+class MovedCategory(NamedTuple):
+    """One category's recipients gained and lost between the two sides."""
+
+    category: str
+    gained: set[str]
+    lost: set[str]
+
+    def nodes(self, change: str) -> set[str]:
+        """The recipients ``added`` (gained) or ``removed`` (lost)."""
+        return self.gained if change == "added" else self.lost
+
+
 def _node_facts(graph: FlowGraph, node: str) -> tuple[str, bool, str | None]:
     data = graph.node(node)
     return data["type"], bool(data["third_party"]), data.get("role")
@@ -252,19 +264,18 @@ def reach_changes(base: Side, head: Side) -> tuple[list[RecipientChange], list[R
     nodes_before: set[str] = set()
     nodes_after: set[str] = set()
     # per category, the nodes it newly reaches and no longer reaches (a change touches few)
-    moved: list[tuple[str, set[str], set[str]]] = []
+    moved: list[MovedCategory] = []
     for category in sorted(before.categories | after.categories):
         was, now = before.recipients(category), after.recipients(category)
         nodes_before |= was
         nodes_after |= now
-        moved.append((category, now - was, was - now))
+        moved.append(MovedCategory(category, now - was, was - now))
     recipients: list[RecipientChange] = []
-    for change, side, reach, nodes, index in (
-            ("added", head, after, nodes_after - nodes_before, 1),
-            ("removed", base, before, nodes_before - nodes_after, 2)):
+    for change, side, reach, nodes in (("added", head, after, nodes_after - nodes_before),
+                                       ("removed", base, before, nodes_before - nodes_after)):
         for node in sorted(nodes):
             # a node reached on one side only: every category reaching it moved with it
-            cats = [entry[0] for entry in moved if node in entry[index]]
+            cats = [entry.category for entry in moved if node in entry.nodes(change)]
             kind, third, role = _node_facts(side.graph, node)
             path, flows = _route(reach.path(cats[0], node))
             recipients.append(RecipientChange(
@@ -273,10 +284,10 @@ def reach_changes(base: Side, head: Side) -> tuple[list[RecipientChange], list[R
                 location=_declared(side.sources, kind, node)))
     continuing = nodes_before & nodes_after
     pairs: list[ReachChange] = []
-    for change, side, reach, index in (("added", head, after, 1), ("removed", base, before, 2)):
+    for change, side, reach in (("added", head, after), ("removed", base, before)):
         for entry in moved:
-            category = entry[0]
-            for node in sorted(entry[index] & continuing):
+            category = entry.category
+            for node in sorted(entry.nodes(change) & continuing):
                 _, third, role = _node_facts(side.graph, node)
                 path, flows = _route(reach.path(category, node))
                 pairs.append(ReachChange(

@@ -297,8 +297,10 @@ class FlowGraph:
         ins: list[dict[str, Any]] = []
         for node_id, attrs in zip(self._ids, self._attrs, strict=True):
             nodes[node_id] = attrs
-            succ[node_id] = out = {}
-            pred[node_id] = into = {}
+            out: dict[str, Any] = {}
+            into: dict[str, Any] = {}
+            succ[node_id] = out
+            pred[node_id] = into
             outs.append(out)
             ins.append(into)
         ids, classes = self._ids, self.flow_classes

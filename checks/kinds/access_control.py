@@ -80,13 +80,13 @@ class Params(KindParams):
     """Parameters of access-control."""
 
     kind: Literal["access-control"]
-    categories: CategoryIds = Field(default_factory=lambda: ["user"])
+    categories: CategoryIds = Field(default=["user"])
     forbidden_roles: list[str] = Field(default_factory=lambda: list(PUBLIC_ROLES))
-    forbidden_exposure: list[Exposure] = Field(default_factory=lambda: ["internet", "public"])
+    forbidden_exposure: list[Exposure] = Field(default=["internet", "public"])
     require_encryption_at_rest: bool = False
     internal_only: bool = True
     aspects: list[Literal["roles", "exposure", "encryption"]] = Field(
-        default_factory=lambda: ["roles", "exposure", "encryption"], min_length=1)
+        default=["roles", "exposure", "encryption"], min_length=1)
 
 
 @register("access-control", code="PLG104", params=Params, noun="stores")

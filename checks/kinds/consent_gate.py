@@ -87,7 +87,7 @@ class Params(KindParams):
     kind: Literal["consent-gate"]
     purposes: PurposeIds = Field(min_length=1)
     gate_types: list[Literal["opt_in", "opt_out"]] = Field(
-        default_factory=lambda: ["opt_in", "opt_out"])
+        default=["opt_in", "opt_out"])
     require_mechanism: bool = True
 
 
@@ -119,8 +119,8 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     parents = graph.reach_classes(graph.subjects(), [not g for g in passes])
     used: set[str] = set()
     processes = [any(chosen[p] for p in c.purposes) for c in graph.flow_classes]
-    for flow_class, hit in zip(graph.flow_classes, processes, strict=True):
-        if hit:
+    for flow_class, processes_chosen in zip(graph.flow_classes, processes, strict=True):
+        if processes_chosen:
             used.update(p for p in flow_class.purposes if chosen[p])
     ev.checked += total(graph.flow_sizes, processes)
     ungated = [hit and not ok for hit, ok in zip(processes, passes, strict=True)]

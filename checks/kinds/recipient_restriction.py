@@ -126,11 +126,11 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             or (not target.third_party and not params.allow_internal)
             or bool(banned_in(flow_class.purposes)) or bool(banned_in(target.purposes))))
     for flow in graph.flows_of(failing):  # in inventory order
-        target = graph.node(flow.target)
-        wrong_recipient = target["third_party"] and target.get("role") not in allowed_roles
-        wrong_internal = not target["third_party"] and not params.allow_internal
+        recipient = graph.node(flow.target)
+        wrong_recipient = recipient["third_party"] and recipient.get("role") not in allowed_roles
+        wrong_internal = not recipient["third_party"] and not params.allow_internal
         bad = banned_in(flow.purposes)
-        bad_node = banned_in(target["purposes"])
+        bad_node = banned_in(recipient["purposes"])
         if not (wrong_recipient or wrong_internal or bad or bad_node):
             continue  # keeps the commitment: no path to trace
         hops = graph.path(parents, flow.source)
@@ -141,7 +141,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         route = " -> ".join(evidence["path"])
         if wrong_recipient:
             ev.fail("flow", flow.id, f"{', '.join(sorted(flow.categories))} reaches "
-                    f"'{flow.target}' ({target.get('role')}), not an allowed recipient: {route}",
+                    f"'{flow.target}' ({recipient.get('role')}), not an allowed recipient: {route}",
                     remediation=f"stop the flow, or send it only to "
                                 f"{', '.join(sorted(allowed_roles)) or 'no third party'}",
                     evidence={"rule": "recipient", **evidence}, key="target")

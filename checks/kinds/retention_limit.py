@@ -94,13 +94,13 @@ class Params(KindParams):
     """Parameters of retention-limit."""
 
     kind: Literal["retention-limit"]
-    categories: CategoryIds = Field(default_factory=lambda: ["user"])
+    categories: CategoryIds = Field(default=["user"])
     purposes: PurposeIds = Field(default_factory=list)
     max_retention: Duration | None = None
     overrides: list[Override] = Field(default_factory=list)
-    disposal: list[Disposal] = Field(default_factory=lambda: ["delete", "anonymise"])
+    disposal: list[Disposal] = Field(default=["delete", "anonymise"])
     aspects: list[Literal["duration", "disposal"]] = Field(
-        default_factory=lambda: ["duration", "disposal"], min_length=1)
+        default=["duration", "disposal"], min_length=1)
 
     @model_validator(mode="after")
     def _limit_when_duration(self) -> Params:

@@ -92,10 +92,10 @@ class Params(KindParams):
 
     kind: Literal["third-party-requirements"]
     disclosed_roles: list[Role] = Field(min_length=1)
-    required_agreements: list[str] = Field(default_factory=lambda: ["dpa"])
-    agreement_exempt_roles: list[Role] = Field(default_factory=lambda: ["authority"])
+    required_agreements: list[str] = Field(default=["dpa"])
+    agreement_exempt_roles: list[Role] = Field(default=["authority"])
     role_attestations: dict[Role, list[str]] = Field(default_factory=dict)
-    personal_data: CategoryIds = Field(default_factory=lambda: ["user"])
+    personal_data: CategoryIds = Field(default=["user"])
 
 
 @register("third-party-requirements", code="PLG202", params=Params, noun="third parties")

@@ -17,8 +17,9 @@ import yaml
 from pydantic import ValidationError
 
 from pledge.connectors.fides.manifests import Manifests, read_manifests
+from pledge.connectors.fides.mapping_base import Note
 from pledge.connectors.fides.taxonomy import extend_vocabularies
-from pledge.connectors.fides.to_inventory import InventoryMapper, Note
+from pledge.connectors.fides.to_inventory import InventoryMapper
 from pledge.connectors.fides.to_policy import SOURCE_NAME, ImportedPolicy, convert_policies
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
 from pledge.policy_model.inventory import Inventory

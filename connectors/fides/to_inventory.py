@@ -22,9 +22,10 @@ from typing import Any
 
 from pledge.connectors.fides.datasets import DatasetMapping
 from pledge.connectors.fides.manifests import Resource
-from pledge.connectors.fides.mapping_base import UNKNOWN_COUNTRY, Note, listed
+from pledge.connectors.fides.mapping_base import UNKNOWN_COUNTRY, listed
 from pledge.connectors.fides.retention import parse_retention
 from pledge.policy_model.errors import InputError
+
 LEGAL_BASES = {
     "consent": "consent", "contract": "contract", "legal obligation": "legal_obligation",
     "legal obligations": "legal_obligation", "vital interest": "vital_interests",

@@ -1,17 +1,19 @@
-"""What the subcommands share: default inputs, loading, the evaluation date, safe writing."""
+"""What the subcommands share: options, default inputs, the evaluation date, safe writing."""
 
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
+from pledge.checks.gating.selection import SEVERITIES
 from pledge.policy_model import BUNDLED_INVENTORY, BUNDLED_POLICY
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy, load_inventory, load_policy
@@ -19,15 +21,18 @@ from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
+F = TypeVar("F", bound=Callable[..., Any])
+"""A click command function, as the option decorators pass it through."""
 
-def policy_option(func):  # type: ignore[no-untyped-def]
+
+def policy_option(func: F) -> F:
     """--policy FILE, defaulting to the bundled MAROSOAP policy."""
     return click.option("--policy", "policy_path", type=click.Path(path_type=Path),
                         default=None, help="Policy YAML (default: the bundled MAROSOAP policy).")(
         func)
 
 
-class ByteSize(click.ParamType):
+class ByteSize(click.ParamType):  # type: ignore[type-arg]  # generic only in click's stubs
     """A number of bytes, plain (``200000000``) or with a unit (``200MB``, ``1.5GiB``)."""
 
     name = "size"
@@ -51,7 +56,7 @@ class ByteSize(click.ParamType):
         return size
 
 
-def limits_option(func):  # type: ignore[no-untyped-def]
+def limits_option(func: F) -> F:
     """--max-file-size SIZE."""
     return click.option("--max-file-size", type=ByteSize(),
                         default=DEFAULT_MAX_FILE_SIZE, show_default=True,
@@ -59,7 +64,7 @@ def limits_option(func):  # type: ignore[no-untyped-def]
                              "200MB or 1.5GiB.")(func)
 
 
-def as_of_option(func):  # type: ignore[no-untyped-def]
+def as_of_option(func: F) -> F:
     """--as-of DATE, the date commitments are judged on."""
     return click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
                         help="Judge expiry and age on this date (default: today, UTC).")(func)
@@ -115,3 +120,42 @@ def write_output(text: str, output: Path | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[
+        tuple[str, Path | None]]:
+    """Pair each --format with its --output, in order; one format may go to stdout."""
+    formats = formats or ("text",)
+    if len(outputs) > len(formats):
+        raise InputErrors([InputError("PLG-E019", "more --output than --format options",
+                                      None, None, "give one --format per --output")])
+    if len(formats) > 1 and len(outputs) < len(formats) - 1:
+        raise InputErrors([InputError("PLG-E019", "several formats need an --output each "
+                                      "(one may go to standard output)", None, None,
+                                      "e.g. -f text -f sarif -o pledge.sarif")])
+    paired: list[tuple[str, Path | None]] = []
+    extra = len(formats) - len(outputs)
+    for index, fmt in enumerate(formats):
+        paired.append((fmt, None if index < extra else outputs[index - extra]))
+    return paired
+
+
+def selectors_option(name: str, text: str) -> Callable[[F], F]:
+    """A repeatable, comma-separated selector option (--select / --ignore)."""
+    return click.option(name, multiple=True, metavar="ID|CODE",
+                        help=f"{text} commitments by id or prefix (PAY, PAY-001) or kind code "
+                             "or prefix (PLG1, PLG101); comma-separated or repeated.")
+
+
+def fail_on_option(func: F) -> F:
+    """--fail-on SEVERITY."""
+    return click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
+                        help="Only failures of this severity or higher fail the run "
+                             "(others are still reported). Errors always fail.")(func)
+
+
+def waivers_option(func: F) -> F:
+    """--waivers FILE."""
+    return click.option("--waivers", "waivers", type=click.Path(path_type=Path), default=None,
+                        help="Waiver YAML (default: waivers.yaml in the inventory "
+                             "directory, if any).")(func)

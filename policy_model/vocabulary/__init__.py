@@ -9,7 +9,6 @@ nearest known one.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -76,10 +75,6 @@ class Vocabulary:
         """True when ``term_id`` is a strict ancestor of a selector (could hide it)."""
         prefix = term_id + "."
         return any(s.startswith(prefix) for s in selectors)
-
-    def any_selected(self, term_ids: Iterable[str], selectors: frozenset[str]) -> bool:
-        """True when any of ``term_ids`` is selected."""
-        return any(self.is_selected(t, selectors) for t in term_ids)
 
     def descendants(self, term_id: str) -> list[str]:
         """Every known id under ``term_id``, itself included, sorted."""

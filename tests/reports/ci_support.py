@@ -18,10 +18,10 @@ from typing import Any
 from pledge.checks.engine import evaluate
 from pledge.cli.common import get_inventory, get_policy
 from pledge.reports.document import Gate, Report, build_report
-from tests.conftest import AS_OF, INVENTORY, SHARED
+from tests.conftest import AS_OF, INVENTORY, SCHEMAS
 
 AS_OF_DATE = date.fromisoformat(AS_OF)
-SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = SCHEMAS / "sarif-schema-2.1.0.json"
 
 CARD_BRAND = ("      - {name: card_brand, category: user.financial.credit_card.brand, "
               "retention: P18M}\n")

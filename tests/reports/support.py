@@ -12,7 +12,7 @@ from typing import Any
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
 from pledge.reports.document import Report
-from tests.conftest import INVENTORY, SHARED
+from tests.conftest import INVENTORY, SCHEMAS
 
 CARD_FIELD = ("      - {name: card_brand, category: user.financial.credit_card.brand, "
               "retention: P18M}\n")
@@ -83,7 +83,7 @@ def oscal_validator(name: str) -> Any:
     """
     from jsonschema import Draft7Validator, FormatChecker, validators
 
-    schema = json.loads((SHARED / "schemas" / f"oscal-1.0.6_{name}_schema.json").read_text(
+    schema = json.loads((SCHEMAS / f"oscal-1.0.6_{name}_schema.json").read_text(
         encoding="utf-8"))
     validator_class = validators.extend(Draft7Validator, {"pattern": _pattern})
     return validator_class(schema, format_checker=FormatChecker())

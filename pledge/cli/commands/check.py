@@ -2,92 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
-from pledge.checks.engine import RunResult, evaluate
 from pledge.checks.findings import Finding, Status
 from pledge.checks.gating.baseline import baselined, load_baseline
-from pledge.checks.gating.selection import SEVERITIES, Selection, parse_selectors, severity_floor
-from pledge.checks.gating.waivers import apply_waivers, find_waiver_file, load_waivers
-from pledge.checks.graph.flow_graph import FlowGraph
-from pledge.cli.commands.fides import SOURCES, check_inputs
+from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    fail_on_option,
     limits_option,
+    pair_outputs,
     policy_option,
     resolve_as_of,
+    selectors_option,
+    waivers_option,
     write_output,
 )
-from pledge.policy_model.errors import InputError, InputErrors
-from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
+from pledge.cli.run import evaluate_selected
+from pledge.cli.sources import SOURCES, check_inputs
+from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
 from pledge.reports import text as text_report
 from pledge.reports.document import Gate, build_report
 from pledge.reports.formats import RENDERERS
-
-
-def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[
-        tuple[str, Path | None]]:
-    """Pair each --format with its --output, in order; one format may go to stdout."""
-    formats = formats or ("text",)
-    if len(outputs) > len(formats):
-        raise InputErrors([InputError("PLG-E019", "more --output than --format options",
-                                      None, None, "give one --format per --output")])
-    if len(formats) > 1 and len(outputs) < len(formats) - 1:
-        raise InputErrors([InputError("PLG-E019", "several formats need an --output each "
-                                      "(one may go to standard output)", None, None,
-                                      "e.g. -f text -f sarif -o pledge.sarif")])
-    paired: list[tuple[str, Path | None]] = []
-    extra = len(formats) - len(outputs)
-    for index, fmt in enumerate(formats):
-        paired.append((fmt, None if index < extra else outputs[index - extra]))
-    return paired
-
-
-def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
-                      selection: Selection, waivers: Path | None, max_size: int,
-                      graph: FlowGraph | None = None,
-                      ) -> tuple[RunResult, list[str], list[InputFile]]:
-    """Run the selected commitments and apply the waivers (given, or the inventory's own).
-
-    Returns the result, warnings about waivers, and the waiver file as an input.
-    ``graph`` lets a caller that draws the graph afterwards build it only once.
-    """
-    selection.check_known(loaded_policy.policy)
-    result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of, graph=graph)
-    path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
-    if path is None:
-        return result, [], []
-    found = load_waivers(path, loaded_policy.policy, display=display_path(path),
-                         max_size=max_size)
-    warnings = apply_waivers(result, found, as_of)
-    return result, warnings, [found.file] if found.file else []
-
-
-def selectors_option(name: str, text: str):  # type: ignore[no-untyped-def]
-    """A repeatable, comma-separated selector option (--select / --ignore)."""
-    return click.option(name, multiple=True, metavar="ID|CODE",
-                        help=f"{text} commitments by id or prefix (PAY, PAY-001) or kind code "
-                             "or prefix (PLG1, PLG101); comma-separated or repeated.")
-
-
-def fail_on_option(func):  # type: ignore[no-untyped-def]
-    """--fail-on SEVERITY."""
-    return click.option("--fail-on", type=click.Choice(SEVERITIES), default=None,
-                        help="Only failures of this severity or higher fail the run "
-                             "(others are still reported). Errors always fail.")(func)
-
-
-def waivers_option(func):  # type: ignore[no-untyped-def]
-    """--waivers FILE."""
-    return click.option("--waivers", "waivers", type=click.Path(path_type=Path), default=None,
-                        help="Waiver YAML (default: waivers.yaml in the inventory "
-                             "directory, if any).")(func)
 
 
 def _gate_warnings(report_gate: Gate, findings: list[Finding],

@@ -10,7 +10,6 @@ change newly breaks a commitment, 0 otherwise, 2 on bad input.
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import tarfile
@@ -18,32 +17,29 @@ import tempfile
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import click
 
 from pledge.checks.engine import RunResult
-from pledge.checks.gating.diff import InventoryDiff, Side, breaks, diff_inventories
+from pledge.checks.gating.diff import Side, diff_inventories
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.checks.graph.flow_graph import FlowGraph
-from pledge.cli.commands.check import (
-    evaluate_selected,
-    fail_on_option,
-    pair_outputs,
-    selectors_option,
-    waivers_option,
-)
 from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    fail_on_option,
     get_inventory,
     get_policy,
     limits_option,
+    pair_outputs,
     policy_option,
     resolve_as_of,
+    selectors_option,
+    waivers_option,
     write_output,
 )
+from pledge.cli.run import evaluate_selected
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.inventory import Inventory, InventoryMeta
 from pledge.policy_model.loading import (
@@ -55,6 +51,7 @@ from pledge.policy_model.loading import (
 )
 from pledge.policy_model.sources import SourceIndex
 from pledge.policy_model.vocabulary import default_vocabularies
+from pledge.reports.diff import render_json, render_text
 from pledge.reports.document import Gate, build_report
 from pledge.reports.formats import RENDERERS
 from pledge.reports.markdown import render_diff
@@ -123,100 +120,6 @@ def _empty(name: str) -> LoadedInventory:
     """The inventory of a revision that had none: nothing declared, nothing reached."""
     return LoadedInventory(Inventory.model_construct(inventory=InventoryMeta(name=name)),
                            SourceIndex(), [], None)
-
-
-# --- text and json ------------------------------------------------------------------------------
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return plain(value, keep_newlines=True)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    return value
-
-
-def render_json(diff: InventoryDiff) -> str:
-    """The diff as canonical JSON (secrets redacted, control characters escaped)."""
-    data = _clean(diff.model_dump(mode="json"))
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def _at(location: Any) -> str:
-    if location is None:
-        return ""
-    return f"  {plain(location.file)}" + (f":{location.line}" if location.line else "")
-
-
-def _route(path: list[str], flows: list[str]) -> str:
-    if not flows:
-        return ""
-    text = plain(path[0])
-    for node, flow in zip(path[1:], flows, strict=True):
-        text += f" -[{plain(flow)}]-> {plain(node)}"
-    return f"\n      via {text}"
-
-
-def render_text(diff: InventoryDiff) -> str:
-    """The diff for a terminal: personal data first, then commitments, then the verdict."""
-    sign = {"added": "+", "removed": "-"}
-    lines = [f"pledge diff: {plain(diff.base)} -> {plain(diff.head)} as of "
-             f"{diff.as_of.isoformat()}"]
-    if diff.recipients:
-        lines += ["", "Recipients:"]
-        for r in diff.recipients:
-            what = f"{r.type}{', third party' if r.third_party else ''}"
-            what += f", {r.role}" if r.role else ""
-            verb = "now receives" if r.change == "added" else "no longer receives"
-            lines.append(f"  {sign[r.change]} {plain(r.recipient)} ({plain(what)}) {verb} "
-                         f"{plain(', '.join(r.categories))}{_at(r.location)}"
-                         + _route(r.path, r.flows))
-    if diff.reach:
-        lines += ["", "Categories reaching a recipient:"]
-        for p in diff.reach:
-            verb = "now reaches" if p.change == "added" else "no longer reaches"
-            lines.append(f"  {sign[p.change]} {plain(p.category)} {verb} {plain(p.recipient)}"
-                         f"{' (third party)' if p.third_party else ''}{_at(p.location)}"
-                         + _route(p.path, p.flows))
-    if diff.purposes:
-        lines += ["", "Purposes:"]
-        lines += [f"  {sign[p.change]} {plain(p.purpose)} ({plain(', '.join(p.used_by))})"
-                  for p in diff.purposes]
-    if diff.retention:
-        lines += ["", "Retention:"]
-        lines += [f"  ~ {plain(r.store)}.{plain(r.field)} ({plain(r.category)}): "
-                  f"{plain(r.base or 'none')} -> {plain(r.head or 'none')}{_at(r.location)}"
-                  for r in diff.retention]
-    if diff.sensitive_storage:
-        lines += ["", "Sensitive data newly stored:"]
-        lines += [f"  + {plain(s.store)}.{plain(s.field)} holds {plain(s.category)}"
-                  f"{' (new store)' if s.new_store else ''}{_at(s.location)}"
-                  for s in diff.sensitive_storage]
-    for title, findings in (("Commitments newly broken:", diff.newly_failing),
-                            ("Commitments newly kept:", diff.newly_fixed)):
-        if findings:
-            lines += ["", title]
-            for f in findings:
-                lines.append(f"  {f.status.value.upper()} {f.commitment} [{f.code}] "
-                             f"{plain(f.subject.type)} {plain(f.subject.id)}{_at(f.location)}")
-                lines.append(f"      {plain(f.message)}")
-    if not diff.changed:
-        lines += ["", "No change to personal data or to the commitments."]
-    broken = sorted({f.commitment for f in diff.newly_failing if breaks(f, diff.fail_on)})
-    count = sum(1 for f in diff.newly_failing if breaks(f, diff.fail_on))
-    if broken:
-        verdict = (f"FAIL: the change newly breaks {', '.join(broken)} "
-                   f"({count} failing finding{'s' if count != 1 else ''})")
-    else:
-        verdict = "PASS: the change breaks no commitment"
-        if diff.newly_failing:
-            verdict += f" at or above --fail-on {diff.fail_on.value}"
-    fixed = len(diff.newly_fixed)
-    if fixed:
-        verdict += f"; {fixed} failing finding{'s are' if fixed != 1 else ' is'} fixed"
-    lines += ["", verdict]
-    lines += [f"warning: {plain(w)}" for w in diff.warnings]
-    return "\n".join(lines) + "\n"
 
 
 # --- the command ----------------------------------------------------------------------------

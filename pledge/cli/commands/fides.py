@@ -1,4 +1,4 @@
-"""``pledge import fides``, ``pledge export fides`` and ``pledge check --from fides``."""
+"""``pledge import fides`` and ``pledge export fides``."""
 
 from __future__ import annotations
 
@@ -7,51 +7,21 @@ from pathlib import Path
 import click
 import yaml
 
-from pledge.cli.common import EXIT_OK, get_inventory, get_policy, limits_option, write_output
+from pledge.cli.common import EXIT_OK, get_inventory, limits_option, write_output
+from pledge.cli.sources import import_summary
 from pledge.connectors.fides.export import export_inventory
 from pledge.connectors.fides.importer import (
+    INVENTORY_FILE,
     REPORT_FILE,
-    Imported,
     import_fides,
     loaded_inventory,
     loaded_policy,
     rendered_outputs,
 )
-from pledge.policy_model.errors import InputError, InputErrors
-from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
 from pledge.reports.safe import plain
 
-SOURCES = ("pledge", "fides")
 EXPORT_FILES = {"organization": "organization.yml", "system": "systems.yml",
                 "dataset": "datasets.yml"}
-
-
-def _summary(imported: Imported) -> str:
-    inv = imported.inventory
-    counts = ", ".join(f"{len(inv[s])} {s.replace('_', ' ')}" for s in
-                       ("systems", "stores", "flows", "processing_activities", "data_subjects"))
-    rules = len(imported.policy.policy["commitments"]) if imported.policy else 0
-    return (f"{len(imported.manifests.files)} manifest(s): {counts}; {rules} policy rule(s); "
-            f"{len(imported.notes)} note(s) on what was left out or assumed")
-
-
-def check_inputs(source: str, inventory: Path | None, policy_path: Path | None,
-                 max_size: int) -> tuple[LoadedPolicy, LoadedInventory]:
-    """The policy and inventory `pledge check` runs on, read as pledge files or from Fides.
-
-    From Fides, the manifests are imported in memory; the policy is ``--policy``
-    when given, else the manifests' own policies as forbidden-combination commitments.
-    """
-    if source == "pledge":
-        return get_policy(policy_path, max_size), get_inventory(inventory, max_size)
-    if inventory is None:
-        raise InputErrors([InputError("PLG-E019", "--from fides needs the manifests' path",
-                                      None, None, "pledge check --from fides DIR")])
-    imported = import_fides([inventory], max_size=max_size)
-    click.echo(f"pledge: imported from Fides: {_summary(imported)} (`pledge import fides "
-               "--output DIR` lists them)", err=True)
-    policy = get_policy(policy_path, max_size) if policy_path else loaded_policy(imported)
-    return policy, loaded_inventory(imported)
 
 
 @click.command("fides")
@@ -79,13 +49,11 @@ def import_fides_command(paths: tuple[Path, ...], output: Path | None, country: 
         loaded_policy(imported)
     outputs = rendered_outputs(imported)
     if output is None:
-        from pledge.connectors.fides.importer import INVENTORY_FILE
-
         write_output(outputs[INVENTORY_FILE], None)
     else:
         for relative, text in outputs.items():
             write_output(text, output / relative)
-    click.echo(f"pledge: {plain(_summary(imported))}"
+    click.echo(f"pledge: {plain(import_summary(imported))}"
                + (f"; see {plain(str(output / REPORT_FILE))}" if output else ""), err=True)
     if imported.added_terms:
         click.echo("pledge: custom taxonomy entries were added for this run: check the result "

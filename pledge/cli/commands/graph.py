@@ -369,12 +369,16 @@ def _node_text(info: dict[str, Any]) -> list[str]:
             [(h["store"], h["name"], h["category"], h["retention"] or "not set",
               h["disposal"] or "not set") for h in info["holds"]]))]
     for title, key in (("Receives", "receives"), ("Sends", "sends")):
-        hops = [queries.HopInfo(**{k: tuple(v) if isinstance(v, list) else v
-                                   for k, v in h.items()}) for h in info[key]]
+        hops = [queries.HopInfo(**_hop_fields(h)) for h in info[key]]
         lines += ["", f"{title}: {len(hops)} flow{'s' if len(hops) != 1 else ''}"]
         if hops:
             lines += ["  " + row for row in hop_rows(hops)]
     return lines
+
+
+def _hop_fields(hop: dict[str, Any]) -> dict[str, Any]:
+    """A hop as JSON gives it, with its lists as the tuples :class:`queries.HopInfo` holds."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in hop.items()}
 
 
 @graph.command("node")

@@ -19,7 +19,6 @@ import click
 from pledge.checks.engine import RunResult
 from pledge.checks.gating.selection import Selection
 from pledge.checks.graph.flow_graph import FlowGraph
-from pledge.cli.commands.check import evaluate_selected
 from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -31,6 +30,7 @@ from pledge.cli.common import (
     resolve_as_of,
     write_output,
 )
+from pledge.cli.run import evaluate_selected
 from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
 from pledge.policy_model.vocabulary import default_vocabularies
 from pledge.reports import coverage, html, json_report, oscal, poam, ropa

@@ -30,7 +30,8 @@ LEGACY_KEYS = DATA / "legacy" / "fideslang-1-keys.yml"
 CTL = {
     "passing_declaration_taxonomy.yml": ("pass", None),
     "failing_declaration_taxonomy.yml": ("forbidden", "customer_data_sharing_system.1"),
-    "failing_dataset_taxonomy.yml": ("forbidden", "test_db_dataset_failing_dataset.users.(dataset)"),
+    "failing_dataset_taxonomy.yml": (
+        "forbidden", "test_db_dataset_failing_dataset.users.(dataset)"),
     "failing_dataset_field_taxonomy.yml": (
         "forbidden", "test_db_dataset_failing_dataset.users.political_opinion"),
     "failing_dataset_collection_taxonomy.yml": ("refused", "YAML syntax error"),
