@@ -43,7 +43,7 @@ DEFAULT_SEED = 20261129
 DEFAULT_RATE = 0.05
 DEFAULT_AS_OF = date(2026, 11, 29)
 YAML_UNITS_PER_FILE = 1000
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bumped whenever the same arguments would generate a different inventory."""
 
 Entity = dict[str, Any]
@@ -257,7 +257,8 @@ class Unit:
                   disposal: str | None = "delete", technology: str = "postgresql") -> None:
             entity: Entity = {"id": f"{handle}_{t}", "name": f"{handle} {t}",
                               "system": f"{system}_{t}", "technology": technology,
-                              "encryption_at_rest": True, "access_roles": roles,
+                              "exposure": "private", "encryption_at_rest": True,
+                              "access_roles": roles,
                               "purposes": purposes}
             if retention:
                 entity["retention"] = retention

@@ -14,7 +14,7 @@ from pledge.checks.registry import Kind, all_kinds, get_kind
 from pledge.policy_model.inventory import Inventory
 from pledge.policy_model.loading import LoadedInventory
 from pledge.policy_model.policy import Commitment, Policy, UnknownKindParams
-from pledge.policy_model.references import references_intact
+from pledge.policy_model.references import references_intact, unresolved
 from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
 
 
@@ -113,23 +113,7 @@ def unresolved_references(inventory: Inventory) -> list[str]:
     """
     if references_intact(inventory):  # set operations: the usual answer, in a blink
         return []
-    systems = {s.id for s in inventory.systems}
-    subjects = {s.id for s in inventory.data_subjects}
-    nodes = systems | subjects | {s.id for s in inventory.stores}
-    gates = {g.id for g in inventory.consent_gates}
-    found = [f"store '{s.id}' -> system '{s.system}'" for s in inventory.stores
-             if s.system not in systems]
-    for flow in inventory.flows:
-        found += [f"flow '{flow.id}' -> node '{ref}'" for ref in (flow.source, flow.target)
-                  if ref not in nodes]
-        if flow.consent_gate and flow.consent_gate not in gates:
-            found.append(f"flow '{flow.id}' -> consent gate '{flow.consent_gate}'")
-    for act in inventory.processing_activities:
-        found += [f"processing activity '{act.id}' -> system '{ref}'" for ref in act.systems
-                  if ref not in nodes]
-        found += [f"processing activity '{act.id}' -> data subject '{ref}'"
-                  for ref in act.data_subjects if ref not in subjects]
-    return sorted(set(found))
+    return sorted({str(miss) for miss in unresolved(inventory)})
 
 
 def _unresolved_outcome(commitment: Commitment,

@@ -37,7 +37,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "replace the link with the file itself"),
     "PLG-E015": ("an unknown commitment id or kind code was named", "use the suggested id"),
     "PLG-E016": ("the policy's source document is missing or its hash differs",
-                 "restore the document or update the policy's sha256"),
+                 "restore the document, or review it and run pledge policy pin"),
     "PLG-E017": ("a file's top level is not a mapping of the expected sections",
                  "start the file with one of the sections shown"),
     "PLG-E018": ("a value repeats in a list that must hold unique values", "remove the repeat"),

@@ -109,6 +109,8 @@ class System(StrictModel):
     attestations: list[ThirdPartyAttestation] = Field(default_factory=list)
     privacy_policy: str | None = None
     connection: str | None = Field(None, description="Endpoint or DSN; credentials never printed.")
+    group: str | None = Field(None, description="The team or group that runs it; the data map "
+                              "groups large inventories by it (else by role).")
     description: str | None = None
 
 
@@ -134,10 +136,13 @@ class Store(StrictModel):
     name: str
     system: Identifier = Field(description="The system that owns the store.")
     technology: str | None = None
-    exposure: Exposure = "private"
-    encryption_at_rest: bool = False
+    exposure: Exposure | None = Field(
+        None, description="Who can reach it; absent: not declared (fails exposure checks).")
+    encryption_at_rest: bool | None = Field(
+        None, description="Encrypted at rest; absent: not declared (fails encryption checks).")
     access_roles: list[str] = Field(default_factory=list)
-    purposes: PurposeIds = Field(default_factory=list)
+    purposes: PurposeIds = Field(default_factory=list,
+                                description="Purposes; its system's when empty.")
     retention: Retention | None = Field(None, description="Default retention of its fields.")
     disposal: Disposal | None = Field(None, description="Default disposal of its fields.")
     connection: str | None = Field(None, description="DSN; credentials never printed.")
@@ -148,8 +153,11 @@ class Store(StrictModel):
 class Transport(StrictModel):
     """How a flow travels."""
 
-    protocol: str = Field(description="https, sftp, smtps, postgresql, internal, ...")
+    protocol: str = Field(description="https, sftp, ssh, smtps, postgresql, internal, ...")
     tls: TLSVersion | None = Field(None, description="Minimum TLS version; absent means none.")
+    encrypted: bool | None = Field(
+        None, description="Whether the transport is encrypted; absent: judged from the "
+                          "protocol (https, sftp, ssh, ipsec, wireguard, ...) or a TLS version.")
     mutual_tls: bool = False
 
 

@@ -202,10 +202,14 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
         digest = sha256_file(source_path)
         files.append(InputFile(display_path(source_path), source_path, digest, "source"))
         if digest != policy.source.sha256:
+            sha_line = None
+            if isinstance(raw, Located) and isinstance(raw.get("source"), Located):
+                sha_line = raw["source"].key_lines.get("sha256")
             errors.append(InputError("PLG-E016", f"source document {policy.source.path} has "
-                                     f"sha256 {digest[:12]}…, the policy pins "
-                                     f"{policy.source.sha256[:12]}…", shown, None,
-                                     "review the changed text, then update source.sha256"))
+                                     f"sha256 {digest}, the policy pins "
+                                     f"{policy.source.sha256}", shown, sha_line,
+                                     f"review the changed text, then run: pledge policy pin "
+                                     f"{shown}"))
         for index, commitment in enumerate(policy.commitments):
             for clause in (commitment.clause, *commitment.related):
                 if clause.quote not in source_text:
@@ -393,7 +397,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             except InputError as err:
                 errors.append(err)
                 continue
-            errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
+            if found.unknown_ids:
+                errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
             errors.extend(repeated_values(raw, shown))
         for section in LIST_SECTIONS:
             merged[section].extend(getattr(fragment, section))

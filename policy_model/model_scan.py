@@ -26,8 +26,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
-from pledge.policy_model.types import VocabRef
-from pledge.policy_model.vocabulary_check import annotated_refs
+from pledge.policy_model.types import VocabRef, annotated_refs
 
 LONG_INT_BITS = 9_000
 """Integers longer than this are looked at by the exact parsers, which refuse the longest.

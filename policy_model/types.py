@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
+import typing
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import AfterValidator, StringConstraints
 
-_DURATION = re.compile(
-    r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
-)
+from pledge.policy_model import durations
+
 INDEFINITE = "indefinite"
 
 
@@ -32,19 +30,8 @@ class Severity(StrEnum):
         return {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}[self.value]
 
 
-def duration_days(text: str) -> float:
-    """Length of an ISO 8601 duration in days (years 365.25, months 30.44 days)."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"'{text}' is not an ISO 8601 duration like P30D, P6M or P10Y")
-    g = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
-    return (g["y"] * 365.25 + g["mo"] * 30.44 + g["w"] * 7 + g["d"]
-            + g["h"] / 24 + g["mi"] / 1440 + g["s"] / 86400)
-
-
 def _check_duration(text: str) -> str:
-    duration_days(text)
-    return text
+    return durations.check(text)
 
 
 Identifier = Annotated[
@@ -56,12 +43,12 @@ RETENTION_PATTERN = (
     r"^(?:indefinite|P(?:(?:\d+Y(?:\d+M)?(?:\d+W)?(?:\d+D)?|\d+M(?:\d+W)?(?:\d+D)?"
     rf"|\d+W(?:\d+D)?|\d+D)(?:{_TIME_PART})?|{_TIME_PART}))$"
 )
-"""What :func:`duration_days` accepts, or ``indefinite``, without look-arounds.
+"""What :func:`~pledge.policy_model.durations.check` accepts, or ``indefinite``, no look-arounds.
 
 Written so that pydantic checks it in its own (Rust) regular-expression engine:
 hundreds of thousands of fields carry a retention, and a Python validator per
 value cost a second at that size. ``tests/test_types.py`` holds it equal to
-:func:`duration_days`.
+:func:`pledge.policy_model.durations.check`.
 """
 
 Retention = Annotated[str, StringConstraints(pattern=RETENTION_PATTERN)]
@@ -88,6 +75,16 @@ class VocabRef:
     """Marks a field whose values are ids of the named vocabulary."""
 
     vocabulary: str
+
+
+def annotated_refs(annotation: Any) -> list[VocabRef]:
+    """The vocabulary markers inside ``annotation`` (through Annotated, unions and lists)."""
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        args = get_args(annotation)
+        found = [a for a in args[1:] if isinstance(a, VocabRef)]
+        return found or annotated_refs(args[0])
+    return [r for a in get_args(annotation) for r in annotated_refs(a)]
 
 
 CategoryId = Annotated[VocabId, VocabRef("data_categories")]

@@ -1,7 +1,8 @@
 """The HTML report: one self-contained page an auditor can hand to anyone.
 
-Inline CSS, inline SVG and a few lines of vanilla JavaScript, locked down by a
-Content-Security-Policy that allows only those exact blocks (by hash) and no
+Inline CSS, a few lines of vanilla JavaScript and the interactive data map
+(:mod:`pledge.reports.map_page`: Cytoscape.js and dagre, inlined), locked down by
+a Content-Security-Policy that allows only those exact blocks (by hash) and no
 network at all. Every input-derived string goes through :func:`esc`
 (redaction, control characters, then ``html.escape``); no event handler is
 built from input. The evidence manifest is embedded as JSON in
@@ -10,29 +11,25 @@ built from input. The evidence manifest is embedded as JSON in
 The renderer takes the flow graph beside the report (``render(report, graph)``)
 instead of a graph section in :class:`~pledge.reports.document.Report`: the JSON report
 format stays as it is, and the drawing is computed from the same graph the
-checks ran on.
+checks ran on (its data: :mod:`pledge.reports.data_map`).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import json
 import re
 from collections import defaultdict
-from importlib import resources
 from typing import Any
 
 from pledge.checks.findings import Finding, Status
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.checks.registry import get_kind
 from pledge.policy_model.policy import Policy
+from pledge.reports import data_map, map_page
 from pledge.reports.coverage import Coverage
 from pledge.reports.document import CommitmentResult, Report
-from pledge.reports.flow_focus import MAP_NODE_LIMIT, focus
 from pledge.reports.safe import plain
-from pledge.reports.svg_graph import render_svg
 
 MANIFEST_FORMAT = "pledge-manifest/1"
 MANIFEST_ID = "pledge-manifest"
@@ -55,16 +52,6 @@ SYMBOL = {"pass": "✓", "fail": "✗", "error": "!", "manual": "✎", "not_appl
 def esc(value: object) -> str:
     """Input-derived text made safe for HTML: redacted, control characters shown, escaped."""
     return html.escape(plain(value), quote=True)
-
-
-def _asset(name: str) -> str:
-    assets = resources.files("pledge.reports").joinpath("html_assets")
-    return assets.joinpath(name).read_text(encoding="utf-8")
-
-
-def _csp_hash(block: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(block.encode("utf-8")).digest()).decode(
-        "ascii") + "'"
 
 
 def _badge(status: str) -> str:
@@ -269,29 +256,10 @@ def _overview(report: Report) -> str:
 
 
 def _graph(report: Report, graph: FlowGraph | None) -> str:
+    """The interactive data map (:mod:`pledge.reports.map_page`), or nothing without a graph."""
     if graph is None:
         return ""
-    legend = ('<div class="legend"><span><span class="swatch subject"></span>people</span>'
-              '<span><span class="swatch system"></span>our system</span>'
-              '<span><span class="swatch third"></span>third party</span>'
-              '<span><span class="swatch store"></span>data store</span>'
-              '<span><span class="swatch failing"></span>on a failing path</span>'
-              '<span>dashed arrow: data flowing back to an earlier step</span>'
-              '<span>dotted line: a system holding its store</span></div>')
-    shown = focus(graph, report.findings)
-    scope = "" if shown.whole else (
-        f'<p class="map-scope">This inventory has {shown.nodes:,} boxes and {shown.flows:,} '
-        f"flows, too many to draw legibly (the map draws up to {MAP_NODE_LIMIT:,}): shown are "
-        f"the paths of {shown.findings_drawn:,} of the {shown.findings_failing:,} failing "
-        "findings. <code>pledge graph export --format graphml</code> writes the whole graph "
-        "for Gephi, yEd or Cytoscape.</p>")
-    drawing = (render_svg(shown.graph, report.findings) if shown.whole or shown.findings_drawn
-               else '<p class="empty">No failing finding has a path to draw.</p>')
-    return ('<section id="flow-map"><h2>Where personal data flows</h2><p>Each box is a group '
-            "of people, a system or a data store; each arrow is a flow of personal data. "
-            "Arrows and boxes in red lie on the path of a broken promise. Hover for names "
-            f"and flow ids.</p>{scope}{legend}<div class=\"graph-wrap\">"
-            f"{drawing}</div></section>")
+    return map_page.section(data_map.build(graph, report.findings, title=report.inventory))
 
 
 def _coverage(coverage: Coverage | None) -> str:
@@ -344,10 +312,12 @@ def render(report: Report, graph: FlowGraph | None = None,
            coverage: Coverage | None = None, *,
            related: dict[str, list[tuple[str, str]]] | None = None) -> str:
     """The whole page. ``related`` maps commitment ids to (section, quote) of related clauses."""
-    css, js = _asset("report.css"), _asset("report.js")
-    csp = (f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "
-           "img-src 'none'; font-src 'none'; connect-src 'none'; base-uri 'none'; "
-           "form-action 'none'")
+    css, js = map_page.asset("report.css"), map_page.asset("report.js")
+    styles, scripts = [css], [js]
+    if graph is not None:  # the data map's style and scripts (Cytoscape.js, dagre, map.js)
+        styles.append(map_page.asset("map.css"))
+        scripts += map_page.scripts()
+    csp = map_page.csp(styles, scripts)
     grouped: dict[str, list[Finding]] = defaultdict(list)
     for f in report.findings:
         grouped[f.commitment].append(f)
@@ -359,7 +329,8 @@ def render(report: Report, graph: FlowGraph | None = None,
         f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
         '<meta name="referrer" content="no-referrer">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title>", f"<style>{css}</style>", "</head>", "<body>",
+        f"<title>{esc(title)}</title>", *(f"<style>{block}</style>" for block in styles),
+        "</head>", "<body>",
         '<header class="page">',
         f"<h1>Does {esc(report.policy.organisation)} keep its privacy policy?</h1>",
         f'<p class="subtitle">{esc(report.policy.title)} checked against the data inventory '
@@ -373,7 +344,7 @@ def render(report: Report, graph: FlowGraph | None = None,
         "the evidence manifest. This page loads nothing from the network.</footer>",
         f'<script type="application/json" id="{MANIFEST_ID}">'
         f"{_json_for_script(manifest(report))}</script>",
-        f"<script>{js}</script>", "</body>", "</html>"]
+        *(f"<script>{block}</script>" for block in scripts), "</body>", "</html>"]
     return "\n".join(body) + "\n"
 
 

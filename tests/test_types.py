@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from pledge.policy_model.durations import check as check_duration
 from pledge.policy_model.inventory import DataField
-from pledge.policy_model.types import INDEFINITE, RETENTION_PATTERN, duration_days
+from pledge.policy_model.types import INDEFINITE, RETENTION_PATTERN
 from pledge.policy_model.validation_errors import translate
 from tests.test_properties import SETTINGS
 
@@ -18,11 +19,11 @@ RETENTION = re.compile(RETENTION_PATTERN)
 
 
 def parser_accepts(text: str) -> bool:
-    """What retention meant before the pattern: 'indefinite' or what duration_days reads."""
+    """What retention meant before the pattern: 'indefinite' or what the duration parser reads."""
     if text == INDEFINITE:
         return True
     try:
-        duration_days(text)
+        check_duration(text)
     except ValueError:
         return False
     return not text.endswith("\n")  # Python's '$' also matches before a final newline

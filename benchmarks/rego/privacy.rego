@@ -4,8 +4,9 @@
 # document) and give, per commitment, the set of failing subjects as "type:id" strings, the way
 # pledge's failing findings name them:
 #   PAY-001  forbidden-storage       no card number, security code or expiry stored outside a
-#                                    payment processor (a field declared as a broader category
-#                                    that may hold one fails too)
+#                                    third-party payment processor (a field declared as a broader
+#                                    category that may hold one fails too, unless tokenised; one
+#                                    labelled a card number fails even if tokenised)
 #   RET-001  retention-limit         every field of personal data is kept at most five years (ten
 #                                    for legal obligations); a missing or indefinite one fails
 #   CON-001  consent-gate            profiling and targeted advertising are reached from a data
@@ -76,13 +77,25 @@ card := [
 # --- PAY-001 forbidden-storage --------------------------------------------------------------
 card_held := {c | some c in field_categories; selected(c, card)} | {c | some c in field_categories; broader(c, card)}
 
-processors := {s.id | some s in inv.systems; s.role == "payment_processor"}
+# only an external processor is exempt ("not on our servers"): an internal system is not
+processors := {s.id | some s in inv.systems; s.role == "payment_processor"; s.type == "third_party"}
+
+card_exact := {c | some c in field_categories; selected(c, card)}
+
+pay_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
+	some store in inv.stores
+	not processors[store.system]
+	some f in store.fields
+	card_exact[f.category]
+}
 
 pay_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
 	some store in inv.stores
 	not processors[store.system]
 	some f in store.fields
 	card_held[f.category]
+	not card_exact[f.category]
+	not object.get(f, "tokenised", false)
 }
 
 # --- RET-001 retention-limit -------------------------------------------------------------------
@@ -94,7 +107,11 @@ num(s) := 0 if s == ""
 
 num(s) := to_number(s) if s != ""
 
-# ISO 8601 duration in days (years 365.25, months 30.44 days), as pledge counts them
+# ISO 8601 duration in days (years 365.25, months 30.44 days). pledge compares durations on the
+# calendar (policy_model/durations.py); the two agree on the durations inventories use against
+# five- and ten-year limits (whole years or months, or days far from the limit), which is what
+# the benchmark and tests/test_rego_equivalence.py feed them, and may differ at a limit's edge
+# (P60M against P5Y: pledge keeps it, this rule does not).
 days(d) := n if {
 	m := regex.find_all_string_submatch_n(
 		`^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$`,

@@ -229,7 +229,8 @@ class FlowGraph:
             add(system_id, {"type": "system", "name": system.name, "role": role,
                             "third_party": third_party, "purposes": purposes,
                             "system": system_id}, distinct[(third_party, role, purposes)])
-        table = self._store_table = StoreTable(inventory, owners)
+        table = self._store_table = StoreTable(
+            inventory, owners, {s.id: tuple(s.purposes) for s in inventory.systems})
         for store in inventory.stores:
             kind = table.add(store)
             third_party = kind.owner_type == "third_party"
@@ -257,7 +258,8 @@ class FlowGraph:
             if end is None:
                 end = add(target, {}, None)
             flow_class(classes[(tuple(flow.categories), tuple(flow.purposes), flow.consent_gate,
-                                facts[end], transport.protocol, transport.tls)])
+                                facts[end], transport.protocol, transport.tls,
+                                transport.encrypted)])
             sources(start)
             targets(end)
             flow_ids(flow_id)

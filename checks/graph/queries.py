@@ -484,8 +484,10 @@ class Holder:
     system: str
     third_party: bool
     technology: str | None
-    exposure: str
-    encryption_at_rest: bool
+    exposure: str | None
+    """``None`` when the store does not declare it."""
+    encryption_at_rest: bool | None
+    """``None`` when the store does not declare it."""
     access_roles: tuple[str, ...]
     fields: tuple[HeldField, ...]
 

@@ -19,8 +19,8 @@ from pledge.checks.graph.classes import Classes, sizes
 from pledge.policy_model.inventory import DataField, Inventory, Store
 
 _PURPOSES = attrgetter("purposes")
-_FIELD_FACTS = attrgetter("category", "retention", "disposal", "pseudonymised")
-_NO_OWNER = (None, None)
+_FIELD_FACTS = attrgetter("category", "retention", "disposal", "pseudonymised", "tokenised")
+_NO_OWNER: tuple[str | None, str | None] = (None, None)
 
 
 class NodeFacts(NamedTuple):
@@ -44,6 +44,8 @@ class FlowClass(NamedTuple):
     target: NodeFacts | None
     protocol: str
     tls: str | None
+    encrypted: bool | None = None
+    """The transport's own ``encrypted`` flag (``None``: not declared)."""
 
 
 class StoreKind(NamedTuple):
@@ -55,8 +57,10 @@ class StoreKind(NamedTuple):
     """The type of the system owning it; ``None`` when that system is not declared."""
     owner_role: str | None
     access_roles: tuple[str, ...]
-    exposure: str
-    encrypted: bool
+    exposure: str | None
+    """``None`` when not declared."""
+    encrypted: bool | None
+    """``None`` when not declared."""
 
 
 class StoreClass(NamedTuple):
@@ -75,6 +79,7 @@ class FieldClass(NamedTuple):
     disposal: str | None
     pseudonymised: bool
     store: StoreKind
+    tokenised: bool = False
 
 
 class StoreTable:
@@ -92,9 +97,15 @@ class StoreTable:
     which need the same facts; :meth:`of` makes one for any inventory.
     """
 
-    def __init__(self, inventory: Inventory, owners: dict[str, tuple[str, str]]) -> None:
-        """An empty table; ``owners`` maps each system id to its (type, role)."""
+    def __init__(self, inventory: Inventory, owners: dict[str, tuple[str, str]],
+                 owner_purposes: dict[str, tuple[str, ...]] | None = None) -> None:
+        """An empty table; ``owners`` maps each system id to its (type, role).
+
+        ``owner_purposes`` maps each system id to its declared purposes: a store
+        that declares none is kept for its system's (an omission is not "none").
+        """
         self.inventory = inventory
+        self._owner_purposes = owner_purposes or {}
         self.stores: list[Store] = []
         self.fields: list[DataField] = []
         self.store_class: array[int] = array("l")
@@ -110,10 +121,10 @@ class StoreTable:
         contexts = self._contexts.described
 
         def field_class_of(key: tuple[Any, ...]) -> FieldClass:
-            (category, retention, disposal, pseudonymised), purposes, context = key
+            (category, retention, disposal, pseudonymised, tokenised), purposes, context = key
             kind, store_purposes, store_retention, store_disposal = contexts[context]
             return FieldClass(category, purposes or store_purposes, retention or store_retention,
-                              disposal or store_disposal, pseudonymised, kind)
+                              disposal or store_disposal, pseudonymised, kind, tokenised)
 
         self._store_classes: Classes[StoreClass] = Classes(
             lambda key: StoreClass(contexts[key[0]][0], key[1]))
@@ -125,7 +136,8 @@ class StoreTable:
     @classmethod
     def of(cls, inventory: Inventory) -> StoreTable:
         """The table of ``inventory``'s stores."""
-        table = cls(inventory, {s.id: (s.type, s.role) for s in inventory.systems})
+        table = cls(inventory, {s.id: (s.type, s.role) for s in inventory.systems},
+                    {s.id: tuple(s.purposes) for s in inventory.systems})
         for store in inventory.stores:
             table.add(store)
         return table.done()
@@ -140,7 +152,8 @@ class StoreTable:
         facts = tuple(map(_FIELD_FACTS, fields))
         of_fields = tuple(map(tuple, map(_PURPOSES, fields))) if any(
             map(_PURPOSES, fields)) else None
-        key = (tuple(store.purposes), store.retention, store.disposal,
+        key = (tuple(store.purposes) or self._owner_purposes.get(store.system, ()),
+               store.retention, store.disposal,
                self._owners.get(store.system, _NO_OWNER), tuple(store.access_roles),
                store.exposure, store.encryption_at_rest, facts, of_fields)
         found = self._seen.get(key)
@@ -180,6 +193,7 @@ class TransportClass(NamedTuple):
     from_subject: bool
     """Whether it leaves a data subject."""
     categories: frozenset[str]
+    encrypted: bool | None = None
 
 
 class TransportGroups:
@@ -192,7 +206,7 @@ class TransportGroups:
                  from_subject: Iterable[bool]) -> None:
         classes: Classes[TransportClass] = Classes(lambda key: TransportClass(
             flow_classes[key[0]].protocol, flow_classes[key[0]].tls, key[1],
-            flow_classes[key[0]].categories))
+            flow_classes[key[0]].categories, flow_classes[key[0]].encrypted))
         self.flow_class: array[int] = array("l", map(classes.__getitem__, zip(
             flow_class, from_subject, strict=True)))
         self.classes: list[TransportClass] = classes.described

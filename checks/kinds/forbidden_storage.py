@@ -3,10 +3,15 @@
 ## What it checks
 Every field of every store whose data category is one of ``categories`` (or a
 descendant of one). Such a field fails unless its store belongs to a system in
-``allowed_holders`` or to a system whose role is in ``allowed_roles``. A field
-declared with a broader category that could hide a forbidden one (say
-``user.financial.credit_card`` when the card number is forbidden) fails too:
-pledge cannot tell it apart, so it fails closed and asks for a precise category.
+``allowed_holders`` or to a *third-party* system whose role is in
+``allowed_roles``: "not on our servers" exempts the external processor, never
+an internal system that calls itself one. A field declared with a broader
+category that could hide a forbidden one (say ``user.financial.credit_card``
+when the card number is forbidden) fails too: pledge cannot tell it apart, so
+it fails closed and asks for a precise category, unless the field is marked
+``tokenised: true`` (a processor token holds no card number). A field labelled
+with a forbidden category *and* marked ``tokenised`` or ``pseudonymised``
+contradicts itself and fails: label a token as a token.
 
 ## Why it matters
 A promise like "we do not store your full card number on our servers" is broken
@@ -16,8 +21,8 @@ stored outside a PCI DSS environment are the costliest kind of breach.
 ## Parameters
 - ``categories`` (list of data category ids, required): what may not be stored.
 - ``allowed_holders`` (list of system ids): systems whose stores may hold them.
-- ``allowed_roles`` (list of roles): roles whose systems' stores may hold them,
-  e.g. ``payment_processor``.
+- ``allowed_roles`` (list of roles): roles whose third-party systems' stores may
+  hold them, e.g. ``payment_processor``.
 
 ## Passing example
 ```yaml
@@ -93,32 +98,46 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     suspects: list[bool] = []  # per field class: forbidden unless the store's system is a holder
     for field_class in table.field_classes:
         category, kind = field_class.category, field_class.store
-        if kind.owner_type is not None and kind.owner_role in roles:
+        if kind.owner_type == "third_party" and kind.owner_role in roles:
             suspects.append(False)
             continue
         verdict = verdicts.get(category)
         if verdict is None:
             verdict = verdicts[category] = (
                 1 if selected[category] else 2 if voc.is_broader(category, selectors) else 0)
-        suspects.append(verdict > 0)
+        suspects.append(verdict == 1 or (verdict == 2 and not field_class.tokenised))
     for position in members(table.field_class, suspects):  # in inventory order
         store = table.stores[table.field_store[position]]
         if store.system in holders:
             continue
         field = table.fields[position]
-        if verdicts[field.category] == 1:
+        kind = table.field_classes[table.field_class[position]].store
+        facts = {"category": field.category, "store": store.id, "system": store.system}
+        internal = (f"; system '{store.system}' is internal, and the role "
+                    f"{kind.owner_role} exempts only an external (third-party) processor"
+                    if kind.owner_type == "internal" and kind.owner_role in roles else "")
+        marked = [flag for flag in ("tokenised", "pseudonymised") if getattr(field, flag)]
+        if verdicts[field.category] == 1 and marked:
+            ev.fail("field", f"{store.id}.{field.name}",
+                    f"field '{field.name}' of store '{store.id}' is labelled "
+                    f"{field.category} but marked {' and '.join(marked)}: a token is not a "
+                    f"full number, so the label and the flag contradict each other{internal}",
+                    remediation="label a processor token user.financial.credit_card.token, "
+                                "or remove the field",
+                    evidence={"rule": "contradiction", **facts, "flags": marked})
+        elif verdicts[field.category] == 1:
             ev.fail("field", f"{store.id}.{field.name}",
                     f"store '{store.id}' of system '{store.system}' holds "
-                    f"{field.category} in field '{field.name}'",
+                    f"{field.category} in field '{field.name}'{internal}",
                     remediation="remove the field, or keep only a processor token, the "
                                 "brand or the last four digits",
-                    evidence={"rule": "forbidden", "category": field.category,
-                              "store": store.id, "system": store.system})
+                    evidence={"rule": "forbidden", **facts})
         else:
             hidden = sorted(s for s in selectors if s.startswith(field.category + "."))
             ev.fail("field", f"{store.id}.{field.name}",
                     f"field '{field.name}' of store '{store.id}' is declared as "
-                    f"{field.category}, which may hold {', '.join(hidden)}",
-                    remediation="declare the field's precise category",
-                    evidence={"rule": "ambiguous", "category": field.category,
-                              "store": store.id, "system": store.system})
+                    f"{field.category}, which may hold {', '.join(hidden)}, and is not marked "
+                    f"tokenised{internal}",
+                    remediation="declare the field's precise category (a token: "
+                                "tokenised: true)",
+                    evidence={"rule": "ambiguous", **facts})

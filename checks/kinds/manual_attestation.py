@@ -50,7 +50,8 @@ from typing import Literal
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.registry import KindParams, register
-from pledge.policy_model.types import Duration, duration_days
+from pledge.policy_model.durations import within
+from pledge.policy_model.types import Duration
 
 
 class Params(KindParams):
@@ -83,8 +84,8 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         problem = f"is dated {latest.date}, after the evaluation date {ctx.as_of}"
     elif latest.expires < ctx.as_of:
         problem = f"expired on {latest.expires}"
-    elif params.max_age and age > duration_days(params.max_age):
-        problem = f"is {age} days old, older than {params.max_age}"
+    elif params.max_age and not within(latest.date, ctx.as_of, params.max_age):
+        problem = f"is {age} days old, older than {params.max_age} on the calendar"
     elif not latest.evidence.strip():
         problem = "links no evidence"
     else:

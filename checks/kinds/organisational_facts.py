@@ -53,8 +53,8 @@ from pydantic import Field, field_validator
 from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.registry import KindParams, register
+from pledge.policy_model.durations import add, within
 from pledge.policy_model.inventory import Organisation
-from pledge.policy_model.types import duration_days
 
 Operator = Literal["eq", "ne", "le", "lt", "ge", "gt", "true", "present", "contains_all",
                    "within"]
@@ -104,8 +104,7 @@ def _compare(actual: Any, operator: str, expected: Any, as_of: date) -> bool:
     if operator == "contains_all":
         return set(expected or []) <= set(actual or [])
     if operator == "within":
-        return isinstance(actual, date) and actual <= as_of and (
-            (as_of - actual).days <= duration_days(str(expected)))
+        return isinstance(actual, date) and within(actual, as_of, str(expected))
     ops = {"eq": lambda a, b: a == b, "ne": lambda a, b: a != b, "le": lambda a, b: a <= b,
            "lt": lambda a, b: a < b, "ge": lambda a, b: a >= b, "gt": lambda a, b: a > b}
     return bool(ops[operator](actual, expected))
@@ -135,6 +134,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     location=ctx.sources.locate("organisation", org.id, top))
         elif not _compare(actual, req.operator, req.value, ctx.as_of):
             want = req.description or f"{req.operator} {req.value}"
+            if req.operator == "within" and isinstance(actual, date):
+                ends = add(actual, str(req.value)).date()
+                want += f" (on the calendar, {req.value} after {shown} is {ends})"
             ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is {shown!r}; "
                     f"the policy requires {want}",
                     remediation=f"change the practice, then organisation.{req.fact}",

@@ -63,7 +63,6 @@ GDPR Art. 5(1)(e) (storage limitation), Art. 17; ISO/IEC 27701 7.4.7.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -72,13 +71,13 @@ from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members
 from pledge.checks.registry import KindParams, register
+from pledge.policy_model.durations import exceeds
 from pledge.policy_model.inventory import Disposal
 from pledge.policy_model.types import (
     INDEFINITE,
     CategoryIds,
     Duration,
     PurposeIds,
-    duration_days,
 )
 
 
@@ -109,12 +108,6 @@ class Params(KindParams):
         return self
 
 
-@lru_cache(maxsize=4096)
-def _days(duration: str) -> float:
-    """:func:`duration_days`, remembered: inventories repeat a handful of durations."""
-    return duration_days(duration)
-
-
 @register("retention-limit", code="PLG102", params=Params, noun="fields")
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail fields with no, indefinite or too long a retention, or no disposal."""
@@ -134,7 +127,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         if limit is None:
             limit = params.max_retention or "P0D"
             for chosen, longer in overrides:
-                if chosen.any(field_purposes) and _days(longer) > _days(limit):
+                if chosen.any(field_purposes) and exceeds(longer, limit):
                     limit = longer
             limits[key] = limit
         return limit
@@ -150,7 +143,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         ev.checked += table.field_sizes[number]
         retention = field_class.retention
         if check_duration and retention is not None and retention != INDEFINITE:
-            too_long = _days(retention) > _days(limit_for(field_purposes))
+            too_long = exceeds(retention, limit_for(field_purposes))
         else:
             too_long = check_duration  # no retention, or indefinite
         verdicts.append(too_long or (check_disposal and field_class.disposal not in accepted))
@@ -177,7 +170,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     remediation=f"set a retention of at most {limit} and delete or "
                                 "anonymise after it",
                     evidence={"rule": "indefinite", **facts}, key="retention")
-        elif _days(retention) > _days(limit):
+        elif exceeds(retention, limit):
             ev.fail("field", subject, f"field '{field.name}' of store '{store.id}' is "
                     f"kept {retention}, longer than the limit {limit}",
                     remediation=f"shorten the retention to {limit} or less",

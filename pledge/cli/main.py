@@ -14,7 +14,10 @@ from pledge.cli.commands.diff import diff
 from pledge.cli.commands.explain import explain
 from pledge.cli.commands.exporting import export_group
 from pledge.cli.commands.graph import graph
+from pledge.cli.commands.graph_html import html_command
 from pledge.cli.commands.importing import import_group
+from pledge.cli.commands.init import init
+from pledge.cli.commands.policy import policy
 from pledge.cli.commands.report import report
 from pledge.cli.commands.schema import schema
 from pledge.cli.commands.validate import validate
@@ -31,8 +34,9 @@ def cli() -> None:
     """Check a privacy policy's commitments against a data inventory's flow graph."""
 
 
-for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify,
-                import_group, export_group):
+graph.add_command(html_command)  # `pledge graph html`: in its own module, as it runs the checks
+for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify, init,
+                policy, import_group, export_group):
     cli.add_command(command)
 
 

@@ -10,6 +10,7 @@ from pledge.checks.gating.selection import Selection
 from pledge.checks.gating.waivers import apply_waivers, find_waiver_file, load_waivers
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
+from pledge.policy_model.vocabulary import default_vocabularies
 
 
 def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
@@ -30,3 +31,14 @@ def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, a
                          max_size=max_size)
     warnings = apply_waivers(result, found, as_of)
     return result, warnings, [found.file] if found.file else []
+
+
+def run_with_waivers(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
+                     waivers: Path | None, max_size: int,
+                     ) -> tuple[RunResult, FlowGraph, list[str], list[InputFile]]:
+    """Evaluate every commitment on one graph, kept for drawing, with ``check``'s waivers."""
+    graph = FlowGraph(loaded.inventory, default_vocabularies())
+    result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=as_of,
+                                                selection=Selection((), ()), waivers=waivers,
+                                                max_size=max_size, graph=graph)
+    return result, graph, warnings, extra

@@ -111,7 +111,8 @@ def networkx_graph(inventory: Inventory) -> nx.MultiDiGraph:
         g.add_node(store.id, type="store", name=store.name, system=store.system,
                    role=owner.role if owner else None,
                    third_party=bool(owner and owner.type == "third_party"),
-                   purposes=frozenset(store.purposes).union(*(f.purposes for f in store.fields)))
+                   purposes=frozenset(store.purposes or (owner.purposes if owner else ()))
+                   .union(*(f.purposes for f in store.fields)))  # a system's, when none
     for flow in inventory.flows:
         g.add_edge(flow.source, flow.target, key=flow.id, categories=frozenset(flow.categories),
                    purposes=frozenset(flow.purposes), gate=flow.consent_gate)
@@ -202,11 +203,11 @@ def test_flow_classes_hold_each_flows_facts(name: str, inventory: Inventory) -> 
                  if target else None)
         assert flow_class == (frozenset(flow.categories), frozenset(flow.purposes),
                               flow.consent_gate, facts, flow.transport.protocol,
-                              flow.transport.tls)
+                              flow.transport.tls, flow.transport.encrypted)
         if transport is not None:
             assert transport.classes[transport.flow_class[position]] == (
                 flow.transport.protocol, flow.transport.tls, flow.source in subjects,
-                frozenset(flow.categories))
+                frozenset(flow.categories), flow.transport.encrypted)
     for selectors in SELECTORS:
         carrying = fg.carrying(selectors)
         chosen = [f for f in inventory.flows if fg.carries(f, selectors)]
@@ -230,7 +231,8 @@ def test_store_and_field_classes_hold_each_ones_facts(name: str, inventory: Inve
         kinds = {}
         for position, store in enumerate(inventory.stores):
             owner = systems.get(store.system)
-            kind = (frozenset(store.purposes).union(*(f.purposes for f in store.fields)),
+            own = store.purposes or (owner.purposes if owner else [])  # a system's, when none
+            kind = (frozenset(own).union(*(f.purposes for f in store.fields)),
                     owner.type if owner else None, owner.role if owner else None,
                     tuple(store.access_roles), store.exposure, store.encryption_at_rest)
             store_class = table.store_classes[table.store_class[position]]
@@ -240,9 +242,10 @@ def test_store_and_field_classes_hold_each_ones_facts(name: str, inventory: Inve
             store = table.stores[table.field_store[position]]
             assert any(f is field for f in store.fields)
             assert table.field_classes[table.field_class[position]] == (
-                field.category, tuple(field.purposes or store.purposes),
+                field.category, tuple(field.purposes or store.purposes or (
+                    systems[store.system].purposes if store.system in systems else ())),
                 field.retention or store.retention, field.disposal or store.disposal,
-                field.pseudonymised, kinds[table.field_store[position]])
+                field.pseudonymised, kinds[table.field_store[position]], field.tokenised)
 
 
 def test_the_checks_never_build_the_networkx_graph() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pledge.checks.registry import get_kind
-from pledge.reports import coverage, html, svg_graph
+from pledge.reports import coverage, html, map_page
 from tests.reports.support import Rendered, broken_inventory, run_inventory
 
 
@@ -42,7 +42,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Rendered, str]:
 def test_input_text_is_escaped_and_redacted(hostile: tuple[Rendered, str]) -> None:
     _run, page = hostile
     assert "<script>alert" not in page
-    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in page
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert(1)" in page  # in the map's JSON
+    shop = next(n for n in map_data(page)["nodes"] if n["id"] == "web_shop")
+    assert shop["name"].startswith("Shop </script><script>alert(1)</script>")  # text, not markup
     assert "hunter2" not in page
     assert "4111 1111 1111 1111" not in page and "************1111" in page
     tags = Tags(page).tags
@@ -51,19 +53,31 @@ def test_input_text_is_escaped_and_redacted(hostile: tuple[Rendered, str]) -> No
     assert handlers == [], "no inline event handler"
 
 
-def test_only_two_script_blocks_and_a_strict_csp(hostile: tuple[Rendered, str]) -> None:
+def map_data(page: str) -> dict:
+    """The data map's embedded JSON."""
+    block = re.search(rf'<script type="application/json" id="{map_page.DATA_ID}">(.*?)</script>',
+                      page, re.DOTALL)
+    assert block is not None
+    return json.loads(block.group(1))  # type: ignore[no-any-return]
+
+
+def test_every_script_and_style_block_is_allowed_by_hash(hostile: tuple[Rendered, str]) -> None:
     _run, page = hostile
-    assert page.count("<script") == 2
+    # the report's script, the two vendored libraries, the map, and two JSON data blocks
+    assert page.count("<script") == 6
     csp = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page)
     assert csp is not None
     policy = csp.group(1)
     assert "default-src 'none'" in policy and "unsafe-inline" not in policy
-    style = re.search(r"<style>(.*?)</style>", page, re.DOTALL)
-    script = re.search(r"<script>(.*?)</script>", page, re.DOTALL)
-    assert style and script
-    for block in (style.group(1), script.group(1)):
+    assert "unsafe-eval" not in policy and "connect-src 'none'" in policy
+    styles = re.findall(r"<style>(.*?)</style>", page, re.DOTALL)
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    assert len(styles) == 2 and len(scripts) == 4
+    allowed = set(re.findall(r"'sha256-([^']+)'", policy))
+    for block in [*styles, *scripts, map_page.CYTOSCAPE_STYLE]:
         digest = base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()
-        assert f"'sha256-{digest}'" in policy
+        assert digest in allowed
+    assert len(allowed) == len(styles) + len(scripts) + 1, "nothing else is allowed"
 
 
 def test_nothing_is_fetched(hostile: tuple[Rendered, str]) -> None:
@@ -103,15 +117,17 @@ def test_failing_findings_show_where_and_how_to_fix(hostile: tuple[Rendered, str
     assert 'href="#c-PAY-001"' in summary and 'href="#c-PAY-002"' in summary
 
 
-def test_graph_highlights_the_failing_path(hostile: tuple[Rendered, str]) -> None:
+def test_map_marks_the_failing_path(hostile: tuple[Rendered, str]) -> None:
     _run, page = hostile
-    svg = page[page.index('<svg xmlns="http://www.w3.org/2000/svg" id="flow-graph"'):]
-    svg = svg[:svg.index("</svg>")]
-    failing_edges = re.findall(r'<path class="edge fail[^"]*"[^>]*data-flows="([^"]*)"', svg)
-    assert any("card_posted_to_shop" in flows.split() for flows in failing_edges)
-    assert re.search(r'<g class="node store fail" data-node="order_db">', svg)
-    assert re.search(r'<g class="node subject fail" data-node="customers">', svg)
-    assert '<g class="node subject" data-node="visitors">' in svg
+    data = map_data(page)
+    flows = {f["id"]: f for f in data["flows"]}
+    nodes = {n["id"]: n for n in data["nodes"]}
+    assert flows["card_posted_to_shop"]["failing"] is True
+    assert flows["visitor_browsing"]["failing"] is False
+    assert nodes["order_db"]["failing"] and nodes["order_db"]["kind"] == "store"
+    assert nodes["customers"]["failing"] and nodes["customers"]["kind"] == "subject"
+    assert nodes["visitors"]["failing"] is False
+    assert '<section id="data-map"' in page and 'id="map-canvas"' in page
 
 
 def test_filters_print_and_manifest(hostile: tuple[Rendered, str]) -> None:
@@ -148,22 +164,19 @@ def test_rendering_is_deterministic(hostile: tuple[Rendered, str]) -> None:
                        related=html.related_from(again.policy.policy)) == page
 
 
-def test_layout_places_every_node_once_without_overlap() -> None:
+def test_map_holds_every_node_and_flow_once() -> None:
     run = run_inventory()
-    placed = svg_graph.place(run.graph)
-    assert sorted(p.id for p in placed) == sorted(run.graph.graph.nodes)
-    corners = {(p.x, p.y) for p in placed}
-    assert len(corners) == len(placed)
-    layer = svg_graph.layers(run.graph)
-    assert all(layer[s] == 0 for s in run.graph.subjects())
-    forward = sum(1 for u, v in run.graph.graph.edges() if layer[v] > layer[u])
-    assert forward > len(run.graph.graph.edges()) // 2
-    assert svg_graph.place(run.graph) == placed
+    data = map_data(html.render(run.report, run.graph))
+    ids = [n["id"] for n in data["nodes"]]
+    assert ids == sorted(run.graph.graph.nodes)
+    assert [f["id"] for f in data["flows"]] == sorted(run.graph.flows)
+    subjects = [n for n in data["nodes"] if n["kind"] == "subject"]
+    assert {n["id"] for n in subjects} == set(run.graph.subjects())
 
 
 def test_passing_report_says_yes() -> None:
     run = run_inventory()
     page = html.render(run.report, run.graph)
     assert "✓ Yes: MAROSOAP keeps every promise" in page
-    assert 'class="edge fail' not in page
+    assert not any(f["failing"] for f in map_data(page)["flows"])
     assert 'id="coverage"' not in page  # only when a coverage matrix is given

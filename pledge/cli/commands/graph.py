@@ -333,7 +333,9 @@ def holders_command(category: str, inventory: Path | None, inventory_option: Pat
                                                       ("tokenised", f.tokenised)) if on]
             rows.append((h.store, kind_label("store", h.third_party), h.system, f.name,
                          f.category, f.retention or "not set", f.disposal or "not set",
-                         "yes" if h.encryption_at_rest else "no", h.exposure,
+                         ("not declared" if h.encryption_at_rest is None
+                          else "yes" if h.encryption_at_rest else "no"),
+                         h.exposure or "not declared",
                          joined(h.access_roles), joined(field_protection)))
     if rows:
         lines += ["", *table(("STORE", "KIND", "SYSTEM", "FIELD", "CATEGORY", "RETENTION",

@@ -11,13 +11,11 @@ rendered before any is written; the same inputs give the same bytes, and only
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from pledge.checks.engine import RunResult
-from pledge.checks.gating.selection import Selection
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.cli.common import (
     EXIT_FAIL,
@@ -30,9 +28,8 @@ from pledge.cli.common import (
     resolve_as_of,
     write_output,
 )
-from pledge.cli.run import evaluate_selected
-from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
-from pledge.policy_model.vocabulary import default_vocabularies
+from pledge.cli.run import run_with_waivers
+from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
 from pledge.reports import coverage, html, json_report, oscal, poam, ropa
 from pledge.reports.document import Report, build_report
 from pledge.reports.safe import plain
@@ -53,17 +50,6 @@ DEFAULT_DIR = Path("pledge-report")
 def now_utc() -> str:
     """The current time, for --timestamp only."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def run_with_waivers(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
-                     waivers: Path | None, max_size: int,
-                     ) -> tuple[RunResult, FlowGraph, list[str], list[InputFile]]:
-    """Evaluate every commitment on one graph, kept for drawing, with ``check``'s waivers."""
-    graph = FlowGraph(loaded.inventory, default_vocabularies())
-    result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=as_of,
-                                                selection=Selection((), ()), waivers=waivers,
-                                                max_size=max_size, graph=graph)
-    return result, graph, warnings, extra
 
 
 def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInventory,

@@ -1,0 +1,193 @@
+"""The data behind the interactive data map: every node, flow, fact and finding, sorted.
+
+:func:`build` turns a :class:`~pledge.checks.graph.flow_graph.FlowGraph` and the
+findings of a run into one JSON-ready mapping that the page's script
+(``html_assets/map.js``) draws with Cytoscape.js. Layout happens in the browser;
+everything here is sorted and every input-derived string passes through
+:func:`pledge.reports.safe.plain`, so the same inputs give the same bytes and
+no secret reaches the page.
+
+Each node carries a ``group``: the ``group`` its system declares (a team), else
+its system's role; a store joins its system's group, people form one group.
+Above :data:`GROUP_THRESHOLD` nodes the map starts with one box per group and
+opens a group on click.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from pledge.checks.findings import Finding
+from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.inventory import Store, System
+from pledge.reports.safe import plain
+
+MAP_FORMAT = "pledge-map/1"
+GROUP_THRESHOLD = 400
+"""Above this many nodes the map opens grouped; a group of more opens in slices of this size."""
+PEOPLE_GROUP = "people"
+
+
+@cache
+def _text(value: str) -> str:
+    """:func:`plain`, remembered: names, ids and categories repeat thousands of times."""
+    return plain(value)
+
+
+def _texts(values: Iterable[str]) -> list[str]:
+    return sorted({_text(v) for v in values})
+
+
+def group_of(system: System) -> str:
+    """The group a system's box joins when the map is grouped."""
+    return f"team {system.group}" if system.group else f"role {system.role}"
+
+
+def failing_elements(findings: Iterable[Finding]) -> tuple[set[str], set[str]]:
+    """Node ids and flow ids on failing findings' paths (and failing subjects)."""
+    nodes: set[str] = set()
+    flows: set[str] = set()
+    for f in findings:
+        if f.status.failing:
+            more_nodes, more_flows = finding_elements(f)
+            nodes |= more_nodes
+            flows |= more_flows
+    return nodes, flows
+
+
+def finding_elements(f: Finding) -> tuple[set[str], set[str]]:
+    """The node ids and flow ids one finding is about: its evidence path and its subject."""
+    nodes: set[str] = set()
+    flows: set[str] = set()
+    path = f.evidence.get("path")
+    if isinstance(path, list):
+        nodes.update(str(n) for n in path)
+    hops = f.evidence.get("flows")
+    if isinstance(hops, list):
+        flows.update(str(h) for h in hops)
+    if f.subject.type == "flow":
+        flows.add(f.subject.id)
+    elif f.subject.type in ("store", "system", "subject"):
+        nodes.add(f.subject.id)
+    elif f.subject.type == "field" and "." in f.subject.id:
+        nodes.add(f.subject.id.rsplit(".", 1)[0])
+    return nodes, flows
+
+
+def _field_rows(store: Store) -> list[list[str]]:
+    """A store's fields as [name, category, retention, disposal] (store defaults applied)."""
+    return [[_text(f.name), _text(f.category), _text(f.retention or store.retention or ""),
+             _text(f.disposal or store.disposal or "")]
+            for f in sorted(store.fields, key=lambda f: (f.name, f.category))]
+
+
+def _system_facts(system: System, stores: list[str]) -> dict[str, Any]:
+    return {"operator": system.type, "role": _text(system.role), "country": system.country,
+            "exposure": system.exposure, "agreements": sorted(system.agreements),
+            "attestations": [[_text(a.name), _text(a.level or ""),
+                              a.valid_until.isoformat() if a.valid_until else ""]
+                             for a in sorted(system.attestations,
+                                             key=lambda a: (a.name, str(a.valid_until)))],
+            "declared_purposes": _texts(system.purposes), "stores": sorted(stores),
+            **({"group": _text(system.group)} if system.group else {})}
+
+
+def _store_facts(store: Store, owner: System | None) -> dict[str, Any]:
+    facts: dict[str, Any] = {
+        "system": _text(store.system), "technology": _text(store.technology or ""),
+        "exposure": store.exposure, "encryption_at_rest": store.encryption_at_rest,
+        "access_roles": _texts(store.access_roles),
+        "declared_purposes": _texts(store.purposes), "fields": _field_rows(store),
+        "agreements": sorted(owner.agreements) if owner else []}
+    if owner:
+        facts["country"] = owner.country
+    return facts
+
+
+def _nodes(fg: FlowGraph, bad: set[str]) -> list[dict[str, Any]]:
+    inv = fg.inventory
+    systems = {s.id: s for s in inv.systems}
+    stores = {s.id: s for s in inv.stores}
+    subjects = {s.id: s for s in inv.data_subjects}
+    held: dict[str, list[str]] = {}
+    for store in inv.stores:
+        held.setdefault(store.system, []).append(store.id)
+    nodes = []
+    for node_id in sorted(fg.node_ids()):
+        attrs = fg.node(node_id)
+        kind = str(attrs["type"])
+        entry: dict[str, Any] = {"id": _text(node_id), "name": _text(attrs.get("name") or node_id),
+                                 "kind": kind, "third_party": bool(attrs.get("third_party")),
+                                 "failing": node_id in bad}
+        if kind == "subject" and node_id in subjects:
+            subject = subjects[node_id]
+            entry["group"] = PEOPLE_GROUP
+            entry["facts"] = {"category": _text(subject.category),
+                              **({"minimum_age": subject.minimum_age}
+                                 if subject.minimum_age is not None else {})}
+        elif kind == "system" and node_id in systems:
+            entry["group"] = _text(group_of(systems[node_id]))
+            entry["facts"] = _system_facts(systems[node_id], held.get(node_id, []))
+        elif kind == "store" and node_id in stores:
+            owner = systems.get(stores[node_id].system)
+            entry["group"] = _text(group_of(owner)) if owner else "stores without a system"
+            entry["owner"] = _text(stores[node_id].system)
+            entry["facts"] = _store_facts(stores[node_id], owner)
+        else:  # named only by a flow: declared nowhere
+            entry["group"] = "undeclared"
+            entry["facts"] = {}
+        nodes.append(entry)
+    return nodes
+
+
+def _flows(fg: FlowGraph, bad: set[str]) -> list[dict[str, Any]]:
+    out = []
+    for flow in sorted(fg.flows.values(), key=lambda f: f.id):
+        out.append({"id": _text(flow.id), "source": _text(flow.source),
+                    "target": _text(flow.target), "categories": _texts(flow.categories),
+                    "purposes": _texts(flow.purposes), "gate": _text(flow.consent_gate or ""),
+                    "protocol": _text(flow.transport.protocol),
+                    "tls": flow.transport.tls or "", "failing": flow.id in bad})
+    return out
+
+
+def _finding(f: Finding, known_nodes: set[str], known_flows: set[str]) -> dict[str, Any]:
+    nodes, flows = finding_elements(f)
+    path = f.evidence.get("path")
+    return {"commitment": _text(f.commitment), "status": f.status.value,
+            "severity": f.severity.value, "subject": [_text(f.subject.type),
+                                                      _text(f.subject.id)],
+            "message": _text(f.message), "remediation": _text(f.remediation or ""),
+            "path": [_text(n) for n in path] if isinstance(path, list) else [],
+            "nodes": _texts(nodes & known_nodes), "flows": _texts(flows & known_flows)}
+
+
+def _terms(fg: FlowGraph, kind: str, used: set[str]) -> dict[str, str]:
+    """Each id used (and each of its ancestors) with its vocabulary name."""
+    vocab = fg.vocab.get(kind)
+    ids = {a for term in used for a in vocab.ancestors(term)}
+    return {_text(t): _text(vocab.terms[t].name if t in vocab.terms else t) for t in sorted(ids)}
+
+
+def build(fg: FlowGraph, findings: list[Finding], *, title: str) -> dict[str, Any]:
+    """The map's data: nodes, flows, gates, vocabulary names and findings, all sorted."""
+    bad_nodes, bad_flows = failing_elements(findings)
+    inv = fg.inventory
+    nodes = _nodes(fg, bad_nodes)
+    flows = _flows(fg, bad_flows)
+    categories = {f.category for s in inv.stores for f in s.fields} | {
+        c for f in fg.flows.values() for c in f.categories}
+    purposes = {p for f in fg.flows.values() for p in f.purposes}
+    known_nodes, known_flows = set(fg.node_ids()), set(fg.flows)
+    return {
+        "format": MAP_FORMAT, "title": _text(title), "threshold": GROUP_THRESHOLD,
+        "nodes": nodes, "flows": flows,
+        "gates": {_text(g.id): {"name": _text(g.name), "type": g.type,
+                                "purposes": _texts(g.purposes)}
+                  for g in sorted(inv.consent_gates, key=lambda g: g.id)},
+        "categories": _terms(fg, "data_categories", categories),
+        "purposes": _terms(fg, "purposes", purposes),
+        "findings": [_finding(f, known_nodes, known_flows) for f in findings],
+    }
