@@ -176,7 +176,7 @@ class _Rule:
     """One rule, with each declared id's verdict remembered per part."""
 
     def __init__(self, params: Params) -> None:
-        self.parts = (
+        self.parts: tuple[tuple[frozenset[str], Matches, dict[str, int]], ...] = (
             (frozenset(params.data_categories.values), params.data_categories.matches, {}),
             (frozenset(params.data_uses.values), params.data_uses.matches, {}),
             (frozenset(params.data_subjects.values), params.data_subjects.matches, {}),

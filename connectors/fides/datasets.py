@@ -60,7 +60,8 @@ class DatasetMapping(MapperBase):
                 self.errors.append(InputError("PLG-E022", f"dataset '{key}': a collection has "
                                               "no name", res.file, res.line, "name it"))
                 continue
-            self._collection(key, owner, collection, top, retention, res.file)
+            self._collection(key, owner, collection, top, retention, res.file,
+                             res.key_line("data_categories"))
 
     def _retention(self, data: dict[str, Any], file: str, line: int | None, what: str,
                    ) -> str | None:
@@ -74,7 +75,8 @@ class DatasetMapping(MapperBase):
         return duration
 
     def _collection(self, dataset: str, owner: str, collection: dict[str, Any],
-                    top: list[str], dataset_retention: str | None, file: str) -> None:
+                    top: list[str], dataset_retention: str | None, file: str,
+                    top_line: int | None) -> None:
         name = str(collection["name"])
         store_id = f"{dataset}.{name}"
         line = getattr(collection, "line", None)
@@ -93,9 +95,13 @@ class DatasetMapping(MapperBase):
         fields: list[dict[str, Any]] = []
         for category in top:
             fields.append({"name": DATASET_FIELD, "category": category})
+        if top:
+            self.index.add("field", f"{store_id}.{DATASET_FIELD}", file, top_line)
+        whole_line = getattr(collection, "key_lines", {}).get("data_categories", line)
         for category in self.known("data_categories",
-                                   listed(collection.get("data_categories")), file, line):
+                                   listed(collection.get("data_categories")), file, whole_line):
             fields.append({"name": COLLECTION_FIELD, "category": category})
+            self.index.add("field", f"{store_id}.{COLLECTION_FIELD}", file, whole_line)
         self.unused("collection", store_id, collection, (file, line), USED["collection"])
         self._fields(store_id, "", listed(collection.get("fields")), fields, file, line)
         store["fields"] = fields

@@ -111,7 +111,7 @@ def report_text(imported: Imported) -> str:
 
 def dump_yaml(data: Any) -> str:
     """Block-style YAML, keys in the model's order."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
 
 
 def rendered_outputs(imported: Imported) -> dict[Path, str]:

@@ -283,8 +283,8 @@ class InventoryMapper(DatasetMapping):
                 for target in listed(decl.get(direction)):
                     for other in self._ends(target, None, res.file, line):
                         ends = (key, other) if direction == "egress" else (other, key)
-                        self._flow(ends, cats, [use] if use in self.vocab.purposes else [],
-                                   (res.file, line))
+                        uses = [use] if isinstance(use, str) and use in self.vocab.purposes else []
+                        self._flow(ends, cats, uses, (res.file, line))
 
     def _node_facts(self, node: str) -> tuple[list[str], list[str]]:
         if node in self.stores:

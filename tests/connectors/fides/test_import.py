@@ -238,3 +238,12 @@ def test_not_a_manifest(tmp_path: Path) -> None:
     run = run_inprocess("import", "fides", DATA / "fides_tests_ctl_data" / "sample_manifest.yml")
     assert run.code == 2 and "not a fideslang manifest" in run.err
     assert run.out == ""
+
+
+def test_the_record_of_processing_says_when_fides_names_no_legal_basis(cookie_house: Path,
+                                                                       tmp_path: Path) -> None:
+    run = run_inprocess("report", cookie_house / "inventory", "--output-dir", tmp_path,
+                        "--as-of", AS_OF, "-f", "ropa-md")
+    assert run.code == 1, run.err  # MAROSOAP's promises are not the Cookie House's
+    record = (tmp_path / "ropa.md").read_text(encoding="utf-8")
+    assert record.count("not declared") >= 6  # one per imported declaration

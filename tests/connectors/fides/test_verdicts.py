@@ -68,6 +68,7 @@ def _verdict(manifests: Path, how: str, names: str | None) -> None:
         assert report["summary"]["result"] == "pass" and not failing
         return
     assert all(f["code"] == "PLG303" for f in failing)
+    assert all(f["location"]["line"] for f in failing), "each finding points into the manifest"
     assert {"rule": how, "subject": names} in [
         {"rule": f["evidence"]["rule"], "subject": f["subject"]["id"]} for f in failing]
 
