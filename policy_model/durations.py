@@ -51,11 +51,37 @@ def add(start: date, text: str) -> datetime:
     return end
 
 
+def _end(start: datetime, duration: isodate.Duration | timedelta) -> datetime | None:
+    """``start + duration``, or None past the calendar's last year (9999)."""
+    try:
+        end: datetime = start + duration
+    except (OverflowError, ValueError):
+        return None
+    return end
+
+
+def _months_and_rest(duration: isodate.Duration | timedelta) -> tuple[int, timedelta]:
+    if isinstance(duration, isodate.Duration):
+        return int(duration.years) * 12 + int(duration.months), duration.tdelta
+    return 0, duration
+
+
 @lru_cache(maxsize=4096)
 def exceeds(longer: str, limit: str) -> bool:
-    """Whether ``longer``, started on some day, ends after ``limit`` started that day."""
+    """Whether ``longer``, started on some day, ends after ``limit`` started that day.
+
+    A duration that runs past year 9999 (P99999Y) exceeds every one that does not.
+    """
     first, second = parse(longer), parse(limit)
-    return any(start + first > start + second for start in _STARTS)
+    for start in _STARTS:
+        end, bound = _end(start, first), _end(start, second)
+        if end is None or bound is None:
+            if end is None and bound is None:
+                return _months_and_rest(first) > _months_and_rest(second)
+            return end is None
+        if end > bound:
+            return True
+    return False
 
 
 def within(since: date, as_of: date, text: str) -> bool:
