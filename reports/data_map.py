@@ -10,11 +10,12 @@ no secret reaches the page.
 Each node carries a ``group``: the ``group`` its system declares (a team), else
 its system's role; a store joins its system's group, people form one group.
 Above :data:`GROUP_THRESHOLD` nodes the map starts with one box per group and
-opens a group on click.
+opens a group on click (in slices of :data:`SLICE_SIZE` when it is larger).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import cache
 from typing import Any
@@ -25,8 +26,10 @@ from pledge.policy_model.inventory import Store, System
 from pledge.reports.safe import plain
 
 MAP_FORMAT = "pledge-map/1"
-GROUP_THRESHOLD = 400
-"""Above this many nodes the map opens grouped; a group of more opens in slices of this size."""
+GROUP_THRESHOLD = 300
+"""Above this many nodes the map opens grouped."""
+SLICE_SIZE = 120
+"""A group of more nodes than this opens in slices of this many (dagre lays out ~100 fast)."""
 PEOPLE_GROUP = "people"
 
 
@@ -38,6 +41,28 @@ def _text(value: str) -> str:
 
 def _texts(values: Iterable[str]) -> list[str]:
     return sorted({_text(v) for v in values})
+
+
+class Lists:
+    """Distinct lists, each stored once: flows and stores repeat a few hundred of them.
+
+    :meth:`ref` gives the list's index in :attr:`items` (first come, first numbered;
+    the callers go in sorted order, so the numbering is deterministic). The page
+    puts each list back in place when it loads.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+        self._index: dict[str, int] = {}
+
+    def ref(self, value: list[Any]) -> int:
+        """The index of ``value`` (appended when new)."""
+        key = json.dumps(value, separators=(",", ":"))
+        found = self._index.get(key)
+        if found is None:
+            found = self._index[key] = len(self.items)
+            self.items.append(value)
+        return found
 
 
 def group_of(system: System) -> str:
@@ -83,30 +108,31 @@ def _field_rows(store: Store) -> list[list[str]]:
             for f in sorted(store.fields, key=lambda f: (f.name, f.category))]
 
 
-def _system_facts(system: System, stores: list[str]) -> dict[str, Any]:
+def _system_facts(system: System, stores: list[str], lists: Lists) -> dict[str, Any]:
     return {"operator": system.type, "role": _text(system.role), "country": system.country,
-            "exposure": system.exposure, "agreements": sorted(system.agreements),
+            "exposure": system.exposure, "agreements": lists.ref(sorted(system.agreements)),
             "attestations": [[_text(a.name), _text(a.level or ""),
                               a.valid_until.isoformat() if a.valid_until else ""]
                              for a in sorted(system.attestations,
                                              key=lambda a: (a.name, str(a.valid_until)))],
-            "declared_purposes": _texts(system.purposes), "stores": sorted(stores),
+            "declared_purposes": lists.ref(_texts(system.purposes)), "stores": sorted(stores),
             **({"group": _text(system.group)} if system.group else {})}
 
 
-def _store_facts(store: Store, owner: System | None) -> dict[str, Any]:
+def _store_facts(store: Store, owner: System | None, lists: Lists) -> dict[str, Any]:
     facts: dict[str, Any] = {
         "system": _text(store.system), "technology": _text(store.technology or ""),
         "exposure": store.exposure, "encryption_at_rest": store.encryption_at_rest,
-        "access_roles": _texts(store.access_roles),
-        "declared_purposes": _texts(store.purposes), "fields": _field_rows(store),
-        "agreements": sorted(owner.agreements) if owner else []}
+        "access_roles": lists.ref(_texts(store.access_roles)),
+        "declared_purposes": lists.ref(_texts(store.purposes)),
+        "fields": lists.ref(_field_rows(store)),
+        "agreements": lists.ref(sorted(owner.agreements) if owner else [])}
     if owner:
         facts["country"] = owner.country
     return facts
 
 
-def _nodes(fg: FlowGraph, bad: set[str]) -> list[dict[str, Any]]:
+def _nodes(fg: FlowGraph, bad: set[str], lists: Lists) -> list[dict[str, Any]]:
     inv = fg.inventory
     systems = {s.id: s for s in inv.systems}
     stores = {s.id: s for s in inv.stores}
@@ -119,8 +145,11 @@ def _nodes(fg: FlowGraph, bad: set[str]) -> list[dict[str, Any]]:
         attrs = fg.node(node_id)
         kind = str(attrs["type"])
         entry: dict[str, Any] = {"id": _text(node_id), "name": _text(attrs.get("name") or node_id),
-                                 "kind": kind, "third_party": bool(attrs.get("third_party")),
-                                 "failing": node_id in bad}
+                                 "kind": kind}
+        if attrs.get("third_party"):  # false and empty are left out: 20,000 nodes add up
+            entry["third_party"] = True
+        if node_id in bad:
+            entry["failing"] = True
         if kind == "subject" and node_id in subjects:
             subject = subjects[node_id]
             entry["group"] = PEOPLE_GROUP
@@ -129,12 +158,12 @@ def _nodes(fg: FlowGraph, bad: set[str]) -> list[dict[str, Any]]:
                                  if subject.minimum_age is not None else {})}
         elif kind == "system" and node_id in systems:
             entry["group"] = _text(group_of(systems[node_id]))
-            entry["facts"] = _system_facts(systems[node_id], held.get(node_id, []))
+            entry["facts"] = _system_facts(systems[node_id], held.get(node_id, []), lists)
         elif kind == "store" and node_id in stores:
             owner = systems.get(stores[node_id].system)
             entry["group"] = _text(group_of(owner)) if owner else "stores without a system"
             entry["owner"] = _text(stores[node_id].system)
-            entry["facts"] = _store_facts(stores[node_id], owner)
+            entry["facts"] = _store_facts(stores[node_id], owner, lists)
         else:  # named only by a flow: declared nowhere
             entry["group"] = "undeclared"
             entry["facts"] = {}
@@ -142,14 +171,21 @@ def _nodes(fg: FlowGraph, bad: set[str]) -> list[dict[str, Any]]:
     return nodes
 
 
-def _flows(fg: FlowGraph, bad: set[str]) -> list[dict[str, Any]]:
+def _flows(fg: FlowGraph, bad: set[str], lists: Lists) -> list[dict[str, Any]]:
     out = []
     for flow in sorted(fg.flows.values(), key=lambda f: f.id):
-        out.append({"id": _text(flow.id), "source": _text(flow.source),
-                    "target": _text(flow.target), "categories": _texts(flow.categories),
-                    "purposes": _texts(flow.purposes), "gate": _text(flow.consent_gate or ""),
-                    "protocol": _text(flow.transport.protocol),
-                    "tls": flow.transport.tls or "", "failing": flow.id in bad})
+        entry: dict[str, Any] = {
+            "id": _text(flow.id), "source": _text(flow.source), "target": _text(flow.target),
+            "categories": lists.ref(_texts(flow.categories)),
+            "purposes": lists.ref(_texts(flow.purposes)),
+            "protocol": _text(flow.transport.protocol)}
+        if flow.consent_gate:
+            entry["gate"] = _text(flow.consent_gate)
+        if flow.transport.tls:
+            entry["tls"] = flow.transport.tls
+        if flow.id in bad:
+            entry["failing"] = True
+        out.append(entry)
     return out
 
 
@@ -172,18 +208,26 @@ def _terms(fg: FlowGraph, kind: str, used: set[str]) -> dict[str, str]:
 
 
 def build(fg: FlowGraph, findings: list[Finding], *, title: str) -> dict[str, Any]:
-    """The map's data: nodes, flows, gates, vocabulary names and findings, all sorted."""
+    """The map's data: nodes, flows, gates, vocabulary names and findings, all sorted.
+
+    A flow's ``categories`` and ``purposes`` and a node's ``agreements``,
+    ``declared_purposes``, ``access_roles`` and ``fields`` are indexes into
+    ``lists`` (:class:`Lists`); ``failing``, ``third_party``, ``gate`` and ``tls``
+    are left out when false or empty.
+    """
     bad_nodes, bad_flows = failing_elements(findings)
     inv = fg.inventory
-    nodes = _nodes(fg, bad_nodes)
-    flows = _flows(fg, bad_flows)
+    lists = Lists()
+    nodes = _nodes(fg, bad_nodes, lists)
+    flows = _flows(fg, bad_flows, lists)
     categories = {f.category for s in inv.stores for f in s.fields} | {
         c for f in fg.flows.values() for c in f.categories}
     purposes = {p for f in fg.flows.values() for p in f.purposes}
     known_nodes, known_flows = set(fg.node_ids()), set(fg.flows)
     return {
         "format": MAP_FORMAT, "title": _text(title), "threshold": GROUP_THRESHOLD,
-        "nodes": nodes, "flows": flows,
+        "slice": SLICE_SIZE,
+        "nodes": nodes, "flows": flows, "lists": lists.items,
         "gates": {_text(g.id): {"name": _text(g.name), "type": g.type,
                                 "purposes": _texts(g.purposes)}
                   for g in sorted(inv.consent_gates, key=lambda g: g.id)},

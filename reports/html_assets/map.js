@@ -9,7 +9,16 @@
   var started = performance.now();
   var data = JSON.parse(source.textContent);
   var $ = function (id) { return document.getElementById(id); };
-  var T = data.threshold;
+  var T = data.threshold, S = data.slice, SMALL = 12; // a group this small is drawn open
+
+  // --- shared lists back in place (data_map.Lists) ------------------------------------------
+  var L = data.lists, LISTED = ["agreements", "declared_purposes", "access_roles", "fields"];
+  data.flows.forEach(function (f) { f.categories = L[f.categories]; f.purposes = L[f.purposes]; });
+  data.nodes.forEach(function (n) {
+    LISTED.forEach(function (key) {
+      if (typeof n.facts[key] === "number") { n.facts[key] = L[n.facts[key]]; }
+    });
+  });
 
   // --- indexes --------------------------------------------------------------------------
   var nodeById = new Map(), flowById = new Map(), outFlows = new Map(), inFlows = new Map();
@@ -32,7 +41,7 @@
   });
   var sliceOf = new Map(); // node id -> index of its slice within its group
   groups.forEach(function (members) {
-    members.forEach(function (id, i) { sliceOf.set(id, Math.floor(i / T)); });
+    members.forEach(function (id, i) { sliceOf.set(id, Math.floor(i / S)); });
   });
   var findingsOf = new Map(), flowFindings = new Map();
   data.findings.forEach(function (f) {
@@ -63,7 +72,7 @@
     if (state.purpose && !f.purposes.some(function (p) { return within(p, state.purpose); })) {
       return false;
     }
-    if (state.gate === "(none)" ? f.gate !== "" : (state.gate && f.gate !== state.gate)) {
+    if (state.gate === "(none)" ? f.gate : (state.gate && f.gate !== state.gate)) {
       return false;
     }
     if (state.thirdParty) {
@@ -93,8 +102,9 @@
   function unitOf(id, grouped) {
     var n = nodeById.get(id);
     if (!grouped || !n) { return id; }
-    if (!state.expanded.has("g:" + n.group)) { return "g:" + n.group; }
-    if (groups.get(n.group).length <= T) { return id; }
+    var size = groups.get(n.group).length;
+    if (size > SMALL && !state.expanded.has("g:" + n.group)) { return "g:" + n.group; }
+    if (size <= S) { return id; }
     var slice = "s:" + n.group + "#" + sliceOf.get(id);
     return state.expanded.has(slice) ? id : slice;
   }
@@ -128,9 +138,9 @@
     if (id[0] === "g") {
       label = name + "\n" + members + " boxes · click to open";
     } else {
-      var all = groups.get(name), first = Number(parts[1]) * T;
-      label = name + " " + (first + 1) + "–" + Math.min(all.length, first + T) + " of " +
-        all.length + "\n" + all[first] + " … " + all[Math.min(all.length, first + T) - 1];
+      var all = groups.get(name), first = Number(parts[1]) * S;
+      label = name + " " + (first + 1) + "–" + Math.min(all.length, first + S) + " of " +
+        all.length + "\n" + all[first] + " … " + all[Math.min(all.length, first + S) - 1];
     }
     var size = nodeSize(label);
     return { group: "nodes", data: { id: id, label: label, w: size.w + 20, h: size.h + 10, unit: 1 },
@@ -158,7 +168,7 @@
       var a = unitOf(f.source, grouped), b = unitOf(f.target, grouped);
       if (a === f.source && b === f.target) {
         els.push({ group: "edges", data: { id: "f:" + f.id, source: a, target: b, flow: f.id,
-                                           label: edgeLabel(f), gate: f.gate },
+                                           label: edgeLabel(f), gate: f.gate || "" },
                    classes: "flow" + (f.failing ? " failing" : "") + (f.gate ? " gated" : "") });
       } else if (a !== b) {
         var key = a + "\u0000" + b;
@@ -171,7 +181,8 @@
     Array.from(bundles.keys()).sort().forEach(function (key) {
       var b = bundles.get(key);
       els.push({ group: "edges", data: { id: "b:" + key, source: b.a, target: b.b,
-                                         label: b.flows.length + " flows", flows: b.flows },
+                                         label: b.flows.length + (b.flows.length === 1 ? " flow" : " flows"),
+                                         flows: b.flows },
                  classes: "bundle" + (b.failing ? " failing" : "") });
     });
     data.nodes.forEach(function (n) { // a system holding its store, when both are drawn alone
@@ -236,7 +247,9 @@
     cy.add(elements());
     cy.endBatch();
     cy.edges(".flow").toggleClass("labelled", state.labels);
+    // network simplex ranks best but grows fast; longest path keeps a big view quick
     cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 18, rankSep: 70, edgeSep: 8,
+                ranker: cy.nodes().length > 120 ? "longest-path" : "network-simplex",
                 animate: false, fit: true, padding: 24 }).run();
     decorate();
     state.lastRender = performance.now() - t0;

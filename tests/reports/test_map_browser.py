@@ -156,7 +156,8 @@ def test_ten_thousand_systems_open_grouped(chromium: Any, shots: Path, tmp_path:
                             f"first render {opened:.2f} s after navigation "
                             f"({in_page / 1000:.2f} s in the map's script)")
     units = ids(page, "node.unit")
-    assert 5 <= len(units) <= 40 and ids(page, "node") == units
+    assert 5 <= len(units) <= 40
+    assert ids(page, "node") - units == {"customers", "visitors", "artisans"}  # drawn open
     assert page.evaluate("window.pledgeMap.data.nodes.length") > 20_000
     watched.shot("map-5-ten-thousand-systems")
     before = page.evaluate("window.pledgeMap.cy.nodes().length")
