@@ -109,9 +109,12 @@ def report_text(imported: Imported) -> str:
     return "\n".join(lines) + "\n"
 
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when built with it
+
+
 def dump_yaml(data: Any) -> str:
     """Block-style YAML, keys in the model's order."""
-    return str(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    return str(yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100))
 
 
 def rendered_outputs(imported: Imported) -> dict[Path, str]:

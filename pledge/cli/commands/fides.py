@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import yaml
 
 from pledge.cli.common import EXIT_OK, get_inventory, limits_option, write_output
 from pledge.cli.sources import import_summary
@@ -13,6 +12,7 @@ from pledge.connectors.fides.export import export_inventory
 from pledge.connectors.fides.importer import (
     INVENTORY_FILE,
     REPORT_FILE,
+    dump_yaml,
     import_fides,
     loaded_inventory,
     loaded_policy,
@@ -75,8 +75,7 @@ def export_fides_command(directory: Path, inventory: Path | None, max_file_size:
     """
     loaded = get_inventory(inventory, max_file_size)
     manifest, notes = export_inventory(loaded.inventory)
-    outputs = {name: yaml.safe_dump({kind: manifest[kind]}, sort_keys=False, allow_unicode=True,
-                                    width=100)
+    outputs = {name: dump_yaml({kind: manifest[kind]})
                for kind, name in EXPORT_FILES.items() if manifest.get(kind)}
     outputs["export-report.txt"] = "\n".join(
         ["pledge export fides: facts fideslang has no place for", "",
