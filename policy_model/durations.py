@@ -43,43 +43,44 @@ def parse(text: str) -> isodate.Duration | timedelta:
     return isodate.parse_duration(check(text))
 
 
-def add(start: date, text: str) -> datetime:
-    """The moment ``text`` after the start of day ``start``, on the calendar."""
-    moment = start if isinstance(start, datetime) else datetime(start.year, start.month,
-                                                                  start.day)
-    end: datetime = moment + parse(text)
-    return end
+BEYOND_CALENDAR = datetime.max
+"""Where a duration that runs past the year 9999 ends: after every date the calendar holds."""
 
 
-def _end(start: datetime, duration: isodate.Duration | timedelta) -> datetime | None:
-    """``start + duration``, or None past the calendar's last year (9999)."""
+def _end(moment: datetime, duration: isodate.Duration | timedelta) -> datetime:
     try:
-        end: datetime = start + duration
-    except (OverflowError, ValueError):
-        return None
+        end: datetime = moment + duration
+    except (OverflowError, ValueError):  # past year 9999 (P100000Y): later than any date
+        return BEYOND_CALENDAR
     return end
 
 
-def _months_and_rest(duration: isodate.Duration | timedelta) -> tuple[int, timedelta]:
+def _size(duration: isodate.Duration | timedelta) -> tuple[int, timedelta]:
+    """Months, then the rest: the order of two durations that both run past the calendar."""
     if isinstance(duration, isodate.Duration):
         return int(duration.years) * 12 + int(duration.months), duration.tdelta
     return 0, duration
 
 
+def add(start: date, text: str) -> datetime:
+    """The moment ``text`` after the start of day ``start``, on the calendar.
+
+    A duration that runs past the year 9999 ends at :data:`BEYOND_CALENDAR`.
+    """
+    moment = start if isinstance(start, datetime) else datetime(start.year, start.month,
+                                                                  start.day)
+    return _end(moment, parse(text))
+
+
 @lru_cache(maxsize=4096)
 def exceeds(longer: str, limit: str) -> bool:
-    """Whether ``longer``, started on some day, ends after ``limit`` started that day.
-
-    A duration that runs past year 9999 (P99999Y) exceeds every one that does not.
-    """
+    """Whether ``longer``, started on some day, ends after ``limit`` started that day."""
     first, second = parse(longer), parse(limit)
     for start in _STARTS:
-        end, bound = _end(start, first), _end(start, second)
-        if end is None or bound is None:
-            if end is None and bound is None:
-                return _months_and_rest(first) > _months_and_rest(second)
-            return end is None
-        if end > bound:
+        one, other = _end(start, first), _end(start, second)
+        if one is BEYOND_CALENDAR and other is BEYOND_CALENDAR:
+            return _size(first) > _size(second)
+        if one > other:
             return True
     return False
 

@@ -13,11 +13,13 @@ from pydantic import Field
 
 from pledge.base.strict_model import StrictModel
 from pledge.policy_model.types import (
+    BreachNoticeContents,
     CategoryId,
     CategoryIds,
     Date,
     Identifier,
     LegalBasisId,
+    NotificationChannels,
     PurposeIds,
     Retention,
     SubjectCategoryId,
@@ -48,9 +50,12 @@ class BreachResponse(StrictModel):
     authority: str | None = Field(None, description="The supervisory authority notified.")
     individual_notification: Literal["without_undue_delay", "none"] = Field(
         description="When affected individuals are told of a high-risk breach.")
-    individual_notification_contents: list[str] = Field(
-        default_factory=list, description="What the notice to individuals contains.")
-    channels: list[str] = Field(default_factory=list, description="How individuals are told.")
+    individual_notification_contents: BreachNoticeContents = Field(
+        default_factory=list, description="What the notice to individuals contains "
+                                          "(`pledge vocabulary breach_notice_contents`).")
+    channels: NotificationChannels = Field(
+        default_factory=list,
+        description="How individuals are told (`pledge vocabulary notification_channels`).")
     plan_document: str | None = Field(None, description="Link to the breach response plan.")
     last_tested: Date | None = Field(None, description="Date of the last breach drill.")
 
@@ -89,7 +94,8 @@ class ThirdPartyAttestation(StrictModel):
 
     name: str = Field(description="e.g. pci_dss, iso_27001, soc2_type2.")
     level: str | None = None
-    valid_until: Date | None = Field(None, description="Expiry; an expired one does not count.")
+    valid_until: Date | None = Field(
+        None, description="Expiry; an expired one, or one without expiry, does not count.")
     evidence: str | None = Field(None, description="Link to the certificate or report.")
 
 

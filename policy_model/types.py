@@ -92,4 +92,8 @@ PurposeId = Annotated[VocabId, VocabRef("purposes")]
 SubjectCategoryId = Annotated[VocabId, VocabRef("data_subjects")]
 LegalBasisId = Annotated[VocabId, VocabRef("legal_bases")]
 CategoryIds = Annotated[list[CategoryId], VocabRef("data_categories")]
+BreachNoticeContents = Annotated[list[str], VocabRef("breach_notice_contents")]
+"""What a breach notice contains: ids of a vocabulary, so a typo gets 'did you mean'."""
+NotificationChannels = Annotated[list[str], VocabRef("notification_channels")]
+"""How people are notified: ids of a vocabulary, not free text matched exactly."""
 PurposeIds = Annotated[list[PurposeId], VocabRef("purposes")]

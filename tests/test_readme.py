@@ -33,8 +33,17 @@ def test_the_two_setup_commands_are_what_ci_runs() -> None:
                     ".venv/bin/python -m pytest")
     assert test_command in README
     assert test_command.replace(" -q", "") in ci.replace(" -q", "")
-    assert "python3 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/pledge check" \
-        in README
+    main_job = ("python3 -m venv .venv && .venv/bin/pip install -q -e . && "
+                ".venv/bin/pledge check --as-of 2026-12-01")
+    assert main_job in README
+
+
+def test_the_main_job_passes_on_the_date_it_names() -> None:
+    """README command 1 stays true: the bundled inventory passes on its snapshot date."""
+    from tests.conftest import run_pledge
+
+    run = run_pledge("check", "--as-of", "2026-12-01")
+    assert run.code == 0, run.out[-2000:] + run.err
 
 
 def test_every_error_code_is_listed_with_its_cause() -> None:

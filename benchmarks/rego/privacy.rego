@@ -3,16 +3,18 @@
 # The rules read a pledge inventory (the same JSON file pledge checks, given as the data
 # document) and give, per commitment, the set of failing subjects as "type:id" strings, the way
 # pledge's failing findings name them:
-#   PAY-001  forbidden-storage       no card number, security code or expiry stored outside a
-#                                    third-party payment processor (a field declared as a broader
-#                                    category that may hold one fails too, unless tokenised; one
-#                                    labelled a card number fails even if tokenised)
+#   PAY-001  forbidden-storage       no card number, security code, expiry or bank account
+#                                    number stored outside a third-party payment processor (a
+#                                    field declared as a broader category that may hold one fails
+#                                    too, unless tokenised; one labelled a card number fails even
+#                                    if tokenised)
 #   RET-001  retention-limit         every field of personal data is kept at most five years (ten
 #                                    for legal obligations); a missing or indefinite one fails
 #   CON-001  consent-gate            profiling and targeted advertising are reached from a data
 #                                    subject only through a gate covering them (graph reach)
 #   PAY-002  recipient-restriction   card data goes only to payment processors: never to an
-#                                    internal node, another third party, or a marketing purpose
+#                                    internal node, another third party, or any purpose outside
+#                                    essential service
 #
 # Category and purpose ids are hierarchical: a selector selects itself and its descendants.
 # Written for speed as a Rego author would: selections are computed once per distinct id (sets
@@ -74,13 +76,16 @@ card := [
 	"user.financial.credit_card.expiry",
 ]
 
+# PAY-001's "full payment details": the card data, and a bank account number
+payment_details := array.concat(card, ["user.financial.bank_account"])
+
 # --- PAY-001 forbidden-storage --------------------------------------------------------------
-card_held := {c | some c in field_categories; selected(c, card)} | {c | some c in field_categories; broader(c, card)}
+card_held := {c | some c in field_categories; selected(c, payment_details)} | {c | some c in field_categories; broader(c, payment_details)}
 
 # only an external processor is exempt ("not on our servers"): an internal system is not
 processors := {s.id | some s in inv.systems; s.role == "payment_processor"; s.type == "third_party"}
 
-card_exact := {c | some c in field_categories; selected(c, card)}
+card_exact := {c | some c in field_categories; selected(c, payment_details)}
 
 pay_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
 	some store in inv.stores
@@ -195,6 +200,7 @@ profiling := {
 	"marketing.advertising.profiling",
 	"marketing.advertising.first_party.targeted",
 	"marketing.advertising.third_party.targeted",
+	"marketing.advertising.negative_targeting",
 	"personalize.content.profiling",
 	"personalize.content.profiled",
 }
@@ -312,7 +318,8 @@ card_flows := {i | some i, flow in inv.flows; some c in flow.categories; card_ca
 # the only allowed recipients: third-party payment processors and their stores
 allowed_recipients := {s.id | some s in inv.systems; s.type == "third_party"; s.role == "payment_processor"} | {store.id | some store in inv.stores; systems[store.system].type == "third_party"; systems[store.system].role == "payment_processor"}
 
-banned := {p | some p in purposes_used; selected(p, ["marketing", "personalize"])}
+# "solely for the purpose of processing your transaction": every purpose outside essential service
+banned := {p | some p in purposes_used; not selected(p, ["essential"])}
 
 pay_002 contains sprintf("flow:%s", [flow.id]) if {
 	some i in card_flows

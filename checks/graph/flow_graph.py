@@ -26,9 +26,9 @@ import networkx as nx
 
 from pledge.base.memory import paused_gc
 from pledge.checks.graph.classes import Classes, Memo, members, sizes
-from pledge.checks.graph.tables import FlowClass, NodeFacts, StoreTable, TransportGroups
+from pledge.checks.graph.tables import FlowClass, NodeFacts, Owner, StoreTable, TransportGroups
 from pledge.policy_model.inventory import Flow, Inventory
-from pledge.policy_model.vocabulary import Vocabularies, Vocabulary
+from pledge.policy_model.vocabulary import TermSelection, Vocabularies
 
 EdgeFilter = Callable[[Flow], bool]
 Parents = dict[str, tuple[str, str] | None]
@@ -44,25 +44,6 @@ class ParentLookup(Protocol):
         """The step that reached ``node``; ``None`` for a source or a node not reached."""
 
 
-class Selection(dict[str, bool]):
-    """Memoised ``vocabulary.is_selected(id, selectors)``: look ids up with ``[id]``."""
-
-    __slots__ = ("selectors", "vocabulary")
-
-    def __init__(self, vocabulary: Vocabulary, selectors: frozenset[str]) -> None:
-        super().__init__()
-        self.vocabulary = vocabulary
-        self.selectors = selectors
-
-    def __missing__(self, term_id: str) -> bool:
-        hit = self[term_id] = self.vocabulary.is_selected(term_id, self.selectors)
-        return hit
-
-    def any(self, term_ids: Iterable[str]) -> bool:
-        """True when any of ``term_ids`` is selected."""
-        return any(self[t] for t in term_ids)
-
-
 @dataclass(frozen=True)
 class Hop:
     """One step of a path: a flow from ``source`` to ``target``."""
@@ -72,59 +53,74 @@ class Hop:
     flow: str
 
 
-_UNREACHED = -1
-_SOURCE_NODE = -2
+_SOURCE_NODE = -1
+"""In a traversal's ``via``: the node is a source, reached by no flow."""
 
 
 class Reached(Mapping[str, "tuple[str, str] | None"]):
     """The nodes a traversal reached, each with the (previous node, flow id) that first did.
 
     Reads like the dictionary :meth:`FlowGraph.reach` returns (``None`` for the
-    sources, iteration in the order reached), without building one: ``order``
-    holds the numbers of the nodes reached, ``prev`` and ``via`` (by node
-    number) the node and the position of the flow each was reached from.
+    sources, iteration in the order reached), without building one: ``via``
+    maps the number of each node reached, in the order reached, to the position
+    of the flow that first reached it, and ``other_end`` gives the node a flow
+    came from.
     """
 
     def __init__(self, index: dict[str, int], ids: list[str], flow_ids: list[str],
-                 order: list[int], prev: list[int], via: list[int]) -> None:
+                 via: dict[int, int], other_end: Sequence[int]) -> None:
         self._index = index
         self._ids = ids
         self._flow_ids = flow_ids
-        self.order = order
-        self._prev = prev
         self._via = via
+        self._other_end = other_end
 
-    def _number(self, node_id: object) -> int | None:
-        number = self._index.get(node_id)  # type: ignore[call-overload]
-        return None if number is None or self._via[number] == _UNREACHED else number
+    @property
+    def order(self) -> list[int]:
+        """The numbers of the nodes reached, in the order reached."""
+        return list(self._via)
 
     def __getitem__(self, node_id: str) -> tuple[str, str] | None:
-        number = self._number(node_id)
-        if number is None:
+        number = self._index.get(node_id)
+        if number is None or number not in self._via:
             raise KeyError(node_id)
-        via = self._via[number]
-        return None if via == _SOURCE_NODE else (self._ids[self._prev[number]],
-                                                  self._flow_ids[via])
+        position = self._via[number]
+        return None if position == _SOURCE_NODE else (self._ids[self._other_end[position]],
+                                                       self._flow_ids[position])
 
     def __contains__(self, node_id: object) -> bool:
-        return self._number(node_id) is not None
+        number = self._index.get(node_id)  # type: ignore[call-overload]  # any object asked
+        return number is not None and number in self._via
 
     def __iter__(self) -> Iterator[str]:
         ids = self._ids
-        return (ids[number] for number in self.order)
+        return (ids[number] for number in self._via)
 
     def __len__(self) -> int:
-        return len(self.order)
+        return len(self._via)
 
     def nodes(self) -> list[str]:
         """Every node reached, the sources first, in the order reached."""
         ids = self._ids
-        return [ids[n] for n in self.order]
+        return [ids[n] for n in self._via]
 
     def recipients(self) -> list[str]:
         """The nodes reached from another node (the sources left out), in the order reached."""
-        ids, via = self._ids, self._via
-        return [ids[n] for n in self.order if via[n] != _SOURCE_NODE]
+        ids = self._ids
+        return [ids[n] for n, position in self._via.items() if position != _SOURCE_NODE]
+
+
+class _FollowEach:
+    """A per-flow filter read as a sequence by flow position (one call per flow looked at)."""
+
+    __slots__ = ("flow_at", "follow")
+
+    def __init__(self, follow: EdgeFilter, flow_at: Sequence[Flow]) -> None:
+        self.follow = follow
+        self.flow_at = flow_at
+
+    def __getitem__(self, position: int) -> bool:
+        return self.follow(self.flow_at[position])
 
 
 class FlowGraph:
@@ -147,9 +143,7 @@ class FlowGraph:
         self.flow_at: list[Flow] = list(inventory.flows)
         self.flow_classes: list[FlowClass] = []
         self.flow_class: list[int] = []
-        self._carry_cache: dict[tuple[tuple[str, ...], frozenset[str], bool], bool] = {}
         self._class_carry: dict[tuple[frozenset[str], frozenset[str], bool], bool] = {}
-        self._selections: dict[tuple[str, frozenset[str]], Selection] = {}
         self._out: dict[str, list[Flow]] = {}
         self._in: dict[str, list[Flow]] = {}
         self._subjects: list[str] | None = None
@@ -218,14 +212,14 @@ class FlowGraph:
             add(subject.id, {"type": "subject", "name": subject.name, "category": subject.category,
                              "third_party": False, "purposes": no_purposes},
                 distinct[(False, None, no_purposes)])
-        owners: dict[str, tuple[str, str]] = {}
+        owners: dict[str, Owner] = {}
         for system in inventory.systems:
             system_id, role = system.id, system.role
             extra = activity_purposes.get(system_id)
             purposes = (frozen[(*system.purposes, *extra)] if extra
                         else frozen[tuple(system.purposes)])
             third_party = system.type == "third_party"
-            owners[system_id] = (system.type, role)  # the last of an id, as dicts keep
+            owners[system_id] = Owner(system.type, role)  # the last of an id, as dicts keep
             add(system_id, {"type": "system", "name": system.name, "role": role,
                             "third_party": third_party, "purposes": purposes,
                             "system": system_id}, distinct[(third_party, role, purposes)])
@@ -451,13 +445,13 @@ class FlowGraph:
     # --- category and purpose selection -----------------------------------------
     def _carries(self, categories: frozenset[str], selectors: frozenset[str],
                  broader: bool) -> bool:
-        key = (categories, selectors, broader)
+        key = (categories, selectors, broader)  # flows repeat a few hundred category sets
         hit = self._class_carry.get(key)
         if hit is None:
             voc = self.vocab.data_categories
+            selected = voc.selection(selectors)
             hit = self._class_carry[key] = any(
-                voc.is_selected(c, selectors) or (broader and voc.is_broader(c, selectors))
-                for c in categories)
+                selected[c] or (broader and voc.is_broader(c, selectors)) for c in categories)
         return hit
 
     def carries(self, flow: Flow, selectors: frozenset[str], *, broader: bool = False) -> bool:
@@ -467,25 +461,16 @@ class FlowGraph:
         ``user.financial`` for ``user.financial.credit_card.number``) counts too:
         it may carry the selected data, so strict checks treat it as carrying.
         """
-        key = (tuple(flow.categories), selectors, broader)
-        hit = self._carry_cache.get(key)
-        if hit is None:
-            hit = self._carry_cache[key] = self._carries(frozenset(flow.categories), selectors,
-                                                         broader)
-        return hit
+        return self._carries(frozenset(flow.categories), selectors, broader)
 
-    def selection(self, vocabulary: str, selectors: frozenset[str]) -> Selection:
+    def selection(self, vocabulary: str, selectors: frozenset[str]) -> TermSelection:
         """Which ids of ``vocabulary`` ``selectors`` select, as a memoised mapping id -> bool.
 
         ``graph.selection("data_categories", s)[c]`` equals
         ``vocab.data_categories.is_selected(c, s)``, at the cost of one dict lookup
         once ``c`` has been seen: the checks ask it once per field or flow.
         """
-        key = (vocabulary, selectors)
-        found = self._selections.get(key)
-        if found is None:
-            found = self._selections[key] = Selection(self.vocab.get(vocabulary), selectors)
-        return found
+        return self.vocab.get(vocabulary).selection(selectors)
 
     def purposes_selected(self, purposes: Iterable[str], selectors: frozenset[str]) -> list[str]:
         """The purposes among ``purposes`` that ``selectors`` select, sorted."""
@@ -526,19 +511,27 @@ class FlowGraph:
                 self._starts[given] = first
         return list(first)
 
-    def _start(self, sources: Iterable[str]) -> tuple[list[int], list[int], list[int]]:
-        """The sources in the graph, sorted, as a traversal's first nodes.
+    def _walk(self, sources: Iterable[str], accepted: Sequence[bool] | _FollowEach,
+              reverse: bool) -> dict[int, int]:
+        """The traversal kernel: breadth-first from ``sources`` along the accepted flows.
 
-        Returns (nodes in the order reached, previous node of each, position of
-        the flow that reached each): the last two by node number.
+        ``accepted[p]`` says whether the flow at position ``p`` may be followed.
+        Returns each reached node's number, in the order reached (the sources
+        first, in id order), with the position of the flow that first reached
+        it (:data:`_SOURCE_NODE` for a source): shortest paths in hops, O(V + E).
         """
-        first = self._first(sources)
-        count = len(self._ids)
-        prev = [_UNREACHED] * count
-        via = [_UNREACHED] * count
-        for number in first:
-            via[number] = _SOURCE_NODE
-        return first, prev, via
+        order = self._first(sources)
+        via = dict.fromkeys(order, _SOURCE_NODE)
+        steps = self._steps_into() if reverse else self._steps
+        ends = self._sources if reverse else self._targets
+        for node in order:  # the loop sees the nodes appended as they are reached
+            for position in steps[node] or ():
+                if accepted[position]:
+                    nxt = ends[position]
+                    if nxt not in via:
+                        via[nxt] = position
+                        order.append(nxt)
+        return via
 
     def reach(self, sources: Iterable[str], follow: EdgeFilter, *,
               reverse: bool = False) -> Parents:
@@ -547,48 +540,24 @@ class FlowGraph:
         Returns each reached node with the (previous node, flow id) that first
         reached it, ``None`` for the sources. Shortest paths in hops; O(V + E).
         """
-        # Parents kept in a dictionary, not in lists the size of the graph as
-        # reach_classes() does: callers (queries, the record of processing) make many
-        # traversals that each reach a small part of the graph.
-        order = self._first(sources)
-        found: dict[int, tuple[int, int] | None] = dict.fromkeys(order)
-        steps = self._steps_into() if reverse else self._steps
-        ends = self._sources if reverse else self._targets
-        flow_at = self.flow_at
-        for node in order:  # the loop sees the nodes appended as they are reached
-            for position in steps[node] or ():
-                if follow(flow_at[position]):
-                    nxt = ends[position]
-                    if nxt not in found:
-                        found[nxt] = (node, position)
-                        order.append(nxt)
+        via = self._walk(sources, _FollowEach(follow, self.flow_at), reverse)
         ids, flow_ids = self._ids, self._flow_ids
-        return {ids[n]: None if step is None else (ids[step[0]], flow_ids[step[1]])
-                for n, step in found.items()}
+        other = self._targets if reverse else self._sources
+        return {ids[n]: None if p == _SOURCE_NODE else (ids[other[p]], flow_ids[p])
+                for n, p in via.items()}
 
     def reach_classes(self, sources: Iterable[str], allowed: Sequence[bool], *,
                       reverse: bool = False) -> Reached:
         """:meth:`reach` along the flows of the classes ``allowed`` marks true.
 
         The same answer as ``reach(sources, follow)`` when ``allowed[n]`` is
-        ``follow``'s verdict on the flows of class ``n``, without a call per flow.
+        ``follow``'s verdict on the flows of class ``n``, without a call per flow:
+        the verdict of each flow is looked up from its class once, in one pass.
         """
-        order, prev, via = self._start(sources)
-        steps = self._steps_into() if reverse else self._steps
-        ends = self._sources if reverse else self._targets
-        flow_class = self.flow_class
-        # reach()'s loop with a list lookup for its call, and parents in lists the size of
-        # the graph (no hashing): kept apart, not shared through a callback, because this
-        # is the loop the checks run over every flow, a few times per run.
-        for node in order:  # the loop sees the nodes appended as they are reached
-            for position in steps[node] or ():
-                if allowed[flow_class[position]]:
-                    nxt = ends[position]
-                    if via[nxt] == _UNREACHED:
-                        via[nxt] = position
-                        prev[nxt] = node
-                        order.append(nxt)
-        return Reached(self._index, self._ids, self._flow_ids, order, prev, via)
+        accepted = list(map(allowed.__getitem__, self.flow_class))
+        via = self._walk(sources, accepted, reverse)
+        return Reached(self._index, self._ids, self._flow_ids, via,
+                       self._targets if reverse else self._sources)
 
     @staticmethod
     def path(parents: ParentLookup, node: str) -> list[Hop]:

@@ -20,7 +20,16 @@ from pledge.policy_model.inventory import DataField, Inventory, Store
 
 _PURPOSES = attrgetter("purposes")
 _FIELD_FACTS = attrgetter("category", "retention", "disposal", "pseudonymised", "tokenised")
-_NO_OWNER: tuple[str | None, str | None] = (None, None)
+
+
+class Owner(NamedTuple):
+    """The system owning a store: its type and role (``None``: the system is not declared)."""
+
+    type: str | None
+    role: str | None
+
+
+_NO_OWNER = Owner(None, None)
 
 
 class NodeFacts(NamedTuple):
@@ -82,6 +91,78 @@ class FieldClass(NamedTuple):
     tokenised: bool = False
 
 
+class FieldFacts(NamedTuple):
+    """A field's own facts, in the order :data:`_FIELD_FACTS` reads them."""
+
+    category: str
+    retention: str | None
+    disposal: str | None
+    pseudonymised: bool
+    tokenised: bool
+
+
+class StoreKey(NamedTuple):
+    """Everything a store's classes depend on: stores with equal keys share their classes."""
+
+    purposes: tuple[str, ...]
+    """Its own purposes, else its system's."""
+    retention: str | None
+    disposal: str | None
+    owner: Owner
+    access_roles: tuple[str, ...]
+    exposure: str | None
+    encrypted: bool | None
+    facts: tuple[tuple[Any, ...], ...]
+    """Each field's :class:`FieldFacts`, as plain tuples (read once per class)."""
+    field_purposes: tuple[tuple[str, ...], ...] | None
+    """Each field's own purposes; ``None`` when no field declares any."""
+
+
+class ContextKey(NamedTuple):
+    """What a store's fields fall back on, and what its kind is made of."""
+
+    purposes: tuple[str, ...]
+    retention: str | None
+    disposal: str | None
+    all_purposes: frozenset[str] | None
+    """The store's purposes and its fields', when some field declares its own."""
+    owner: Owner
+    access_roles: tuple[str, ...]
+    exposure: str | None
+    encrypted: bool | None
+
+
+class StoreContext(NamedTuple):
+    """A store's kind, and the purposes, retention and disposal its fields fall back on."""
+
+    kind: StoreKind
+    purposes: tuple[str, ...]
+    retention: str | None
+    disposal: str | None
+
+
+class FieldKey(NamedTuple):
+    """Everything a field's class depends on."""
+
+    facts: tuple[Any, ...]
+    purposes: tuple[str, ...]
+    context: int
+    """The number of its store's :class:`StoreContext`."""
+
+
+class StoreClassKey(NamedTuple):
+    """Everything a store's class depends on."""
+
+    context: int
+    categories: frozenset[str]
+
+
+def _context_of(key: ContextKey) -> StoreContext:
+    kind = StoreKind(key.all_purposes or frozenset(key.purposes), key.owner.type,
+                     key.owner.role, key.access_roles, key.exposure, key.encrypted)
+    return StoreContext(kind, key.purposes, key.retention, key.disposal)
+
+
 class StoreTable:
     """Every store and every field of an inventory, each sorted into a class.
 
@@ -97,9 +178,9 @@ class StoreTable:
     which need the same facts; :meth:`of` makes one for any inventory.
     """
 
-    def __init__(self, inventory: Inventory, owners: dict[str, tuple[str, str]],
+    def __init__(self, inventory: Inventory, owners: dict[str, Owner],
                  owner_purposes: dict[str, tuple[str, ...]] | None = None) -> None:
-        """An empty table; ``owners`` maps each system id to its (type, role).
+        """An empty table; ``owners`` maps each system id to its :class:`Owner`.
 
         ``owner_purposes`` maps each system id to its declared purposes: a store
         that declares none is kept for its system's (an omission is not "none").
@@ -115,28 +196,28 @@ class StoreTable:
         self.field_sizes: list[int] = []
         self._owners = owners
         # what a store's fields fall back on: its own purposes, retention and disposal
-        self._contexts: Classes[tuple[StoreKind, tuple[str, ...], str | None, str | None]] = (
-            Classes(lambda key: (StoreKind(key[3] or frozenset(key[0]), *key[4], *key[5:]),
-                                 *key[:3])))
+        self._contexts: Classes[StoreContext] = Classes(_context_of)
         contexts = self._contexts.described
 
-        def field_class_of(key: tuple[Any, ...]) -> FieldClass:
-            (category, retention, disposal, pseudonymised, tokenised), purposes, context = key
-            kind, store_purposes, store_retention, store_disposal = contexts[context]
-            return FieldClass(category, purposes or store_purposes, retention or store_retention,
-                              disposal or store_disposal, pseudonymised, kind, tokenised)
+        def field_class_of(key: FieldKey) -> FieldClass:
+            facts = FieldFacts(*key.facts)
+            store = contexts[key.context]
+            return FieldClass(facts.category, key.purposes or store.purposes,
+                              facts.retention or store.retention,
+                              facts.disposal or store.disposal, facts.pseudonymised, store.kind,
+                              facts.tokenised)
 
         self._store_classes: Classes[StoreClass] = Classes(
-            lambda key: StoreClass(contexts[key[0]][0], key[1]))
+            lambda key: StoreClass(contexts[key.context].kind, key.categories))
         self._field_classes: Classes[FieldClass] = Classes(field_class_of)
         self.store_classes: list[StoreClass] = self._store_classes.described
         self.field_classes: list[FieldClass] = self._field_classes.described
-        self._seen: dict[tuple[Any, ...], tuple[int, tuple[int, ...], StoreKind]] = {}
+        self._seen: dict[StoreKey, tuple[int, tuple[int, ...], StoreKind]] = {}
 
     @classmethod
     def of(cls, inventory: Inventory) -> StoreTable:
         """The table of ``inventory``'s stores."""
-        table = cls(inventory, {s.id: (s.type, s.role) for s in inventory.systems},
+        table = cls(inventory, {s.id: Owner(s.type, s.role) for s in inventory.systems},
                     {s.id: tuple(s.purposes) for s in inventory.systems})
         for store in inventory.stores:
             table.add(store)
@@ -152,10 +233,10 @@ class StoreTable:
         facts = tuple(map(_FIELD_FACTS, fields))
         of_fields = tuple(map(tuple, map(_PURPOSES, fields))) if any(
             map(_PURPOSES, fields)) else None
-        key = (tuple(store.purposes) or self._owner_purposes.get(store.system, ()),
-               store.retention, store.disposal,
-               self._owners.get(store.system, _NO_OWNER), tuple(store.access_roles),
-               store.exposure, store.encryption_at_rest, facts, of_fields)
+        key = StoreKey(tuple(store.purposes) or self._owner_purposes.get(store.system, ()),
+                       store.retention, store.disposal,
+                       self._owners.get(store.system, _NO_OWNER), tuple(store.access_roles),
+                       store.exposure, store.encryption_at_rest, facts, of_fields)
         found = self._seen.get(key)
         if found is None:
             found = self._seen[key] = self._class(key)
@@ -167,16 +248,19 @@ class StoreTable:
         self.stores.append(store)
         return kind
 
-    def _class(self, key: tuple[Any, ...]) -> tuple[int, tuple[int, ...], StoreKind]:
+    def _class(self, key: StoreKey) -> tuple[int, tuple[int, ...], StoreKind]:
         """The store class, field classes and kind of a store with the facts ``key``."""
-        own, retention, disposal, owner, access_roles, exposure, encrypted, facts, of_fields = key
-        union = frozenset(chain(own, *of_fields)) if of_fields else None
-        context = self._contexts[(own, retention, disposal, union, owner, access_roles, exposure,
-                                  encrypted)]
-        field_classes = tuple(map(self._field_classes.__getitem__, zip(
-            facts, of_fields or repeat(()), repeat(context))))
-        store_class = self._store_classes[(context, frozenset(f[0] for f in facts))]
-        return store_class, field_classes, self._contexts.described[context][0]
+        of_fields = key.field_purposes
+        union = frozenset(chain(key.purposes, *of_fields)) if of_fields else None
+        context = self._contexts[ContextKey(key.purposes, key.retention, key.disposal, union,
+                                            key.owner, key.access_roles, key.exposure,
+                                            key.encrypted)]
+        field_classes = tuple(self._field_classes[FieldKey(facts, purposes, context)]
+                              for facts, purposes in zip(key.facts, of_fields or repeat(()),
+                                                         strict=False))  # repeat(): endless
+        categories = frozenset(FieldFacts(*facts).category for facts in key.facts)
+        store_class = self._store_classes[StoreClassKey(context, categories)]
+        return store_class, field_classes, self._contexts.described[context].kind
 
     def done(self) -> StoreTable:
         """Count the members of each class, once every store is added."""
@@ -204,9 +288,12 @@ class TransportGroups:
 
     def __init__(self, flow_classes: list[FlowClass], flow_class: Iterable[int],
                  from_subject: Iterable[bool]) -> None:
-        classes: Classes[TransportClass] = Classes(lambda key: TransportClass(
-            flow_classes[key[0]].protocol, flow_classes[key[0]].tls, key[1],
-            flow_classes[key[0]].categories, flow_classes[key[0]].encrypted))
+        def transport_of(key: tuple[int, bool]) -> TransportClass:
+            flow, leaves_subject = flow_classes[key[0]], key[1]  # (flow class, from a subject)
+            return TransportClass(flow.protocol, flow.tls, leaves_subject, flow.categories,
+                                  flow.encrypted)
+
+        classes: Classes[TransportClass] = Classes(transport_of)
         self.flow_class: array[int] = array("l", map(classes.__getitem__, zip(
             flow_class, from_subject, strict=True)))
         self.classes: list[TransportClass] = classes.described

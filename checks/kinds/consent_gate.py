@@ -17,8 +17,8 @@ without passing the place where they can say no.
 ## Parameters
 - ``purposes`` (list of purpose ids, required).
 - ``gate_types`` (list of ``opt_in``/``opt_out``, default both).
-- ``require_mechanism`` (bool, default true): every gate covering the purposes
-  states how to opt out.
+- ``require_mechanism`` (bool, default true): a gate covering the purposes
+  states how to opt out (a placeholder such as ``TBD`` states nothing).
 
 ## Passing example
 ```yaml
@@ -78,6 +78,7 @@ from pledge.checks.graph.classes import total
 from pledge.checks.graph.flow_graph import path_evidence
 from pledge.checks.graph.tables import FlowClass
 from pledge.checks.registry import KindParams, register
+from pledge.policy_model.placeholders import present
 from pledge.policy_model.types import PurposeIds
 
 
@@ -162,7 +163,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             ev.fail("purpose", purpose, f"no consent or opt-out gate covers {purpose}",
                     remediation="declare a consent_gates entry with this purpose",
                     evidence={"rule": "no-gate", "purpose": purpose})
-        elif params.require_mechanism and not any(g.mechanism for g in covering):
+        elif params.require_mechanism and not any(present(g.mechanism) for g in covering):
             ev.fail("consent_gate", covering[0].id, f"gate '{covering[0].id}' covers "
                     f"{purpose} but states no opt-out mechanism",
                     remediation="describe how people opt out (mechanism: ...)",

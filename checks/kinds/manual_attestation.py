@@ -3,7 +3,9 @@
 ## What it checks
 The inventory's ``attestations`` for this commitment's id. The newest one must
 be dated on or before the evaluation date, not expired, no older than
-``max_age`` when set, and carry an evidence link. A valid attestation gives the
+``max_age`` when set, name who attests and carry an evidence link; a
+placeholder (``n/a``, ``TBD``, an address at example.com) names no one and
+links nothing. A valid attestation gives the
 verdict ``manual``: kept, on a person's word and the linked evidence. None, or
 only expired ones, fails.
 
@@ -51,6 +53,7 @@ from typing import Literal
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import within
+from pledge.policy_model.placeholders import present
 from pledge.policy_model.types import Duration
 
 
@@ -86,7 +89,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         problem = f"expired on {latest.expires}"
     elif params.max_age and not within(latest.date, ctx.as_of, params.max_age):
         problem = f"is {age} days old, older than {params.max_age} on the calendar"
-    elif not latest.evidence.strip():
+    elif not present(latest.attested_by):
+        problem = "names no one who attests it"
+    elif not present(latest.evidence):
         problem = "links no evidence"
     else:
         ev.manual("attestation", cid, f"attested by {latest.attested_by} on {latest.date}: "

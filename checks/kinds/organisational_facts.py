@@ -5,7 +5,10 @@ Each entry of ``requirements`` names a ``fact`` of the inventory's
 ``organisation`` section (dotted for nested facts, like
 ``breach_response.authority_notification_hours``), an ``operator`` and a
 ``value``. Operators: ``eq``, ``ne``, ``le``, ``lt``, ``ge``, ``gt``,
-``true``, ``present``, ``contains_all`` (a list fact holds every listed value)
+``true``, ``present`` (declared, and not a placeholder such as ``none``, ``n/a``,
+``TBD`` or an address at example.com), ``contains_all`` (a list fact holds every
+listed value; for a fact drawn from a vocabulary, such as breach-notice contents
+and channels, the listed values must be ids of that vocabulary)
 and ``within`` (a date fact no older than the ISO 8601 duration ``value`` on
 the evaluation date). A fact that is not declared fails; an inventory without
 an ``organisation`` section cannot be judged, which is an error.
@@ -48,28 +51,46 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import add, within
 from pledge.policy_model.inventory import Organisation
+from pledge.policy_model.placeholders import present
+from pledge.policy_model.types import VocabRef
+from pledge.policy_model.vocabulary import default_vocabularies
 
 Operator = Literal["eq", "ne", "le", "lt", "ge", "gt", "true", "present", "contains_all",
                    "within"]
 
 
-def _fact_exists(path: str) -> bool:
+def _fact_field(path: str) -> FieldInfo | None:
+    """The model field a dotted fact names, or ``None`` when there is no such fact."""
     model: Any = Organisation
+    info: FieldInfo | None = None
     for part in path.split("."):
         fields = getattr(model, "model_fields", None)
         if not fields or part not in fields:
-            return False
-        annotation = fields[part].annotation
+            return None
+        info = fields[part]
+        annotation = info.annotation
         model = next((a for a in getattr(annotation, "__args__", ()) if hasattr(
             a, "model_fields")), annotation)
-    return True
+    return info
+
+
+def _fact_exists(path: str) -> bool:
+    return _fact_field(path) is not None
+
+
+def _fact_vocabulary(path: str) -> str | None:
+    """The vocabulary a fact's values are drawn from, if any (breach-notice channels...)."""
+    info = _fact_field(path)
+    refs = [m for m in info.metadata if isinstance(m, VocabRef)] if info else []
+    return refs[0].vocabulary if refs else None
 
 
 class Requirement(StrictModel):
@@ -88,6 +109,19 @@ class Requirement(StrictModel):
             raise ValueError(f"unknown organisation fact '{fact}' (known: {known})")
         return fact
 
+    @model_validator(mode="after")
+    def _values_from_the_fact_vocabulary(self) -> Requirement:
+        vocabulary = _fact_vocabulary(self.fact)
+        if vocabulary is None or self.operator not in ("contains_all", "eq", "ne"):
+            return self
+        voc = default_vocabularies().get(vocabulary)
+        values = self.value if isinstance(self.value, list) else [self.value]
+        for value in values:
+            if value not in voc:
+                raise ValueError(f"'{value}' is not a {voc.label} for {self.fact}: "
+                                 f"{voc.unknown_hint(str(value))}")
+        return self
+
 
 class Params(KindParams):
     """Parameters of organisational-facts."""
@@ -98,7 +132,7 @@ class Params(KindParams):
 
 def _compare(actual: Any, operator: str, expected: Any, as_of: date) -> bool:
     if operator == "present":
-        return actual not in (None, "", [])
+        return present(actual)
     if operator == "true":
         return actual is True
     if operator == "contains_all":

@@ -7,7 +7,8 @@ be in ``disclosed_roles``, the kinds of provider the policy tells people about;
 it must hold every agreement in ``required_agreements`` (unless its role is in
 ``agreement_exempt_roles``, such as authorities); and it must hold, unexpired,
 every attestation ``role_attestations`` asks of its role (PCI DSS for payment
-processors).
+processors). An attestation without ``valid_until`` does not count: nobody can
+tell whether it is current.
 
 ## Why it matters
 "We ensure that they adhere to strict security standards and are compliant
@@ -110,7 +111,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         """Whether a third party of this role, with these agreements and attestations, passes."""
         return (role in params.disclosed_roles
                 and (role in params.agreement_exempt_roles or required <= set(agreements))
-                and all(any(held == name and (until is None or until >= ctx.as_of)
+                and all(any(held == name and until is not None and until >= ctx.as_of
                             for held, until in attestations)
                         for name in params.role_attestations.get(role, [])))
 
@@ -142,9 +143,10 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                                                           "missing": missing})
         for name in params.role_attestations.get(system.role, []):
             held = [a for a in system.attestations if a.name == name]
-            valid = [a for a in held if a.valid_until is None or a.valid_until >= ctx.as_of]
+            valid = [a for a in held if a.valid_until is not None and a.valid_until >= ctx.as_of]
             if not valid:
-                state = "expired" if held else "missing"
+                state = ("missing" if not held else "expired" if any(
+                    a.valid_until is not None for a in held) else "without an expiry date")
                 ev.fail("system", system.id, f"third party '{system.id}' ({system.role}) "
                         f"lacks a valid {name} attestation ({state})",
                         remediation=f"record its current {name} attestation with valid_until",

@@ -9,6 +9,7 @@ nearest known one.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -16,12 +17,15 @@ from pathlib import Path
 from pledge.policy_model.yaml_source import load_file
 
 VOCABULARY_DIR = Path(__file__).resolve().parent
-KINDS = ("data_categories", "purposes", "data_subjects", "legal_bases")
+KINDS = ("data_categories", "purposes", "data_subjects", "legal_bases", "breach_notice_contents",
+         "notification_channels")
 LABELS = {
     "data_categories": "data category",
     "purposes": "purpose",
     "data_subjects": "data subject",
     "legal_bases": "legal basis",
+    "breach_notice_contents": "breach notice content",
+    "notification_channels": "notification channel",
 }
 
 
@@ -35,14 +39,35 @@ class Term:
     source: str
 
 
+class TermSelection(dict[str, bool]):
+    """Which ids one set of selectors selects, memoised: look ids up with ``[id]``.
+
+    The one cache over :meth:`Vocabulary.is_selected`: an id is judged once per
+    set of selectors, whoever asks (the checks ask once per field or flow).
+    """
+
+    __slots__ = ("selectors",)
+
+    def __init__(self, selectors: frozenset[str]) -> None:
+        super().__init__()
+        self.selectors = selectors
+
+    def __missing__(self, term_id: str) -> bool:
+        hit = self[term_id] = any(a in self.selectors for a in Vocabulary.ancestors(term_id))
+        return hit
+
+    def any(self, term_ids: Iterable[str]) -> bool:
+        """True when any of ``term_ids`` is selected."""
+        return any(self[t] for t in term_ids)
+
+
 @dataclass
 class Vocabulary:
     """One taxonomy: its terms, their hierarchy, and selection by ancestor."""
 
     kind: str
     terms: dict[str, Term]
-    _selected_cache: dict[tuple[str, frozenset[str]], bool] = field(default_factory=dict,
-                                                                      repr=False)
+    _selections: dict[frozenset[str], TermSelection] = field(default_factory=dict, repr=False)
 
     @property
     def label(self) -> str:
@@ -62,14 +87,16 @@ class Vocabulary:
         """The parent id, or None at the top."""
         return term_id.rsplit(".", 1)[0] if "." in term_id else None
 
+    def selection(self, selectors: frozenset[str]) -> TermSelection:
+        """Which ids ``selectors`` select, as a memoised mapping id -> bool."""
+        found = self._selections.get(selectors)
+        if found is None:
+            found = self._selections[selectors] = TermSelection(selectors)
+        return found
+
     def is_selected(self, term_id: str, selectors: frozenset[str]) -> bool:
         """True when ``term_id`` is one of ``selectors`` or a descendant of one."""
-        key = (term_id, selectors)
-        hit = self._selected_cache.get(key)
-        if hit is None:
-            hit = any(a in selectors for a in self.ancestors(term_id))
-            self._selected_cache[key] = hit
-        return hit
+        return self.selection(selectors)[term_id]
 
     def is_broader(self, term_id: str, selectors: frozenset[str]) -> bool:
         """True when ``term_id`` is a strict ancestor of a selector (could hide it)."""
@@ -106,12 +133,14 @@ class Vocabulary:
 
 @dataclass(frozen=True)
 class Vocabularies:
-    """All four vocabularies pledge checks ids against."""
+    """Every vocabulary pledge checks ids against."""
 
     data_categories: Vocabulary
     purposes: Vocabulary
     data_subjects: Vocabulary
     legal_bases: Vocabulary
+    breach_notice_contents: Vocabulary
+    notification_channels: Vocabulary
 
     def get(self, kind: str) -> Vocabulary:
         """The vocabulary named ``kind``."""

@@ -1,0 +1,183 @@
+"""Mutation testing of the commitment kinds and the graph's traversal, one module at a time.
+
+Each module is mutated by mutmut (2.x: it mutates a copy of the repository in
+place, so decorated functions such as every kind's ``run`` are mutated too)
+and judged by the kinds' fast tests only. The copy lives in a temporary
+directory and imports as ``pledge.*`` through symlinks, so the working tree is
+never touched. Results go to ``benchmarks/out/mutation/<module>.json`` and the
+table between the markers of ``docs/mutation-testing.md``.
+
+    pip install -e '.[mutation]'
+    python benchmarks/mutation.py                      # every kind, then the traversal
+    python benchmarks/mutation.py forbidden_storage    # one kind (module stem)
+    python benchmarks/mutation.py flow_graph           # the traversal functions only
+
+Not run in CI: about three seconds per mutant, a few minutes per module on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out" / "mutation"
+DOC = ROOT / "docs" / "mutation-testing.md"
+BEGIN, END = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
+KINDS = sorted(p.stem for p in (ROOT / "checks" / "kinds").glob("*.py") if p.stem != "__init__")
+GRAPH = "checks/graph/flow_graph.py"
+TRAVERSAL = ["subjects", "roots", "reached_where", "owners", "carrying", "flows_of", "_carries",
+             "carries", "_first", "_start", "_walk", "reach", "reach_classes", "path",
+             "path_evidence"]
+# The kinds' fast tests: fixtures, golden findings, the documented examples, targeted tests
+# (for a kind, only those whose names hold the first word of its module's name).
+TESTS = ["tests/checks/kinds", "tests/test_kind_docs.py"]
+GRAPH_TESTS = [*TESTS, "tests/checks/test_graph_classes.py", "tests/test_graph_queries.py"]
+# Where the repository's folders sit under the pledge namespace (pyproject's package-dir).
+PACKAGE_DIRS = {"checks": "checks", "policy_model": "policy_model", "reports": "reports",
+                "connectors": "connectors", "inventories": "inventories"}
+IGNORE = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "out", "__pycache__",
+                                ".mutmut-cache", ".pytest_cache", ".hypothesis", ".ruff_cache")
+
+
+def stage() -> Path:
+    """A copy of the repository that imports as ``pledge.*`` from ``PYTHONPATH=<copy>``."""
+    where = Path(tempfile.mkdtemp(prefix="pledge-mutation-"))
+    copy = where / "repo"
+    shutil.copytree(ROOT, copy, ignore=IGNORE, symlinks=True)
+    for name, folder in PACKAGE_DIRS.items():  # the repository links them; older trees did not
+        link = copy / "pledge" / name
+        if not link.exists() and not link.is_symlink():
+            link.symlink_to(Path("..") / folder)
+    return copy
+
+
+def traversal_patch(copy: Path) -> Path:
+    """A patch 'adding' the lines of the traversal functions, so mutmut mutates only those."""
+    source = (copy / GRAPH).read_text(encoding="utf-8")
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and node.name in TRAVERSAL:
+            body_start = node.body[0].lineno if not (
+                isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value,
+                                                                  ast.Constant)) else (
+                node.body[1].lineno if len(node.body) > 1 else node.end_lineno)
+            lines.update(range(body_start, (node.end_lineno or body_start) + 1))
+    text = source.splitlines()
+    hunks = [f"--- a/{GRAPH}", f"+++ b/{GRAPH}"]
+    for number in sorted(lines):
+        hunks += [f"@@ -{number - 1},0 +{number},1 @@", "+" + text[number - 1]]
+    patch = copy.parent / "traversal.patch"
+    patch.write_text("\n".join(hunks) + "\n", encoding="utf-8")
+    return patch
+
+
+def run_module(copy: Path, module: str) -> dict[str, Any]:
+    """Mutate one module, run its tests against each mutant, and read mutmut's verdicts."""
+    cache = copy / ".mutmut-cache"
+    if cache.exists():
+        cache.unlink()
+    path = GRAPH if module == "flow_graph" else f"checks/kinds/{module}.py"
+    tests = GRAPH_TESTS if module == "flow_graph" else TESTS
+    keyword = "" if module == "flow_graph" else f" -k {module.split('_')[0]}"
+    runner = (f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:hypothesispytest "
+              + " ".join(tests) + keyword)
+    command = [sys.executable, "-m", "mutmut", "run", "--paths-to-mutate", path,
+               "--runner", runner, "--no-progress", "--simple-output"]
+    if module == "flow_graph":
+        command += ["--use-patch-file", str(traversal_patch(copy))]
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run(command, cwd=copy, env=env, check=False, capture_output=True)
+    with sqlite3.connect(cache) as db:
+        rows = db.execute("SELECT m.id, m.status, l.line_number FROM Mutant m "
+                          "JOIN Line l ON m.line = l.id ORDER BY m.id").fetchall()
+    survivors = []
+    for number, status, line in rows:
+        if status in ("bad_survived", "bad_timeout"):
+            shown = subprocess.run([sys.executable, "-m", "mutmut", "show", str(number)],
+                                   cwd=copy, env=env, capture_output=True, text=True,
+                                   check=False).stdout
+            diff = [x for x in shown.splitlines() if x.startswith(("-", "+"))
+                    and not x.startswith(("---", "+++"))]
+            survivors.append({"id": number, "line": line + 1, "status": status, "diff": diff})
+    # "suspicious" mutants were killed, slowly (the machine is shared); a timeout is a mutant
+    # the tests stopped (an endless loop), so it counts as killed and is listed
+    killed = sum(1 for _n, status, _l in rows if status in ("ok_killed", "ok_suspicious"))
+    timeouts = sum(1 for _n, status, _l in rows if status == "bad_timeout")
+    total = len(rows)
+    return {"module": path, "mutants": total, "killed": killed + timeouts, "timeouts": timeouts,
+            "score": round(100 * (killed + timeouts) / total, 1) if total else 100.0,
+            "survivors": [s for s in survivors if s["status"] == "bad_survived"],
+            "timed_out": [s for s in survivors if s["status"] == "bad_timeout"]}
+
+
+def normalise(result: dict[str, Any]) -> dict[str, Any]:
+    """A stored result counted as :func:`run_module` counts (older records listed slow kills)."""
+    listed = result["survivors"] + result.get("timed_out", [])
+    survivors = [s for s in listed if s["status"] == "bad_survived"]
+    timed_out = [s for s in listed if s["status"] == "bad_timeout"]
+    total = result["mutants"]
+    killed = total - len(survivors)
+    return {**result, "killed": killed, "timeouts": len(timed_out), "survivors": survivors,
+            "timed_out": timed_out, "score": round(100 * killed / total, 1) if total else 100.0}
+
+
+def write_table(results: list[dict[str, Any]]) -> None:
+    """Rewrite the table and the survivor lists between the markers of the doc."""
+    rows = ["| module | mutants | killed | of which timeouts | score | survivors |",
+            "|---|---:|---:|---:|---:|---:|"]
+    lists: list[str] = []
+    for result in results:
+        survivors = result["survivors"]
+        rows.append(f"| `{result['module']}` | {result['mutants']} | {result['killed']} | "
+                    f"{result['timeouts']} | {result['score']} % | {len(survivors)} |")
+        if survivors:
+            lists += ["", f"Survivors in `{result['module']}`:", ""]
+            for found in survivors:
+                change = " → ".join(f"`{line[1:].strip()}`" for line in found["diff"])
+                lists.append(f"- line {found['line']}: {change}")
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(BEGIN)
+    _, tail = rest.split(END)
+    DOC.write_text(f"{head}{BEGIN}\n" + "\n".join(rows + lists) + f"\n{END}{tail}",
+                   encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"kind module stems or flow_graph "
+                                                   f"(default: {', '.join(KINDS)}, flow_graph)")
+    parser.add_argument("--table-only", action="store_true",
+                        help="only rewrite the doc's table from the stored results")
+    args = parser.parse_args()
+    modules = [] if args.table_only else args.modules or [*KINDS, "flow_graph"]
+    OUT.mkdir(parents=True, exist_ok=True)
+    copy = stage() if modules else None
+    try:
+        for module in modules:
+            result = run_module(copy, module)
+            (OUT / f"{module}.json").write_text(json.dumps(result, indent=2) + "\n",
+                                                encoding="utf-8")
+            print(f"{result['module']}: {result['killed']}/{result['mutants']} killed "
+                  f"({result['score']} %), {len(result['survivors'])} survivors", flush=True)
+    finally:
+        if copy is not None:
+            shutil.rmtree(copy.parent, ignore_errors=True)
+    order = [*KINDS, "flow_graph"]
+    stored = [normalise(json.loads((OUT / f"{m}.json").read_text(encoding="utf-8")))
+              for m in order if (OUT / f"{m}.json").exists()]
+    if DOC.exists():
+        write_table(stored)
+
+
+if __name__ == "__main__":
+    main()

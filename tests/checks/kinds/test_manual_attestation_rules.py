@@ -1,0 +1,73 @@
+"""manual-attestation: the newest record decides; each way a record falls short has its words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pledge.checks.findings import Status
+from tests.helpers import only, run_check
+
+VALID = {"commitment": "EX-001", "statement": "Staff trained", "attested_by": "DPO",
+         "date": "2026-06-01", "evidence": "https://intranet/training", "expires": "2027-06-01"}
+
+
+def _run(tmp_path: Path, records: list[dict[str, Any]], **check: Any) -> Any:
+    return run_check(tmp_path, {"kind": "manual-attestation", **check},
+                     {"attestations": records} if records else {})
+
+
+def test_a_valid_attestation_is_manual_with_its_facts(tmp_path: Path) -> None:
+    result = _run(tmp_path, [VALID], max_age="P1Y", method="interview")
+    [finding] = result.findings
+    assert finding.status is Status.MANUAL and finding.subject.id == "EX-001"
+    assert finding.message == "attested by DPO on 2026-06-01: Staff trained"
+    assert finding.evidence == {"rule": "attested", "attested_by": "DPO", "date": "2026-06-01",
+                                "expires": "2027-06-01", "evidence": "https://intranet/training",
+                                "statement": "Staff trained", "method": "interview"}
+    assert result.outcomes[0].checked == 1
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"date": "2026-11-30", "expires": "2027-11-30"},
+     "is dated 2026-11-30, after the evaluation date 2026-11-29"),
+    ({"date": "2026-01-01", "expires": "2026-11-28"}, "expired on 2026-11-28"),
+    ({"date": "2025-11-28", "expires": "2027-01-01"},
+     "is 366 days old, older than P1Y on the calendar"),
+])
+def test_each_way_a_record_falls_short(tmp_path: Path, changes: dict[str, str],
+                                       words: str) -> None:
+    [finding] = only(_run(tmp_path, [{**VALID, **changes}], max_age="P1Y"), Status.FAIL)
+    assert finding.message == f"the attestation for EX-001 {words}"
+    assert finding.evidence["rule"] == "stale"
+    assert finding.evidence["method"] == "examine"
+
+
+@pytest.mark.parametrize(("date", "expires"), [("2026-11-29", "2026-11-29"),
+                                               ("2025-11-29", "2026-11-29")])
+def test_the_last_day_still_counts(tmp_path: Path, date: str, expires: str) -> None:
+    result = _run(tmp_path, [{**VALID, "date": date, "expires": expires}], max_age="P1Y")
+    assert [f.status for f in result.findings] == [Status.MANUAL]
+
+
+def test_without_max_age_an_old_unexpired_record_counts(tmp_path: Path) -> None:
+    result = _run(tmp_path, [{**VALID, "date": "2020-01-01", "expires": "2030-01-01"}])
+    assert [f.status for f in result.findings] == [Status.MANUAL]
+
+
+def test_the_newest_record_decides(tmp_path: Path) -> None:
+    old = {**VALID, "date": "2024-01-01", "expires": "2025-01-01"}
+    assert [f.status for f in _run(tmp_path / "a", [VALID, old]).findings] == [Status.MANUAL]
+    newer_but_expired = {**VALID, "date": "2026-07-01", "expires": "2026-08-01"}
+    [finding] = _run(tmp_path / "b", [VALID, newer_but_expired]).findings
+    assert finding.status is Status.FAIL and "expired on 2026-08-01" in finding.message
+
+
+def test_no_record_fails_and_says_how_to_record_one(tmp_path: Path) -> None:
+    other = {**VALID, "commitment": "EX-002"}
+    [finding] = only(_run(tmp_path, [other]), Status.FAIL)
+    assert finding.message == "no attestation is recorded for EX-001"
+    assert finding.evidence == {"rule": "missing"}
+    assert "attested_by" in (finding.remediation or "")
