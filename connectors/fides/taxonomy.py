@@ -56,9 +56,5 @@ def extend_vocabularies(manifests: Manifests, base: Vocabularies,
                     vocabulary.unknown_hint(prefix)))
                 continue
             added.append(terms[key])
-        extended[kind] = replace(vocabulary, terms=terms, _selected_cache={})
-    vocab = Vocabularies(data_categories=extended["data_categories"],
-                         purposes=extended["purposes"],
-                         data_subjects=extended["data_subjects"],
-                         legal_bases=base.legal_bases)
-    return vocab, added, errors
+        extended[kind] = Vocabulary(kind, terms)
+    return replace(base, **extended), added, errors
