@@ -97,7 +97,17 @@ def run_module(copy: Path, module: str) -> dict[str, Any]:
         command += ["--use-patch-file", str(traversal_patch(copy))]
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     subprocess.run(command, cwd=copy, env=env, check=False, capture_output=True)
-    with sqlite3.connect(cache) as db:
+    return collect(copy, path)
+
+
+def collect(copy: Path, path: str) -> dict[str, Any]:
+    """Read mutmut's verdicts for ``path`` from the cache of the copy ``copy``.
+
+    Rerunning ``mutmut run`` in a copy after adding tests retests only the mutants not yet
+    killed (mutmut keeps a kill, and retests the rest when the tests change).
+    """
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    with sqlite3.connect(copy / ".mutmut-cache") as db:
         rows = db.execute("SELECT m.id, m.status, l.line_number FROM Mutant m "
                           "JOIN Line l ON m.line = l.id ORDER BY m.id").fetchall()
     survivors = []
@@ -113,8 +123,10 @@ def run_module(copy: Path, module: str) -> dict[str, Any]:
     # the tests stopped (an endless loop), so it counts as killed and is listed
     killed = sum(1 for _n, status, _l in rows if status in ("ok_killed", "ok_suspicious"))
     timeouts = sum(1 for _n, status, _l in rows if status == "bad_timeout")
-    total = len(rows)
-    return {"module": path, "mutants": total, "killed": killed + timeouts, "timeouts": timeouts,
+    # a run stopped early leaves mutants untested: the score is over the tested ones
+    total = sum(1 for _n, status, _l in rows if status != "untested")
+    return {"module": path, "mutants": total, "untested": len(rows) - total,
+            "killed": killed + timeouts, "timeouts": timeouts,
             "score": round(100 * (killed + timeouts) / total, 1) if total else 100.0,
             "survivors": [s for s in survivors if s["status"] == "bad_survived"],
             "timed_out": [s for s in survivors if s["status"] == "bad_timeout"]}
@@ -133,13 +145,14 @@ def normalise(result: dict[str, Any]) -> dict[str, Any]:
 
 def write_table(results: list[dict[str, Any]]) -> None:
     """Rewrite the table and the survivor lists between the markers of the doc."""
-    rows = ["| module | mutants | killed | of which timeouts | score | survivors |",
-            "|---|---:|---:|---:|---:|---:|"]
+    rows = ["| module | mutants tested | killed | of which timeouts | score | survivors "
+            "| not yet tested |", "|---|---:|---:|---:|---:|---:|---:|"]
     lists: list[str] = []
     for result in results:
         survivors = result["survivors"]
         rows.append(f"| `{result['module']}` | {result['mutants']} | {result['killed']} | "
-                    f"{result['timeouts']} | {result['score']} % | {len(survivors)} |")
+                    f"{result['timeouts']} | {result['score']} % | {len(survivors)} | "
+                    f"{result.get('untested', 0)} |")
         if survivors:
             lists += ["", f"Survivors in `{result['module']}`:", ""]
             for found in survivors:
@@ -158,7 +171,18 @@ def main() -> None:
                                                    f"(default: {', '.join(KINDS)}, flow_graph)")
     parser.add_argument("--table-only", action="store_true",
                         help="only rewrite the doc's table from the stored results")
+    parser.add_argument("--collect", metavar="COPY", type=Path,
+                        help="read the results of the one module mutated in the copy COPY "
+                             "(after rerunning mutmut there with new tests)")
     args = parser.parse_args()
+    if args.collect:
+        with sqlite3.connect(args.collect / ".mutmut-cache") as db:
+            path = db.execute("SELECT filename FROM SourceFile").fetchone()[0]
+        result = collect(args.collect, path)
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / f"{Path(path).stem}.json").write_text(json.dumps(result, indent=2) + "\n",
+                                                    encoding="utf-8")
+        args.table_only = True
     modules = [] if args.table_only else args.modules or [*KINDS, "flow_graph"]
     OUT.mkdir(parents=True, exist_ok=True)
     copy = stage() if modules else None

@@ -15,8 +15,7 @@ opens a group on click (in slices of :data:`SLICE_SIZE` when it is larger).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -53,15 +52,15 @@ class Lists:
 
     def __init__(self) -> None:
         self.items: list[Any] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[tuple[Any, ...], int] = {}
 
-    def ref(self, value: list[Any]) -> int:
-        """The index of ``value`` (appended when new)."""
-        key = json.dumps(value, separators=(",", ":"))
+    def ref(self, value: Sequence[str] | Sequence[list[str]]) -> int:
+        """The index of ``value``, a list of strings or of rows of strings (appended when new)."""
+        key = tuple(tuple(v) if isinstance(v, list) else v for v in value)
         found = self._index.get(key)
         if found is None:
             found = self._index[key] = len(self.items)
-            self.items.append(value)
+            self.items.append(list(value))
         return found
 
 

@@ -425,6 +425,18 @@ def test_graph_export_format_is_safe(fmt: str, hostile: tuple[Path, Path]) -> No
     assert_safe(f"graph-{fmt}", run.out)
 
 
+def test_the_data_map_page_is_safe(hostile: tuple[Path, Path], tmp_path: Path) -> None:
+    """``pledge graph html``: the hostile names are in the page, as safe text."""
+    inventory, policy = hostile
+    run = run_inprocess("graph", "html", inventory, "--policy", policy, "--as-of", AS_OF,
+                        "-o", tmp_path / "map.html")
+    _ok(run, "graph html")
+    page = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert "evil_sys" in page and "evil_store" in page
+    assert_safe("graph-html", page)
+    assert_no_control_or_secret(run.out + run.err, "graph html stdout/stderr")
+
+
 def test_plain_text_commands_are_safe(hostile: tuple[Path, Path]) -> None:
     """Commands that print input-derived text straight to the terminal."""
     inventory, policy = hostile

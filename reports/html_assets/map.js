@@ -235,8 +235,9 @@
       { selector: "edge.downstream", style: { "line-color": "#7c3aed", "target-arrow-color": "#7c3aed", "width": 2.6 } },
       { selector: "node.chosen", style: { "border-color": "#111827", "border-width": 4,
                                           "background-color": "#dbeafe" } },
-      { selector: ".onpath", style: { "line-color": "#059669", "target-arrow-color": "#059669",
-                                      "border-color": "#059669", "border-width": 4, "width": 4 } }
+      { selector: "node.onpath", style: { "border-color": "#059669", "border-width": 4 } },
+      { selector: "edge.onpath", style: { "line-color": "#059669", "target-arrow-color": "#059669",
+                                          "width": 4 } }
     ]
   });
 

@@ -116,7 +116,19 @@ def test_filters_and_the_path_finder(chromium: Any, shots: Path, bundled: Path) 
     assert any(drawn == {f"f:{hop['flow']}" for hop in p["hops"]}
                and ids(page, "node.onpath") == set(p["nodes"]) for p in shortest)
     assert "brevo" in page.locator("#path-result").inner_text()
+    assert page.evaluate("window.pledgeMap.cy.nodes('.onpath').every(n => n.width() > 60)")
     watched.shot("map-3-path-customers-to-brevo")
+
+    page.emulate_media(media="print")  # the print layout: no controls, a legend, full labels
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    shown = "(s) => getComputedStyle(document.querySelector(s)).display"
+    assert page.evaluate(shown, ".map-tools") == "none"
+    assert page.evaluate(shown, ".map-legend") == "flex"
+    assert page.evaluate("window.pledgeMap.cy.edges('.flow').every(e => e.hasClass('labelled'))")
+    watched.shot("map-4-print-layout")
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.emulate_media(media="screen")
+    assert page.evaluate("window.pledgeMap.cy.edges('.flow.labelled').length") == 0
     watched.clean()
 
 
@@ -136,7 +148,7 @@ def test_failing_paths_filter_shows_the_findings_path(chromium: Any, shots: Path
     assert ids(page, "node.failing") == ids(page, "node") == evidence_nodes
     assert ids(page, "edge.failing") == ids(page, "edge.flow") == {
         f"f:{flow}" for flow in evidence_flows}
-    watched.shot("map-4-failing-paths-con-001")
+    watched.shot("map-5-failing-paths-con-001")
     watched.clean()
 
 
@@ -159,11 +171,11 @@ def test_ten_thousand_systems_open_grouped(chromium: Any, shots: Path, tmp_path:
     assert 5 <= len(units) <= 40
     assert ids(page, "node") - units == {"customers", "visitors", "artisans"}  # drawn open
     assert page.evaluate("window.pledgeMap.data.nodes.length") > 20_000
-    watched.shot("map-5-ten-thousand-systems")
+    watched.shot("map-6-ten-thousand-systems")
     before = page.evaluate("window.pledgeMap.cy.nodes().length")
     click_node(page, "g:role payment_processor")
     # the tap redraws synchronously; the CSP forbids the eval wait_for_function needs
     assert page.evaluate("window.pledgeMap.cy.nodes().length") > before
     assert "g:role payment_processor" not in ids(page, "node")
-    watched.shot("map-6-group-opened")
+    watched.shot("map-7-group-opened")
     watched.clean()

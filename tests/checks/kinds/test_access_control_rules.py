@@ -18,8 +18,11 @@ def _store(sid: str, **facts: Any) -> dict[str, Any]:
             "fields": [{"name": "email", "category": "user.contact.email"}], **facts}
 
 
-@pytest.mark.parametrize("role", ["public", "anyone", "everyone", "allUsers",
-                                  "allAuthenticatedUsers", "*", "PUBLIC", "AllUsers"])
+@pytest.mark.parametrize("role", [
+    "public", "anyone", "everyone", "everybody", "world", "anonymous", "guest", "allUsers",
+    "allAuthenticatedUsers", "authenticated_users", "authenticated", "all_users", "users",
+    "all_staff", "staff", "all_employees", "employees", "all", "internal", "*", "PUBLIC",
+    "AllUsers"])
 def test_each_default_public_role_fails_whatever_its_case(tmp_path: Path, role: str) -> None:
     stores = [_store("open", access_roles=["support_agent", role]), _store("named")]
     result = run_check(tmp_path, {"kind": "access-control"}, {"systems": [SHOP], "stores": stores})
