@@ -46,7 +46,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                  "in the way, a full disk)", "check the path and its permissions"),
     "PLG-E021": ("a file has more problems than pledge lists; the first ones are shown",
                  "fix the problems shown and run again"),
-    "PLG-E022": ("a Fides (fideslang) manifest holds something pledge cannot import as it "
+    "PLG-E022": ("a database server cannot be reached, or did not answer within --timeout",
+                 "check the host, port and database name, that the server runs, or raise "
+                 "--timeout"),
+    "PLG-E023": ("a database refused the user name or password",
+                 "check the user; give the password in the environment (PLEDGE_DB_PASSWORD)"),
+    "PLG-E024": ("the driver for a database is not installed",
+                 "pip install 'pledge[db]' (SQLAlchemy, psycopg, PyMySQL)"),
+    "PLG-E025": ("a database host is not on the allow-list, or an inventory's connection "
+                 "holds a password", "add the host with --allow-host; keep passwords in the "
+                 "environment"),
+    "PLG-E026": ("a Fides (fideslang) manifest holds something pledge cannot import as it "
                  "stands", "fix the manifest as the message says"),
 }
 

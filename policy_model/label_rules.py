@@ -13,6 +13,7 @@ card number), its ``types`` restrict it to declared or SQL types, and its
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -73,7 +74,9 @@ def normalise_name(name: str) -> str:
     return " ".join(_split_camel(cleaned).split())
 
 
+@functools.lru_cache(maxsize=16384)
 def _words(text: str) -> tuple[str, ...]:
+    """The words of a normalised name (cached: rule patterns are matched again and again)."""
     return tuple(normalise_name(text).split())
 
 

@@ -96,7 +96,13 @@ EXAMPLES: dict[str, Example] = {
                         unreadable="systems.yaml"),
     "PLG-E021": Example(["validate", "systems.yaml"], {"systems.yaml": "systems:\n" + "".join(
         f"  - {{id: s{i}}}\n" for i in range(60))}),
-    "PLG-E022": Example(["import", "fides", "shop.yml"], {"shop.yml": (
+    # Database discovery: E023 needs the PostgreSQL test server (trust auth, no such role).
+    "PLG-E022": Example(["discover", "postgresql://shop@127.0.0.1:1/shop"]),
+    "PLG-E023": Example(["discover", "postgresql://no_such_role@127.0.0.1:5432/test"]),
+    "PLG-E024": Example(["discover", "postgresql+psycopg2://shop@127.0.0.1/shop"]),
+    "PLG-E025": Example(["discover", "postgresql://shop@db.internal/shop",
+                         "--allow-host", "127.0.0.1"]),
+    "PLG-E026": Example(["import", "fides", "shop.yml"], {"shop.yml": (
         "system:\n  - fides_key: shop\n    system_type: Service\n    privacy_declarations:\n"
         "      - {data_categories: [user.contact], data_use: marketing}\n"
         "data_category:\n  - {fides_key: user.loyalty, parent_key: system}\n")}),

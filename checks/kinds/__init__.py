@@ -9,6 +9,7 @@ from pledge.checks.kinds import (  # noqa: F401
     consent_gate,
     forbidden_combination,
     forbidden_storage,
+    inventory_drift,
     manual_attestation,
     organisational_facts,
     pseudonymisation,

@@ -27,7 +27,7 @@ class DatasetMapping(MapperBase):
         data = res.data
         key = data.get("fides_key")
         if not isinstance(key, str) or not key:
-            self.errors.append(InputError("PLG-E022", "a dataset has no fides_key", res.file,
+            self.errors.append(InputError("PLG-E026", "a dataset has no fides_key", res.file,
                                           res.line, "give each dataset its id"))
             return
         if not self.valid_id(key, "dataset", res.file, res.key_line("fides_key")):
@@ -57,7 +57,7 @@ class DatasetMapping(MapperBase):
         self.dataset_stores[key] = []
         for collection in listed(data.get("collections")):
             if not isinstance(collection, dict) or not collection.get("name"):
-                self.errors.append(InputError("PLG-E022", f"dataset '{key}': a collection has "
+                self.errors.append(InputError("PLG-E026", f"dataset '{key}': a collection has "
                                               "no name", res.file, res.line, "name it"))
                 continue
             self._collection(key, owner, collection, top, retention, res.file,
@@ -113,7 +113,7 @@ class DatasetMapping(MapperBase):
                 file: str, line: int | None) -> None:
         for item in items:
             if not isinstance(item, dict) or not item.get("name"):
-                self.errors.append(InputError("PLG-E022", f"collection '{store_id}': a field "
+                self.errors.append(InputError("PLG-E026", f"collection '{store_id}': a field "
                                               "has no name", file,
                                               getattr(item, "line", None) or line, "name it"))
                 continue

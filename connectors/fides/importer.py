@@ -79,7 +79,7 @@ def loaded_inventory(imported: Imported) -> LoadedInventory:
     except ValidationError as exc:
         first = imported.manifests.files[0][0]
         raise InputErrors([InputError(
-            "PLG-E022", f"the manifests give no valid inventory: {error['msg']} at "
+            "PLG-E026", f"the manifests give no valid inventory: {error['msg']} at "
             f"{'.'.join(str(p) for p in error['loc'])}", first, None,
             "fix the value in the manifest") for error in exc.errors()[:20]]) from None
     raise_if_any(reference_errors(inventory, imported.index))
@@ -92,7 +92,7 @@ def loaded_policy(imported: Imported) -> LoadedPolicy:
     from pledge.policy_model.policy import Policy  # needs the kind registry
 
     if imported.policy is None:
-        raise InputErrors([InputError("PLG-E022", "the manifests declare no policy rules",
+        raise InputErrors([InputError("PLG-E026", "the manifests declare no policy rules",
                                       ", ".join(f[0] for f in imported.manifests.files), None,
                                       "add a Fides policy, or give pledge's own with --policy")])
     policy = Policy.model_validate(imported.policy.policy)

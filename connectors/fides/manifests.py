@@ -102,7 +102,7 @@ def read_manifests(paths: list[Path], max_size: int = DEFAULT_MAX_FILE_SIZE) -> 
 
 def _read_one(data: Any, shown: str, manifests: Manifests) -> list[InputError]:
     if not isinstance(data, Located):
-        return [InputError("PLG-E022", "not a fideslang manifest: the top level must map "
+        return [InputError("PLG-E026", "not a fideslang manifest: the top level must map "
                            f"resource types ({', '.join(RESOURCE_TYPES)}) to lists", shown,
                            getattr(data, "line", None) or 1)]
     errors: list[InputError] = []
@@ -116,22 +116,22 @@ def _read_one(data: Any, shown: str, manifests: Manifests) -> list[InputError]:
             known += 1
             continue
         if kind not in RESOURCE_TYPES:
-            errors.append(InputError("PLG-E022", f"'{key}' is not a fideslang resource type",
+            errors.append(InputError("PLG-E026", f"'{key}' is not a fideslang resource type",
                                      shown, line, f"use one of {', '.join(RESOURCE_TYPES)}"))
             continue
         known += 1
         if not isinstance(items, list):
-            errors.append(InputError("PLG-E022", f"'{key}' must be a list of resources",
+            errors.append(InputError("PLG-E026", f"'{key}' must be a list of resources",
                                      shown, line))
             continue
         for item in items:
             if not isinstance(item, Located):
-                errors.append(InputError("PLG-E022", f"each '{key}' entry must be a mapping",
+                errors.append(InputError("PLG-E026", f"each '{key}' entry must be a mapping",
                                          shown, getattr(item, "line", None) or line))
                 continue
             manifests.resources[kind].append(Resource(kind, item, shown))
     if errors and not known:
-        return [InputError("PLG-E022", "not a fideslang manifest: no resource type "
+        return [InputError("PLG-E026", "not a fideslang manifest: no resource type "
                            f"({', '.join(RESOURCE_TYPES)}) at the top level", shown, 1,
                            "name Fides manifests only")]
     return errors

@@ -89,6 +89,6 @@ class MapperBase:
         hint = ("a template's placeholder: put the instance's key in its place"
                 if isinstance(key, str) and key.startswith("<") else
                 "use letters, digits and _ . : - only, starting with a letter or digit")
-        self.errors.append(InputError("PLG-E022", f"{what} '{key}' cannot be an inventory id",
+        self.errors.append(InputError("PLG-E026", f"{what} '{key}' cannot be an inventory id",
                                       file, line, hint))
         return False

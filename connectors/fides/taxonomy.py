@@ -31,14 +31,14 @@ def extend_vocabularies(manifests: Manifests, base: Vocabularies,
         for res in manifests.of(resource_type):
             key = res.data.get("fides_key")
             if not isinstance(key, str) or not key:
-                errors.append(InputError("PLG-E022", f"a {resource_type} entry has no fides_key",
+                errors.append(InputError("PLG-E026", f"a {resource_type} entry has no fides_key",
                                          res.file, res.line, "give it its id"))
                 continue
             parent = res.data.get("parent_key")
             prefix = key.rsplit(".", 1)[0] if "." in key else None
             if (parent or None) != prefix:
                 errors.append(InputError(
-                    "PLG-E022", f"{resource_type} '{key}' has parent_key '{parent}', but pledge "
+                    "PLG-E026", f"{resource_type} '{key}' has parent_key '{parent}', but pledge "
                     "reads the hierarchy from the dotted id", res.file, res.key_line("parent_key"),
                     f"name it {prefix + '.' if prefix else ''}<...> under its parent"
                     if prefix else "give a top-level entry no parent_key"))
@@ -51,7 +51,7 @@ def extend_vocabularies(manifests: Manifests, base: Vocabularies,
         for key, prefix, res in pending:
             if prefix is not None and prefix not in terms:
                 errors.append(InputError(
-                    "PLG-E022", f"{resource_type} '{key}': its parent '{prefix}' is neither in "
+                    "PLG-E026", f"{resource_type} '{key}': its parent '{prefix}' is neither in "
                     "the taxonomy nor in the manifests", res.file, res.line,
                     vocabulary.unknown_hint(prefix)))
                 continue

@@ -127,7 +127,7 @@ class InventoryMapper(DatasetMapping):
         data = res.data
         key = data.get("fides_key")
         if not isinstance(key, str) or not key:
-            self.errors.append(InputError("PLG-E022", "a system has no fides_key", res.file,
+            self.errors.append(InputError("PLG-E026", "a system has no fides_key", res.file,
                                           res.line, "give each system its id"))
             return
         if not self.valid_id(key, "system", res.file, res.key_line("fides_key")):
@@ -176,13 +176,13 @@ class InventoryMapper(DatasetMapping):
             use = decl.get("data_use")
             uses = self.known("purposes", [use], res.file, line) if use else []
             if not use:
-                self.errors.append(InputError("PLG-E022", f"declaration {number} of system "
+                self.errors.append(InputError("PLG-E026", f"declaration {number} of system "
                                               f"'{key}' has no data_use", res.file, line,
                                               "name the data use"))
             cats = self.known("data_categories", listed(decl.get("data_categories")),
                               res.file, line)
             if not listed(decl.get("data_categories")):
-                self.errors.append(InputError("PLG-E022", f"declaration {number} of system "
+                self.errors.append(InputError("PLG-E026", f"declaration {number} of system "
                                               f"'{key}' has no data_categories", res.file, line,
                                               "list the categories it processes"))
             if not uses or not cats:
@@ -264,7 +264,7 @@ class InventoryMapper(DatasetMapping):
             for entry in listed(res.data.get(direction)):
                 line = getattr(entry, "line", None) or res.line
                 if not isinstance(entry, dict) or not entry.get("fides_key"):
-                    self.errors.append(InputError("PLG-E022", f"system '{key}': each {direction} "
+                    self.errors.append(InputError("PLG-E026", f"system '{key}': each {direction} "
                                                   "entry needs a fides_key", res.file, line))
                     continue
                 cats = self.known("data_categories", listed(entry.get("data_categories")),

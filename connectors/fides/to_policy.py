@@ -59,7 +59,7 @@ def convert_policies(manifests: Manifests, vocab: Vocabularies,
         for rule in res.data.get("rules") or []:
             line = getattr(rule, "line", None) or res.line
             if not isinstance(rule, dict):
-                errors.append(InputError("PLG-E022", f"policy '{policy_key}': a rule must be a "
+                errors.append(InputError("PLG-E026", f"policy '{policy_key}': a rule must be a "
                                          "mapping", res.file, line))
                 continue
             name = str(rule.get("name") or rule.get("fides_key")
@@ -87,7 +87,7 @@ def convert_policies(manifests: Manifests, vocab: Vocabularies,
     if not commitments or errors:
         return None, errors, notes
     if len(commitments) > 999:
-        errors.append(InputError("PLG-E022", f"{len(commitments)} rules: pledge numbers at most "
+        errors.append(InputError("PLG-E026", f"{len(commitments)} rules: pledge numbers at most "
                                  "999 commitments per policy", manifests.files[0][0], None,
                                  "split the policies over several imports"))
         return None, errors, notes
@@ -114,7 +114,7 @@ def _rule_parts(rule: dict[str, Any], what: str, vocab: Vocabularies, file: str,
         values = part.get("values") if isinstance(part, dict) else None
         if matches not in MATCHES or not isinstance(values, list) or not values:
             errors.append(InputError(
-                "PLG-E022", f"{what}: {key} needs matches ({', '.join(MATCHES)}) and a list of "
+                "PLG-E026", f"{what}: {key} needs matches ({', '.join(MATCHES)}) and a list of "
                 "values", file, line, f"e.g. {key}: {{matches: ANY, values: [...]}}"))
             continue
         voc = vocab.get(vocabulary)

@@ -11,6 +11,7 @@ import click
 from pledge import __version__
 from pledge.cli.commands.check import check
 from pledge.cli.commands.diff import diff
+from pledge.cli.commands.discover import discover_command
 from pledge.cli.commands.explain import explain
 from pledge.cli.commands.exporting import export_group
 from pledge.cli.commands.graph import graph
@@ -38,6 +39,7 @@ graph.add_command(html_command)  # `pledge graph html`: in its own module, as it
 for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify, init,
                 policy, import_group, export_group):
     cli.add_command(command)
+cli.add_command(discover_command, name="discover")
 
 
 def _say(text: str) -> None:

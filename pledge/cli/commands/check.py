@@ -22,6 +22,7 @@ from pledge.cli.common import (
     waivers_option,
     write_output,
 )
+from pledge.cli.discovery import DiscoverRequest, discover_options
 from pledge.cli.run import evaluate_selected
 from pledge.cli.sources import SOURCES, check_inputs
 from pledge.policy_model.loading import display_path
@@ -69,12 +70,13 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @waivers_option
 @limits_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
+@discover_options
 def check(inventory: Path | None, policy_path: Path | None, source: str,
           formats: tuple[str, ...],
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
-          verbose: bool) -> int:
+          verbose: bool, discovery: DiscoverRequest | None) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
     Exit 0 when every commitment holds, 1 on any failure or error that the gate
@@ -84,10 +86,16 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
     when = resolve_as_of(as_of)
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
     loaded_policy, loaded = check_inputs(source, inventory, policy_path, max_file_size)
+    probe = discovery.apply(loaded, loaded_policy) if discovery else None
+    if probe:  # the databases' real tables in the inventory, the drift commitment in the policy
+        loaded, loaded_policy = probe.inventory, probe.policy
     known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
                                                 selection=selection, waivers=waivers,
                                                 max_size=max_file_size)
+    if probe:
+        probe.annotate(result)
+        warnings += probe.warnings
     gate = None
     if fail_on or selection.select or selection.ignore or baseline or write_baseline:
         baseline_file = write_baseline or baseline

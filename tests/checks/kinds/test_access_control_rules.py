@@ -22,7 +22,7 @@ def _store(sid: str, **facts: Any) -> dict[str, Any]:
     "public", "anyone", "everyone", "everybody", "world", "anonymous", "guest", "allUsers",
     "allAuthenticatedUsers", "authenticated_users", "authenticated", "all_users", "users",
     "all_staff", "staff", "all_employees", "employees", "all", "internal", "*", "PUBLIC",
-    "AllUsers"])
+    "AllUsers", "All-Users", "all.staff"])
 def test_each_default_public_role_fails_whatever_its_case(tmp_path: Path, role: str) -> None:
     stores = [_store("open", access_roles=["support_agent", role]), _store("named")]
     result = run_check(tmp_path, {"kind": "access-control"}, {"systems": [SHOP], "stores": stores})

@@ -157,7 +157,7 @@ def test_a_custom_entry_must_sit_under_its_dotted_parent(tmp_path: Path) -> None
         {"fides_key": "user.loyalty", "name": "Loyalty", "parent_key": "system"}]})
     run = run_inprocess("import", "fides", tmp_path / "t.yml")
     assert run.code == 2
-    assert "t.yml:4: PLG-E022 data_category 'user.loyalty' has parent_key 'system'" in run.err
+    assert "t.yml:4: PLG-E026 data_category 'user.loyalty' has parent_key 'system'" in run.err
 
 
 def test_a_declaration_without_data_subjects_is_not_exempt(tmp_path: Path) -> None:
