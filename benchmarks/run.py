@@ -48,6 +48,8 @@ from benchmarks.generate import (  # noqa: E402
     DEFAULT_SEED,
     GENERATOR_VERSION,
 )
+from benchmarks.other_paths import child_cli, measure_other_paths  # noqa: E402
+from benchmarks.other_paths import table as other_table  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "out"
 REGO_POLICY = ROOT / "benchmarks" / "rego" / "privacy.rego"
@@ -62,7 +64,8 @@ def _peak_mb() -> float:
 
 
 # --- children: each measurement runs in a fresh process ---------------------------------------
-def child_pledge(inventory: Path, as_of: date, compare: bool) -> dict[str, Any]:
+def child_pledge(inventory: Path, as_of: date, compare: bool,
+                 cache: Path | None = None) -> dict[str, Any]:
     """Load, validate, build the graph and run every check; then the four rules alone."""
     from pledge.checks.context import CheckContext
     from pledge.checks.engine import evaluate, evaluate_commitment
@@ -76,8 +79,8 @@ def child_pledge(inventory: Path, as_of: date, compare: bool) -> dict[str, Any]:
     vocab = default_vocabularies()
     baseline = _peak_mb()
     phases: dict[str, float] = {}
-    started = time.perf_counter()
-    loaded = load_inventory(inventory, max_size=MAX_FILE_SIZE, phases=phases)
+    started, cpu = time.perf_counter(), time.process_time()
+    loaded = load_inventory(inventory, max_size=MAX_FILE_SIZE, phases=phases, cache=cache)
     pristine = dict(loaded.sources.entries)  # before any finding warms the location cache
     mark = time.perf_counter()
     graph = FlowGraph(loaded.inventory, vocab)
@@ -86,8 +89,9 @@ def child_pledge(inventory: Path, as_of: date, compare: bool) -> dict[str, Any]:
     result = evaluate(policy, loaded, as_of=as_of, vocab=vocab, graph=graph)
     phases["checks"] = time.perf_counter() - mark
     phases["total"] = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     report: dict[str, Any] = {
-        "phases": phases, "peak_mb": _peak_mb(), "baseline_mb": baseline,
+        "phases": phases, "cpu": cpu, "peak_mb": _peak_mb(), "baseline_mb": baseline,
         "failing": sorted([f.commitment, f.subject.type, f.subject.id]
                           for f in result.findings if f.status.failing),
         "findings": len(result.findings),
@@ -137,16 +141,16 @@ def child_report(inventory: Path, as_of: date) -> dict[str, Any]:
     from pledge.cli import main as pledge_main
 
     with tempfile.TemporaryDirectory(prefix="pledge-bench-report-") as out:
-        mark = time.perf_counter()
+        mark, cpu = time.perf_counter(), time.process_time()
         try:
             pledge_main(["report", str(inventory), "--as-of", as_of.isoformat(),
                          "--max-file-size", str(MAX_FILE_SIZE), "--output-dir", out])
         except SystemExit as exit_:
             if exit_.code not in (0, 1):
                 raise
-        seconds = time.perf_counter() - mark
+        seconds, cpu = time.perf_counter() - mark, time.process_time() - cpu
         sizes = {p.name: p.stat().st_size for p in sorted(Path(out).iterdir())}
-    return {"seconds": seconds, "peak_mb": _peak_mb(), "bytes": sizes}
+    return {"seconds": seconds, "cpu": cpu, "peak_mb": _peak_mb(), "bytes": sizes}
 
 
 # --- the parent: generate, run the children, print ------------------------------------------
@@ -192,7 +196,8 @@ def _median_run(runs: list[dict[str, Any]], seconds: Callable[[dict[str, Any]], 
 
 
 def measure(size: int, fmt: str, seed: int, rate: float, as_of: date,
-            rego: bool, repeat: int = 1, out: Path = OUT) -> dict[str, Any]:
+            rego: bool, repeat: int = 1, out: Path = OUT,
+            paths: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Measure one size: pledge's phases, and with ``rego`` regorus on the same JSON.
 
     With ``repeat`` above one, each side runs that many times in fresh processes
@@ -218,6 +223,19 @@ def measure(size: int, fmt: str, seed: int, rate: float, as_of: date,
     found = {tuple(item) for item in row["pledge"].pop("failing")}
     row["manifest"] = {"planted": len(planted), "found": len(found),
                        "missed": len(planted - found), "unexpected": len(found - planted)}
+    if paths:
+        json_data = _ensure_inventory(size, "json", seed, rate, as_of, out)
+        yaml_data = _ensure_inventory(size, "yaml", seed, rate, as_of, out)
+        other = row["other"] = measure_other_paths(
+            size, json_data, yaml_data, out / f"work-{size}", as_of=as_of.isoformat(),
+            repeat=repeat, max_size=MAX_FILE_SIZE, which=set(paths), run_child=_run_child,
+            median=_median_run)
+        for key, result in other.items():  # the same verdicts by every path
+            if "failing" in result:
+                same = {tuple(item) for item in result.pop("failing")} == planted
+                result["planted_found"] = same
+                if not same:
+                    raise SystemExit(f"benchmark: {key} on {size:,} systems: planted != found")
     if rego:
         json_data = (data if fmt == "json"
                      else _ensure_inventory(size, "json", seed, rate, as_of, out))
@@ -237,7 +255,7 @@ def _fmt_s(seconds: float) -> str:
 def table(rows: list[dict[str, Any]], rego: bool) -> str:
     """The results as a Markdown table (phases in seconds, memory in MB)."""
     head = ["systems", "fields", "flows", "input MB", "parse s", "validate s", "graph s",
-            "checks s", "total s", "peak MB", "planted = found"]
+            "checks s", "total s", "CPU s", "peak MB", "planted = found"]
     if rego:
         head += ["4 rules: pledge s", "regorus load s", "regorus eval s", "regorus peak MB",
                  "eval ratio", "same violations"]
@@ -249,7 +267,7 @@ def table(rows: list[dict[str, Any]], rego: bool) -> str:
         cells = [f"{row['size']:,}", f"{p['counts']['fields']:,}", f"{p['counts']['flows']:,}",
                  f"{row['mb']:.0f}", _fmt_s(ph["parse"]), _fmt_s(ph["validate"]),
                  _fmt_s(ph["graph"]), _fmt_s(ph["checks"]), _fmt_s(ph["total"]),
-                 f"{p['peak_mb']:,.0f}",
+                 _fmt_s(p["cpu"]), f"{p['peak_mb']:,.0f}",
                  "yes" if not (m["missed"] or m["unexpected"]) else
                  f"no ({m['missed']} missed, {m['unexpected']} unexpected)"]
         if rego:
@@ -280,14 +298,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the raw measurements here")
     parser.add_argument("--out", type=Path, default=OUT,
                         help="where generated inventories are kept (default: benchmarks/out)")
-    parser.add_argument("--child", choices=("pledge", "rego", "report"),
+    parser.add_argument("--yaml", action="store_true",
+                        help="also check each size from YAML files, without and with the cache")
+    parser.add_argument("--incremental", action="store_true",
+                        help="also check with one YAML file changed since the cache was filled")
+    parser.add_argument("--diff", action="store_true",
+                        help="also time `pledge diff` (one flow added), from JSON and YAML")
+    parser.add_argument("--child", choices=("pledge", "rego", "report", "cli"),
                         help=argparse.SUPPRESS)
     parser.add_argument("--inventory", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--argv", help=argparse.SUPPRESS)
     parser.add_argument("--compare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     as_of = date.fromisoformat(args.as_of)
     if args.child == "pledge":
-        print(json.dumps(child_pledge(args.inventory, as_of, args.compare)))
+        print(json.dumps(child_pledge(args.inventory, as_of, args.compare, args.cache)))
+        return 0
+    if args.child == "cli":
+        print(json.dumps(child_cli(json.loads(args.argv))))
         return 0
     if args.child == "rego":
         print(json.dumps(child_rego(args.inventory)))
@@ -307,8 +336,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for size in (int(s) for s in args.sizes.split(",") if s.strip()):
         print(f"measuring {size:,} systems ({args.format})...", file=sys.stderr, flush=True)
+        paths = frozenset(name for name in ("yaml", "incremental", "diff")
+                          if getattr(args, name))
         row = measure(size, args.format, args.seed, args.rate, as_of, args.rego,
-                      max(1, args.repeat), args.out)
+                      max(1, args.repeat), args.out, paths)
         rows.append(row)
         ph = row["pledge"]["phases"]
         totals = row["pledge"]["totals"]
@@ -318,17 +349,23 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr, flush=True)
     print(table(rows, args.rego))
     if args.report:
-        print("\n| systems | pledge report s | peak MB | report.html KB | all files MB |\n"
-              "|---|---|---|---|---|")
+        print("\n| systems | pledge report s | CPU s | peak MB | report.html KB | all files MB |\n"
+              "|---|---|---|---|---|---|")
         for row in rows:
             data = _inventory_path(row["size"], args.format, args.seed, args.rate, args.out)[0]
             print(f"measuring pledge report on {row['size']:,} systems...", file=sys.stderr,
                   flush=True)
-            found = row["report"] = _run_child(["--child", "report", "--inventory", str(data),
-                                                "--as-of", as_of.isoformat()])
-            print(f"| {row['size']:,} | {found['seconds']:.2f} | {found['peak_mb']:,.0f} | "
+            found = row["report"] = _median_run(
+                [_run_child(["--child", "report", "--inventory", str(data), "--as-of",
+                             as_of.isoformat()]) for _ in range(max(1, args.repeat))],
+                lambda r: r["seconds"], "runs")
+            print(f"| {row['size']:,} | {found['seconds']:.2f} "
+                  f"({', '.join(f'{t:.2f}' for t in found['runs'])}) | {found['cpu']:.2f} | "
+                  f"{found['peak_mb']:,.0f} | "
                   f"{found['bytes'].get('report.html', 0) / 1000:,.0f} | "
                   f"{sum(found['bytes'].values()) / 1e6:,.1f} |")
+    if any("other" in row for row in rows):
+        print("\n" + other_table(rows))
     if len(rows) > 1:
         for small, large in itertools.pairwise(rows):
             growth = large["pledge"]["phases"]["total"] / small["pledge"]["phases"]["total"]

@@ -17,8 +17,8 @@ from functools import lru_cache
 import isodate
 
 _DURATION = re.compile(
-    r"^P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
-    r"(?:T(?=\d)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+)S)?)?$"
+    r"^P(?!$)(?:(?P<y>\d{1,9})Y)?(?:(?P<mo>\d{1,9})M)?(?:(?P<w>\d{1,9})W)?(?:(?P<d>\d{1,9})D)?"
+    r"(?:T(?=\d)(?:(?P<h>\d{1,9})H)?(?:(?P<mi>\d{1,9})M)?(?:(?P<s>\d{1,9})S)?)?$"
 )
 
 # Start days that show every way a calendar can end a duration: within any month a day

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pledge.policy_model.redact import redact
+
 CATALOGUE: dict[str, tuple[str, str]] = {
     # code: (cause, fix)
     "PLG-E001": ("a file or directory named on the command line does not exist",
@@ -86,7 +88,7 @@ class InputError(Exception):
         text = f"{where}{self.code} {self.message}"
         if self.hint:
             text += f" ({self.hint})"
-        return " ".join(text.split())  # one line, always
+        return redact(" ".join(text.split()))  # one line, always; never a secret
 
 
 class InputErrors(Exception):

@@ -152,6 +152,14 @@ class Store(StrictModel):
     retention: Retention | None = Field(None, description="Default retention of its fields.")
     disposal: Disposal | None = Field(None, description="Default disposal of its fields.")
     connection: str | None = Field(None, description="DSN; credentials never printed.")
+    region: str | None = Field(None, description=(
+        "Cloud region it rests in (eu-west-3, europe-west1, westeurope); not declared: "
+        "unknown."))
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description=(
+        "ISO 3166-1 alpha-2 code of the country it rests in; not declared: unknown."))
+    deletion_protection: bool | None = Field(None, description=(
+        "Whether the store refuses deletion until protection is lifted; not declared: "
+        "unknown."))
     fields: list[DataField] = Field(default_factory=list)
     description: str | None = None
 

@@ -19,7 +19,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from pledge.base.memory import paused_gc
+from pledge.base.strict_model import SharedKeys
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
+from pledge.policy_model.fragment_cache import FragmentCache
 from pledge.policy_model.inventory import (
     LIST_SECTIONS,
     SECTIONS,
@@ -27,10 +29,12 @@ from pledge.policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
+from pledge.policy_model.json_slices import MIN_SECTION_CHARS, models_by_lines
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
-from pledge.policy_model.sources import SourceIndex
-from pledge.policy_model.validation_errors import translate
+from pledge.policy_model.shared_keys import share_given_keys
+from pledge.policy_model.sources import Declaration, SourceIndex
+from pledge.policy_model.validation_errors import translate, translate_errors
 from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
 from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
 from pledge.policy_model.vocabulary_check import vocabulary_errors
@@ -38,6 +42,7 @@ from pledge.policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
     Located,
     QuickParseRefused,
+    json_depth_ok,
     json_key_marks,
     load_file,
     parse_json,
@@ -50,6 +55,8 @@ from pledge.policy_model.yaml_source import (
 
 INVENTORY_SUFFIXES = (".yaml", ".yml", ".json")
 WAIVER_FILE_NAMES = ("waivers.yaml", "waivers.yml", "pledge-waivers.yaml")
+SIDE_FILE_NAMES = ("terraform-mapping.yaml", "terraform-mapping.yml", "terraform-mapping.json")
+"""Files beside an inventory that are not part of it (read by ``--terraform``)."""
 
 
 @dataclass(frozen=True)
@@ -242,6 +249,9 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
                                  shown, None, "check its permissions"))
 
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
+        if any(name.endswith(".tf") for name in filenames):  # a Terraform configuration
+            dirnames[:] = []  # (its plan JSON is read by --terraform, never as inventory)
+            continue
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in dirnames:  # not followed: one pointing out would be silently skipped
             link = Path(dirpath) / name
@@ -252,12 +262,16 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
                                          f"{link.relative_to(root).as_posix()}", None,
                                          "copy the files into the inventory instead"))
         for name in sorted(filenames):
-            if name.startswith(".") or name in WAIVER_FILE_NAMES:
+            if name.startswith(".") or name in WAIVER_FILE_NAMES or name in SIDE_FILE_NAMES:
                 continue
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()
             shown = f"{shown_root.rstrip('/')}/{rel}"
             if not name.lower().endswith(INVENTORY_SUFFIXES):
+                continue
+            if not _is_utf8(shown):  # reports are UTF-8: such a name cannot be written
+                errors.append(InputError("PLG-E012", "the file name is not UTF-8",
+                                         _escaped(shown), None, "rename it with a UTF-8 name"))
                 continue
             problem = _link_problem(path, real_root) if path.is_symlink() else None
             if problem:
@@ -268,6 +282,20 @@ def inventory_files(root: Path, shown_root: str) -> list[tuple[Path, str]]:
     raise_if_any(errors)
     found.sort(key=lambda item: item[1])
     return found
+
+
+def _is_utf8(name: str) -> bool:
+    """Whether a name decoded from the file system is valid UTF-8 (no surrogate escapes)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(name: str) -> str:
+    """A file-system name with its undecodable bytes shown as ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _link_problem(link: Path, real_root: Path) -> str | None:
@@ -287,43 +315,61 @@ _KIND_OF_SECTION = {
 }
 
 
-def _index_fragment(raw: Any, display: str, index: SourceIndex) -> None:
-    """Record where each entity of one file is declared."""
+def _dotted_key_lines(mapping: Located, prefix: str = "", depth: int = 0) -> dict[str, int]:
+    """The line of every key of a mapping and of its nested mappings, as dotted paths.
+
+    ``breach_response.authority_notification_hours`` then points at its own line,
+    not at ``breach_response:``. Nesting is bounded by the loader; facts are a few
+    levels deep, and only four levels are indexed.
+    """
+    lines = {prefix + key: line for key, line in mapping.key_lines.items()}
+    if depth < 4:
+        for key, value in mapping.items():
+            if isinstance(value, Located):
+                lines.update(_dotted_key_lines(value, f"{prefix}{key}.", depth + 1))
+    return lines
+
+
+def _declarations(raw: Any) -> list[Declaration]:
+    """Where each entity of one parsed file is declared (YAML keeps lines; JSON none)."""
     if not isinstance(raw, Located):
-        index.add_text_file(display)
-        return
+        return []
+    found: list[Declaration] = []
     for section, kind in _KIND_OF_SECTION.items():
         for item in raw.get(section) or []:
             if isinstance(item, Located) and isinstance(item.get("id"), str):
-                index.add(kind, item["id"], display, item.line, item.key_lines)
+                found.append((kind, item["id"], item.line, item.key_lines))
                 if section == "stores":
-                    for fld in item.get("fields") or []:
-                        if isinstance(fld, Located) and isinstance(fld.get("name"), str):
-                            index.add("field", f"{item['id']}.{fld['name']}", display,
-                                      fld.line, fld.key_lines)
+                    found.extend(("field", f"{item['id']}.{fld['name']}", fld.line,
+                                  fld.key_lines) for fld in item.get("fields") or []
+                                 if isinstance(fld, Located) and isinstance(fld.get("name"), str))
     org = raw.get("organisation")
     if isinstance(org, Located) and isinstance(org.get("id"), str):
-        index.add("organisation", org["id"], display, org.line, org.key_lines)
+        found.append(("organisation", org["id"], org.line, _dotted_key_lines(org)))
     for item in raw.get("attestations") or []:
         if isinstance(item, Located) and isinstance(item.get("commitment"), str):
-            index.add("attestation", item["commitment"], display, item.line, item.key_lines)
-            index.add("commitment", item["commitment"], display, item.line, item.key_lines)
+            found.append(("attestation", item["commitment"], item.line, item.key_lines))
+            found.append(("commitment", item["commitment"], item.line, item.key_lines))
+    return found
 
 
 def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
                    display: str | None = None, max_size: int = DEFAULT_MAX_FILE_SIZE,
-                   phases: dict[str, float] | None = None) -> LoadedInventory:
+                   phases: dict[str, float] | None = None,
+                   cache: Path | None = None) -> LoadedInventory:
     """Load every file of an inventory, validate, merge and cross-check it.
 
     When ``phases`` is given, the seconds spent reading and parsing files
     (``parse``) and validating them (``validate``: models, vocabulary,
-    references) are added to it.
+    references) are added to it. With ``cache`` (a directory), files whose
+    bytes were loaded clean before are taken from it, and clean files are
+    kept there (:mod:`pledge.policy_model.fragment_cache`).
     """
     started = time.perf_counter()
     parsing = [0.0]
     try:
         with paused_gc():
-            return _load_inventory(path, vocab, display, max_size, parsing)
+            return _load_inventory(path, vocab, display, max_size, parsing, cache)
     finally:
         if phases is not None:
             total = time.perf_counter() - started
@@ -332,7 +378,8 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
 
 
 def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
-                    max_size: int, parsing: list[float]) -> LoadedInventory:
+                    max_size: int, parsing: list[float],
+                    cache_dir: Path | None) -> LoadedInventory:
     vocab = vocab or default_vocabularies()
     shown_root = display or display_path(path)
     files = inventory_files(path, shown_root)
@@ -346,18 +393,38 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
     singles: dict[str, tuple[Any, str]] = {}
     loaded_files: list[InputFile] = []
     terms = {kind: vocab.get(kind).terms for kind in VOCABULARY_KINDS}
+    cache = FragmentCache(cache_dir, terms) if cache_dir is not None else None
     for file_path, shown in files:
         started = time.perf_counter()
         is_json = file_path.suffix.lower() == ".json"
+        kind = "json" if is_json else "yaml"
         try:
             text, digest = read_text_and_digest(file_path, max_size=max_size, display=shown)
             loaded_files.append(InputFile(shown, file_path, digest, "inventory"))
-            raw, quick = _parse_inventory_text(text, shown, is_json)
+            cached = cache.get(digest, kind) if cache else None
         except InputError as err:
             parsing[0] += time.perf_counter() - started
             errors.append(err)
             continue
         parsing[0] += time.perf_counter() - started
+        direct = _models_from_json(text) if cached is None and is_json else None
+        if direct is not None:  # no parsed tree at all: the models straight from the text
+            raw, quick = dict[str, Any](), True
+        elif cached is None:
+            started = time.perf_counter()
+            try:
+                raw, quick = _parse_inventory_text(text, shown, is_json)
+            except InputError as err:
+                errors.append(err)
+                continue
+            finally:
+                parsing[0] += time.perf_counter() - started
+        if cached is not None:  # loaded clean before, byte for byte: its models as they were
+            index.add_text(shown, text, is_json=is_json)
+            index.defer(shown, cached.declared)
+            _merge(cached.fragment, cached.section_lines, shown, merged, singles, errors)
+            continue
+        before = len(errors)
         if raw is None:
             errors.append(InputError("PLG-E010", "empty file", shown, None,
                                      "delete it or add inventory sections"))
@@ -368,8 +435,17 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                      getattr(raw, "line", 1)))
             continue
         index.add_text(shown, text, is_json=is_json)
-        _index_fragment(raw, shown, index)  # only used once every file is valid
-        fragment = _validate_in_parts(raw)
+        declared = _declarations(raw)  # only used once every file is valid
+        if cache is None:
+            for kind_of, ident, line, key_lines in declared:
+                index.add(kind_of, ident, shown, line, key_lines)
+        else:  # every file deferred, so the first declaration still wins across files
+            index.defer(shown, {(k, i): (n, lines) for k, i, n, lines in reversed(declared)})
+        fragment, part_errors = (direct, []) if direct is not None else _validate_in_parts(
+            raw, shown)
+        if part_errors:  # a large file: the first broken slice's errors, without a whole parse
+            errors.extend(part_errors)
+            continue
         if fragment is None and not _has_big_section(raw):  # a small file: whole at once
             try:
                 fragment = InventoryFragment.model_validate(raw)
@@ -400,20 +476,11 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             if found.unknown_ids:
                 errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
             errors.extend(repeated_values(raw, shown))
-        for section in LIST_SECTIONS:
-            merged[section].extend(getattr(fragment, section))
-        for section in ("inventory", "organisation"):
-            value = getattr(fragment, section)
-            if value is None:
-                continue
-            if section in singles:
-                line = raw.key_lines.get(section) if isinstance(raw, Located) else None
-                errors.append(InputError("PLG-E009", f"a second '{section}' section (the first "
-                                         f"is in {singles[section][1]})", shown, line,
-                                         "keep one"))
-            else:
-                singles[section] = (value, shown)
-        del raw, fragment  # the parsed tree is no longer needed: free it before the next file
+        section_lines = raw.key_lines if isinstance(raw, Located) else {}
+        if cache is not None and len(errors) == before:
+            cache.put(digest, kind, fragment, section_lines, declared)
+        _merge(fragment, section_lines, shown, merged, singles, errors)
+        del raw, fragment, declared  # the parsed tree: free it before the next file
     raise_if_any(errors)
     meta = singles.get("inventory", (InventoryMeta(name=path.resolve().name), ""))[0]
     organisation = singles.get("organisation", (None, ""))[0]
@@ -424,6 +491,49 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                       "add organisation:, systems:, stores: and flows: sections")])
     raise_if_any(reference_errors(inventory, index))
     return LoadedInventory(inventory, index, loaded_files, path, checked=inventory)
+
+
+def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: str,
+           merged: dict[str, Any], singles: dict[str, tuple[Any, str]],
+           errors: list[InputError]) -> None:
+    """Add one file's models to the inventory being merged; one organisation in all."""
+    share_given_keys([fragment], _SHARED_KEYS)
+    for section in LIST_SECTIONS:
+        merged[section].extend(getattr(fragment, section))
+    for section in ("inventory", "organisation"):
+        value = getattr(fragment, section)
+        if value is None:
+            continue
+        if section in singles:
+            errors.append(InputError("PLG-E009", f"a second '{section}' section (the first "
+                                     f"is in {singles[section][1]})", shown,
+                                     section_lines.get(section), "keep one"))
+        else:
+            singles[section] = (value, shown)
+
+
+_SHARED_KEYS: dict[frozenset[str], SharedKeys] = {}
+"""Every key set the loaded models were given, one instance each (a few dozen)."""
+
+
+def _models_from_json(text: str) -> InventoryFragment | None:
+    """A JSON file's models, validated by pydantic-core straight from the text; or ``None``.
+
+    No tree of Python dictionaries is built in between (on a million systems,
+    gigabytes less at the peak, and faster). What holds for :func:`quick_json`
+    holds here (its parser is the same): the caller compares the key marks with
+    the keys the models received and scans them; a text this path refuses
+    (invalid, or not JSON it reads exactly) is read again by the usual path,
+    for the data or for the located errors.
+    """
+    if len(text) > MIN_SECTION_CHARS:  # one entity per line: a slice of lines at a time
+        found = models_by_lines(text, _SHARED_KEYS)
+        if found is not None:
+            return found
+    try:
+        return InventoryFragment.model_validate_json(text)
+    except (ValidationError, ValueError):
+        return None
 
 
 def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bool]:
@@ -470,19 +580,23 @@ def _has_big_section(raw: dict[str, Any]) -> bool:
     return any(isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS for s in LIST_SECTIONS)
 
 
-def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
+def _validate_in_parts(raw: dict[str, Any], shown: str = ""
+                       ) -> tuple[InventoryFragment | None, list[InputError]]:
     """Validate a large file a slice of each long section at a time, freeing the slice.
 
     The parsed tree and the models are never both whole in memory: each slice's
     mappings are dropped as soon as its models exist, and the next slice's
     models take their place (on a hundred thousand systems, half a gigabyte
-    less at the peak). Returns ``None`` for a small file, or when anything is
-    invalid: the caller then validates the whole file as usual, from a fresh
-    parse, for the located errors. On success the long sections of ``raw`` are
-    left empty.
+    less at the peak). Returns ``(None, [])`` for a small file, or when the
+    short sections are invalid: the caller then validates the whole file as
+    usual. When a slice of a long section is invalid, its errors (at most
+    :data:`~pledge.policy_model.validation_errors.MAX_ERRORS_PER_FILE`, items
+    numbered in the whole section) are returned at once: validating a million
+    broken items whole, or parsing them again with lines, needed 5 GB. On
+    success the long sections of ``raw`` are left empty.
     """
     if not _has_big_section(raw):
-        return None
+        return None, []
     big = [s for s in LIST_SECTIONS if isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS]
     try:
         fragment = InventoryFragment.model_validate({k: v for k, v in raw.items()
@@ -495,11 +609,20 @@ def _validate_in_parts(raw: dict[str, Any]) -> InventoryFragment | None:
             items: list[Any] = raw[section]
             models: list[Any] = []
             for start in range(0, len(items), PART_ITEMS):
-                models += adapter.validate_python(items[start:start + PART_ITEMS])
+                try:
+                    models += adapter.validate_python(items[start:start + PART_ITEMS])
+                except ValidationError as exc:
+                    if not json_depth_ok(raw):  # the exact parse names that one first
+                        return None, []
+                    found = [{**e, "loc": (section, e["loc"][0] + start, *e["loc"][1:])}
+                             if e["loc"] and isinstance(e["loc"][0], int)
+                             else {**e, "loc": (section, *e["loc"])}
+                             for e in exc.errors(include_url=False)]
+                    return None, translate_errors(found, raw, InventoryFragment, shown)
                 items[start:start + PART_ITEMS] = [None] * len(items[start:start + PART_ITEMS])
             items.clear()
             setattr(fragment, section, models)
         fragment.__pydantic_fields_set__.update(big)  # given, if validated apart
     except ValidationError:
-        return None
-    return fragment
+        return None, []
+    return fragment, []

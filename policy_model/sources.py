@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +24,13 @@ class Location(BaseModel):
     line: int | None = Field(None, description="1-based line of the declaration.")
 
 
+Declaration = tuple[str, str, int | None, dict[str, int] | None]
+"""(entity kind, id, line, line of each key): one declaration in a file."""
+Declared = tuple[int | None, dict[str, int] | None]
+"""(line, line of each key) of one declaration."""
+Entry = tuple[str, int | None, dict[str, int] | None]
+"""(file, line, line of each key) of one declaration."""
+
 _ID_KEY = {"field": "name", "attestation": "commitment", "commitment": "commitment"}
 
 
@@ -30,16 +38,26 @@ _ID_KEY = {"field": "name", "attestation": "commitment", "commitment": "commitme
 class SourceIndex:
     """Maps (entity type, id) to the file and line that declares it."""
 
-    entries: dict[tuple[str, str], tuple[str, int | None, dict[str, int] | None]] = field(
-        default_factory=dict)
+    entries: dict[tuple[str, str], Entry] = field(default_factory=dict)
     json_texts: dict[str, str] = field(default_factory=dict)
     _json_found: dict[str, _TextIndex] = field(default_factory=dict, repr=False,
                                                compare=False)
+    _deferred: list[tuple[str, Mapping[tuple[str, str], Declared]]] = field(
+        default_factory=list, repr=False, compare=False)
 
     def add(self, kind: str, ident: str, file: str, line: int | None,
             key_lines: dict[str, int] | None = None) -> None:
         """Record a declaration (the first one wins)."""
         self.entries.setdefault((kind, ident), (file, line, key_lines))
+
+    def defer(self, file: str, declared: Mapping[tuple[str, str], Declared]) -> None:
+        """Add a file whose declarations are looked up only when a location is asked for.
+
+        ``declared`` maps (kind, id) to (line, line of each key); it may decode
+        itself on first use. Deferred files are searched in the order given,
+        after the declarations added directly (a loader defers every file or none).
+        """
+        self._deferred.append((file, declared))
 
     def add_text(self, file: str, text: str, *, is_json: bool) -> None:
         """Keep a JSON file's text to locate its entities on demand."""
@@ -52,12 +70,22 @@ class SourceIndex:
     def locate(self, kind: str, ident: str, key: str | None = None) -> Location | None:
         """Location of an entity, or of one of its keys when ``key`` is given."""
         entry = self.entries.get((kind, ident))
+        if entry is None and self._deferred:
+            entry = self._look_deferred(kind, ident)
         if entry is None:
             return self._search_json(kind, ident)
         file, line, key_lines = entry
         if key and key_lines and key in key_lines:
             line = key_lines[key]
         return Location(file=file, line=line)
+
+    def _look_deferred(self, kind: str, ident: str) -> Entry | None:
+        for file, declared in self._deferred:
+            found = declared.get((kind, ident))
+            if found is not None:
+                entry = self.entries[(kind, ident)] = (file, *found)
+                return entry
+        return None
 
     def _search_json(self, kind: str, ident: str) -> Location | None:
         if not self.json_texts:

@@ -38,10 +38,11 @@ Identifier = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$", max_length=200)
 ]
 Duration = Annotated[str, AfterValidator(_check_duration)]
-_TIME_PART = r"T(?:\d+H(?:\d+M)?(?:\d+S)?|\d+M(?:\d+S)?|\d+S)"
+_N = r"\d{1,9}"  # nine digits at most: a billion years is no retention; more crashed
+_TIME_PART = rf"T(?:{_N}H(?:{_N}M)?(?:{_N}S)?|{_N}M(?:{_N}S)?|{_N}S)"
 RETENTION_PATTERN = (
-    r"^(?:indefinite|P(?:(?:\d+Y(?:\d+M)?(?:\d+W)?(?:\d+D)?|\d+M(?:\d+W)?(?:\d+D)?"
-    rf"|\d+W(?:\d+D)?|\d+D)(?:{_TIME_PART})?|{_TIME_PART}))$"
+    rf"^(?:indefinite|P(?:(?:{_N}Y(?:{_N}M)?(?:{_N}W)?(?:{_N}D)?|{_N}M(?:{_N}W)?(?:{_N}D)?"
+    rf"|{_N}W(?:{_N}D)?|{_N}D)(?:{_TIME_PART})?|{_TIME_PART}))$"
 )
 """What :func:`~pledge.policy_model.durations.check` accepts, or ``indefinite``, no look-arounds.
 
@@ -55,7 +56,8 @@ Retention = Annotated[str, StringConstraints(pattern=RETENTION_PATTERN)]
 """An ISO 8601 duration, or ``indefinite`` (which retention commitments reject)."""
 
 PATTERN_PROBLEMS = {
-    RETENTION_PATTERN: "not an ISO 8601 duration like P30D, P6M or P10Y, nor 'indefinite'",
+    RETENTION_PATTERN: "not an ISO 8601 duration like P30D, P6M or P10Y (nine digits at most "
+                       "per part), nor 'indefinite'",
 }
 """What a value that does not match one of these patterns is, in words."""
 

@@ -63,17 +63,50 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
     """Safe loader building located containers and refusing duplicate keys."""
 
     depth = 0  # containers being constructed (construction is recursive)
+    line_map: list[int] | None = None  # YAML line -> file line, when they differ
+
+
+_YAML_ONLY_BREAKS = ("\x85", "\u2028", "\u2029")
+_ANY_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def yaml_line_map(text: str) -> list[int] | None:
+    """File line (1-based) of each YAML line (0-based), or ``None`` when they agree.
+
+    YAML 1.1 (libyaml, PyYAML) also ends a line at NEL, U+2028 and U+2029, so
+    one of them in a comment would move every later mark down a line. Editors,
+    GitHub annotations and SARIF viewers count only CR and LF: pledge reports
+    their line. One pass over the text, only when such a character is present.
+    """
+    if not any(ch in text for ch in _YAML_ONLY_BREAKS):
+        return None
+    lines = [1]
+    real = 1
+    for match in _ANY_BREAK.finditer(text):
+        if match.group() not in _YAML_ONLY_BREAKS:
+            real += 1
+        lines.append(real)
+    return lines
+
+
+def mark_line(loader: _Loader, mark: Any) -> int:
+    """The file line (1-based, CR/LF lines) of a YAML mark."""
+    table = loader.line_map
+    line = int(mark.line)
+    if table is None or not 0 <= line < len(table):
+        return line + 1
+    return table[line]
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
     explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
     loader.flatten_mapping(node)
     merged = len(node.value) - explicit  # flatten_mapping puts merged pairs first
-    result = Located(line=node.start_mark.line + 1)
+    result = Located(line=mark_line(loader, node.start_mark))
     from_merge: set[str] = set()
     for index, (key_node, value_node) in enumerate(node.value):
         key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
+        line = mark_line(loader, key_node.start_mark)
         if not isinstance(key, str | int | float | bool) or key is None:
             raise InputError("PLG-E006", "a mapping key must be a plain scalar",
                              loader.name, line)
@@ -97,7 +130,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList:
     return LocatedList(
         (loader.construct_object(child, deep=True) for child in node.value),
-        line=node.start_mark.line + 1,
+        line=mark_line(loader, node.start_mark),
     )
 
 
@@ -106,18 +139,66 @@ def _construct_timestamp_as_text(loader: _Loader, node: yaml.ScalarNode) -> str:
     return str(loader.construct_scalar(node))
 
 
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_DECIMAL_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _yaml11_number_problem(written: str) -> tuple[str, str] | None:
+    """Why a number is written in a YAML 1.1 form that reads as something else, and a fix.
+
+    YAML 1.1 reads ``0100`` as 64 (octal), ``1:30`` as 90 (base 60), drops the
+    ``_`` in ``1_000`` and reads ``0b11`` as 3; other tools (YAML 1.2, JSON,
+    people) read them otherwise. pledge refuses them rather than guess.
+    """
+    bare = written.strip().lstrip("+-")
+    if ":" in bare:
+        return (f"'{written[:40]}' is a YAML 1.1 base-60 number (1:30 reads as 90)",
+                "write the number in decimal, or quote it if it is text")
+    if "_" in bare:
+        return (f"'{written[:40]}' has digit separators that YAML 1.1 drops",
+                f"write {bare.replace('_', '')[:40]} without underscores")
+    if bare[:2].lower() in ("0b", "0o", "0x"):
+        return (f"'{written[:40]}' is not a decimal number",
+                "write the number in decimal, or quote it if it is text")
+    if len(bare) > 1 and bare[0] == "0" and bare[1].isdigit():
+        octal = set(bare) <= set("01234567") and len(bare) < 40
+        reads = f" (it would read as {int(bare, 8)})" if octal else ""
+        decimal = bare.lstrip("0")[:40] or "0"
+        return (f"'{written[:40]}' has a leading zero: YAML 1.1 reads it as octal{reads}",
+                f"write {decimal} without the leading zero, or quote it if it is text")
+    return None
+
+
+def _refuse_yaml11_number(loader: _Loader, node: yaml.ScalarNode,
+                          pattern: re.Pattern[str]) -> None:
+    written = str(node.value)
+    if pattern.fullmatch(written.strip()):
+        return
+    problem = _yaml11_number_problem(written)
+    if problem is not None:
+        raise InputError("PLG-E006", problem[0], loader.name, mark_line(loader, node.start_mark),
+                         problem[1])
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    if str(node.value).strip().lower().lstrip("+-") not in (".inf", ".nan"):
+        _refuse_yaml11_number(loader, node, _DECIMAL_FLOAT)
+    return float(loader.construct_yaml_float(node))
+
+
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    _refuse_yaml11_number(loader, node, _DECIMAL_INT)
     try:
         value = int(loader.construct_yaml_int(node))
     except ValueError as exc:
         too_long = "limit" in str(exc)
         raise InputError("PLG-E006", "an integer with too many digits" if too_long
                          else f"'{str(node.value)[:40]}' is not an integer", loader.name,
-                         node.start_mark.line + 1, "write a smaller number, or quote it"
+                         mark_line(loader, node.start_mark), "write a smaller number, or quote it"
                          if too_long else "remove the !!int tag or fix the number") from None
     if value.bit_length() > MAX_INT_BITS:
         raise InputError("PLG-E006", "an integer with too many digits", loader.name,
-                         node.start_mark.line + 1, "write a smaller number, or quote it")
+                         mark_line(loader, node.start_mark), "write a smaller number, or quote it")
     return value
 
 
@@ -130,8 +211,8 @@ def _guarded(tag: str, construct: Any) -> Any:
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             raise InputError("PLG-E006", f"cannot read this value as !!{tag} "
                              f"({type(exc).__name__})", loader.name,
-                             node.start_mark.line + 1, f"remove the !!{tag} tag or fix the "
-                             "value") from None
+                             mark_line(loader, node.start_mark),
+                             f"remove the !!{tag} tag or fix the value") from None
 
     return run
 
@@ -144,7 +225,8 @@ def _nested(construct: Any) -> Any:
         try:
             if loader.depth > MAX_DEPTH:
                 raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels",
-                                 loader.name, node.start_mark.line + 1, "flatten the document")
+                                 loader.name, mark_line(loader, node.start_mark),
+                                 "flatten the document")
             return construct(loader, node)
         finally:
             loader.depth -= 1
@@ -157,7 +239,8 @@ _Loader.add_constructor("tag:yaml.org,2002:omap", _nested(_construct_mapping))
 _Loader.add_constructor("tag:yaml.org,2002:seq", _nested(_construct_sequence))
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-for _tag in ("bool", "float", "binary", "set", "pairs", "omap"):
+_Loader.add_constructor("tag:yaml.org,2002:float", _guarded("float", _construct_float))
+for _tag in ("bool", "binary", "set", "pairs", "omap"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}",
                             _guarded(_tag, _Loader.yaml_constructors[f"tag:yaml.org,2002:{_tag}"]))
 
@@ -165,7 +248,7 @@ for _tag in ("bool", "float", "binary", "set", "pairs", "omap"):
 _SCALAR_UNIT = 100
 
 
-def _check_expansion(root: yaml.Node, path: str) -> None:
+def _check_expansion(root: yaml.Node, path: str, loader: _Loader) -> None:
     """Refuse documents whose aliases expand too far or that nest too deeply.
 
     Sizes are memoised per node, so the walk is linear in the number of
@@ -193,26 +276,26 @@ def _check_expansion(root: yaml.Node, path: str) -> None:
             if size > MAX_EXPANDED_NODES:
                 raise InputError("PLG-E013", f"aliases expand to more than "
                                  f"{MAX_EXPANDED_NODES:,} nodes", path,
-                                 node.start_mark.line + 1, "remove the exploding aliases")
+                                 mark_line(loader, node.start_mark), "remove the exploding aliases")
             if depth > MAX_DEPTH:
                 raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels", path,
-                                 node.start_mark.line + 1, "flatten the document")
+                                 mark_line(loader, node.start_mark), "flatten the document")
             sizes[key], depth_of[key] = size, depth
             if size - distinct > MAX_ALIAS_EXPANSION:
                 raise InputError("PLG-E013", f"aliases expand to more than "
                                  f"{MAX_ALIAS_EXPANSION:,} extra nodes", path,
-                                 node.start_mark.line + 1, "remove the exploding aliases")
+                                 mark_line(loader, node.start_mark), "remove the exploding aliases")
             continue
         if key in sizes:
             continue
         if key in on_stack:
             raise InputError("PLG-E013", "a recursive alias refers to itself", path,
-                             node.start_mark.line + 1, "remove the recursive alias")
+                             mark_line(loader, node.start_mark), "remove the recursive alias")
         on_stack.add(key)
         stack.append((node, True))
         if len(on_stack) > MAX_DEPTH:
             raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels", path,
-                             node.start_mark.line + 1, "flatten the document")
+                             mark_line(loader, node.start_mark), "flatten the document")
         stack.extend((c, False) for c in _children(node) if id(c) not in sizes)
 
 
@@ -279,12 +362,13 @@ def parse_yaml(text: str, display: str) -> Any:
     """Parse one YAML document into located containers; errors name file and line."""
     loader = _Loader(text)
     loader.name = display
+    loader.line_map = yaml_line_map(text)
     try:
         root = loader.get_single_node()
         if root is None:
             return None
         if "*" in text:  # no alias without '*': only then can the tree outgrow the text
-            _check_expansion(root, display)
+            _check_expansion(root, display, loader)
         return loader.construct_document(root)
     except InputError:
         raise
@@ -294,14 +378,17 @@ def parse_yaml(text: str, display: str) -> Any:
         at_end = mark is not None and mark.line >= text.rstrip("\n").count("\n") + 1
         if at_end and exc.context_mark is not None:
             # "did not find ']'" at the end of the file: point at what was left open
-            problem += f" (opened at line {exc.context_mark.line + 1})"
+            problem += f" (opened at line {mark_line(loader, exc.context_mark)})"
             mark = exc.context_mark
-        line = mark.line + 1 if mark else None
+        line = mark_line(loader, mark) if mark else None
         if "nesting depth" in problem:  # libyaml's own guard against deep nesting
             raise InputError("PLG-E013", f"nested deeper than {MAX_DEPTH} levels", display,
                              line, "flatten the document") from None
+        hint = "fix the syntax at this line"
+        if loader.line_map is not None:
+            hint += "; NEL, U+2028 and U+2029 end a line in YAML 1.1: remove them"
         raise InputError("PLG-E002", f"YAML syntax error: {problem}", display, line,
-                         "fix the syntax at this line") from None
+                         hint) from None
     except yaml.YAMLError as exc:
         raise InputError("PLG-E002", f"YAML error: {str(exc).splitlines()[0]}",
                          display) from None
@@ -363,6 +450,11 @@ def _json_depth_ok(data: Any) -> bool:
                     if isinstance(v, containers)])
         depth += 1
     return True
+
+
+def json_depth_ok(data: Any) -> bool:
+    """True when parsed JSON nests no deeper than :data:`MAX_DEPTH` (an iterative walk)."""
+    return _json_depth_ok(data)
 
 
 def parse_json(text: str, display: str) -> Any:

@@ -23,7 +23,7 @@ from networkx.readwrite.graphml import GraphMLWriter
 
 from pledge.checks.graph.flow_graph import EdgeFilter, FlowGraph
 from pledge.checks.graph.queries import hop_info
-from pledge.reports.safe import plain
+from pledge.reports.safe import plain, spreadsheet_cell
 
 GRAPH_FORMAT = "pledge-graph/1"
 
@@ -203,8 +203,7 @@ def csv_cell(value: Any) -> str:
     """A spreadsheet-safe cell: redacted, no control characters, no formula injection."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = "" if value is None else plain(_flat(value, str))
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "" if value is None else spreadsheet_cell(_flat(value, str))
 
 
 def to_csv(graph: nx.MultiDiGraph) -> str:

@@ -308,6 +308,14 @@ def _json_for_script(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def _warnings_html(report: Report) -> str:
+    """The run's warnings (implicit waivers first), above the verdict."""
+    if not report.warnings:
+        return ""
+    items = "".join(f"<li>{esc(w)}</li>" for w in report.warnings)
+    return f'<section id="warnings" role="alert"><h2>Warnings</h2><ul>{items}</ul></section>'
+
+
 def render(report: Report, graph: FlowGraph | None = None,
            coverage: Coverage | None = None, *,
            related: dict[str, list[tuple[str, str]]] | None = None) -> str:
@@ -335,7 +343,8 @@ def render(report: Report, graph: FlowGraph | None = None,
         f"<h1>Does {esc(report.policy.organisation)} keep its privacy policy?</h1>",
         f'<p class="subtitle">{esc(report.policy.title)} checked against the data inventory '
         f"“{esc(report.inventory)}” as of {report.as_of.isoformat()}</p>",
-        _facts(report), "</header>", "<main>", _summary(report), _filters(report),
+        _facts(report), "</header>", "<main>", _warnings_html(report), _summary(report),
+        _filters(report),
         _overview(report), _graph(report, graph),
         '<section id="commitments"><h2>Each commitment</h2>',
         *(_commitment(c, grouped.get(c.id, []), related or {}) for c in ordered),

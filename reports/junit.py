@@ -17,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from pledge.checks.findings import Finding, Status
-from pledge.reports.document import CommitmentResult, Report
+from pledge.reports.document import Report
 from pledge.reports.markdown import hex_only
 from pledge.reports.safe import plain
 
@@ -29,8 +29,13 @@ _NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
 
 
 def _text(value: object) -> str:
-    """Redacted text holding only characters XML 1.0 allows."""
-    return _NOT_XML.sub("\ufffd", plain(value, keep_newlines=True))
+    """Redacted one-line text holding only characters XML 1.0 allows.
+
+    Input newlines become spaces: a file name or an attested-by holding
+    ``\n::error ...`` or ``\nLocation: ...`` cannot forge a line of the body, which
+    CI logs print as they are.
+    """
+    return _NOT_XML.sub("\ufffd", plain(value))
 
 
 def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
@@ -57,7 +62,8 @@ def _body(finding: Finding) -> str:
         lines.append("Evidence:")
         lines += _evidence_lines(finding.evidence)
     # the fingerprint is a hash pledge made, not input text: never masked as a card number
-    return _text("\n".join(lines)) + f"\nFingerprint: {hex_only(finding.fingerprint)}"
+    return "\n".join(_text(line) for line in lines) + (
+        f"\nFingerprint: {hex_only(finding.fingerprint)}")
 
 
 def _case_name(finding: Finding, repeated: bool) -> str:
@@ -68,10 +74,10 @@ def _case_name(finding: Finding, repeated: bool) -> str:
     return f"{name} ({rule})" if repeated and rule else name
 
 
-def _case(report: Report, commitment: CommitmentResult, finding: Finding,
+def _case(report: Report, classname: str, finding: Finding,
           repeated: bool) -> tuple[ET.Element, str]:
     case = ET.Element("testcase", {"name": _text(_case_name(finding, repeated)),
-                                   "classname": f"pledge.{commitment.id}"})
+                                   "classname": f"pledge.{classname}"})
     if finding.location:
         case.set("file", _text(finding.location.file))
         if finding.location.line:
@@ -107,6 +113,23 @@ def _case(report: Report, commitment: CommitmentResult, finding: Finding,
     return case, "passed"
 
 
+def _cases(report: Report, suite: ET.Element, classname: str, mine: list[Finding],
+           totals: Counter[str]) -> None:
+    """One test case per finding, and the suite's counts."""
+    subjects = Counter((f.subject.type, f.subject.id) for f in mine)
+    counts: Counter[str] = Counter()
+    for finding in mine:
+        case, outcome = _case(report, classname, finding,
+                              subjects[(finding.subject.type, finding.subject.id)] > 1)
+        suite.append(case)
+        counts[outcome] += 1
+    for key, attr in (("tests", None), ("failure", "failures"), ("error", "errors"),
+                      ("skipped", "skipped")):
+        count = len(mine) if key == "tests" else counts[key]
+        suite.set(attr or key, str(count))
+        totals[attr or key] += count
+
+
 def render(report: Report) -> str:
     """The report as JUnit XML (one suite per commitment, one case per finding)."""
     findings: dict[str, list[Finding]] = {}
@@ -123,19 +146,19 @@ def render(report: Report) -> str:
                             ("code", commitment.code), ("status", commitment.status.value),
                             ("clause", commitment.clause.quote)):
             ET.SubElement(props, "property", {"name": name, "value": _text(value)})
-        mine = findings.get(commitment.id, [])
-        subjects = Counter((f.subject.type, f.subject.id) for f in mine)
-        counts: Counter[str] = Counter()
-        for finding in mine:
-            case, outcome = _case(report, commitment, finding,
-                                  subjects[(finding.subject.type, finding.subject.id)] > 1)
-            suite.append(case)
-            counts[outcome] += 1
-        for key, attr in (("tests", None), ("failure", "failures"), ("error", "errors"),
-                          ("skipped", "skipped")):
-            count = len(mine) if key == "tests" else counts[key]
-            suite.set(attr or key, str(count))
-            totals[attr or key] += count
+        _cases(report, suite, commitment.id, findings.pop(commitment.id, []), totals)
+    for other, mine in sorted(findings.items()):  # findings of no commitment: undeclared stores
+        suite = ET.SubElement(root, "testsuite", {"name": _text(f"{other} (not a commitment)")})
+        _cases(report, suite, other, mine, totals)
+    if report.warnings:  # implicit waivers, expired waivers: where a CI log shows them
+        suite = ET.SubElement(root, "testsuite", {"name": "pledge warnings", "tests": "0",
+                                                  "failures": "0", "errors": "0",
+                                                  "skipped": "0"})
+        props = ET.SubElement(suite, "properties")
+        for warning in report.warnings:
+            ET.SubElement(props, "property", {"name": "warning", "value": _text(warning)})
+        ET.SubElement(suite, "system-err").text = "\n".join(
+            "warning: " + _text(w) for w in report.warnings)
     for attr in ("tests", "failures", "errors", "skipped"):
         root.set(attr, str(totals[attr]))
     ET.indent(root, space="  ")

@@ -10,9 +10,11 @@ the diagram's fence.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from pledge.checks.findings import Finding, Status
 from pledge.checks.gating.diff import InventoryDiff, breaks
@@ -56,11 +58,37 @@ def mermaid_label(text: object) -> str:
     return _MERMAID_SAFE.sub(lambda m: f"#{ord(m.group(0))};", plain(text))
 
 
+LINK_BASE: ContextVar[str | None] = ContextVar("pledge_markdown_link_base", default=None)
+"""A URL that file links start with (``--link-base``); unset, it is made from GitHub
+Actions' ``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY`` and ``GITHUB_SHA`` when all are set
+(``https://github.com/owner/repo/blob/SHA/``), else links stay relative."""
+
+
+def link_base() -> str:
+    """Where file links point: ``--link-base``, else the GitHub blob URL of this commit."""
+    given = LINK_BASE.get()
+    if given:
+        return given if given.endswith("/") else given + "/"
+    server, repo, sha = (os.environ.get(k, "") for k in
+                         ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"))
+    if server and repo and sha:
+        return f"{server.rstrip('/')}/{repo}/blob/{sha}/"
+    return ""
+
+
 def link(file: str, line: int | None) -> str:
-    """A Markdown link ``[file:line](file#Lline)`` to a declaration."""
+    """A Markdown link ``[file:line](BASE/file#Lline)`` to a declaration.
+
+    An absolute path (or one leading out with ``..``) gets no base: it is not in the
+    repository the base names.
+    """
     shown = f"{file}:{line}" if line else file
     target = plain(file).replace(" ", "%20").replace("(", "%28").replace(")", "%29")
     target = target.replace("<", "%3C").replace(">", "%3E")
+    base = link_base()
+    if base and not target.startswith(("/", "..")):
+        target = plain(base).replace(" ", "%20").replace("<", "%3C").replace(
+            ">", "%3E") + target.removeprefix("./")
     return f"[{md(shown)}](<{target}{f'#L{line}' if line else ''}>)"
 
 
@@ -160,6 +188,8 @@ def render(report: Report) -> str:
     lines = [f"## pledge: {verdict}", "",
              f"**{md(report.policy.title)}** v{md(report.policy.version)} against inventory "
              f"**{md(report.inventory)}**, as of {report.as_of.isoformat()}.", ""]
+    lines += [f"> **Warning:** {md(w)}\n" for w in report.warnings
+              if w.startswith("IMPLICIT WAIVERS")]
     noun = "finding" if len(gating) == 1 else "findings"
     extra = len(failing) - len(gating)
     lines.append(f"{len(gating)} failing {noun} fail the run"
@@ -174,25 +204,55 @@ def render(report: Report) -> str:
         lines += ["", "Failing findings by severity: " + ", ".join(
             f"{s.value} {by_severity[s]}" for s in sorted(by_severity, key=lambda s: -s.rank))
             + "."]
+    tail: list[str] = []
+    if report.warnings:
+        tail += ["", "### Warnings", ""]
+        tail += [f"- {md(w)}" for w in report.warnings]
+    budget = MAX_CHARS - _size(lines) - _size(tail) - 400  # the note about cuts fits in 400
+    rows: list[str] = []
+    blocks: list[list[str]] = []
+    ordered = sorted(failing, key=lambda f: (-f.severity.rank, f.sort_key()))
+    for finding in ordered:
+        row = _row(report, finding)
+        if budget - len(row) - 1 < 0:
+            break
+        rows.append(row)
+        budget -= len(row) + 1
+    for finding in [*ordered[:len(rows)], *waived]:
+        block = _details(report, finding)
+        if budget - _size(block) < 0:
+            break
+        blocks.append(block)
+        budget -= _size(block)
     if failing:
-        ordered = sorted(failing, key=lambda f: (-f.severity.rank, f.sort_key()))
         lines += ["", "### Failures", "",
                   "| Severity | Commitment | Subject | Declared at | Gate |",
-                  "| --- | --- | --- | --- | --- |"]
-        lines += [_row(report, f) for f in ordered]
-        lines.append("")
-        for finding in ordered:
-            lines += _details(report, finding)
-    if waived:
+                  "| --- | --- | --- | --- | --- |", *rows, ""]
+        for block in blocks[:len(rows)]:
+            lines += block
+    if waived and len(blocks) > len(rows):
         lines += ["", "### Waived", ""]
-        for finding in waived:
-            lines += _details(report, finding)
-    if report.warnings:
-        lines += ["", "### Warnings", ""]
-        lines += [f"- {md(w)}" for w in report.warnings]
-    lines.append("")
+        for block in blocks[len(rows):]:
+            lines += block
+    left_rows, left_blocks = len(failing) - len(rows), len(failing) + len(waived) - len(blocks)
+    if left_rows or left_blocks:
+        lines += ["", f"> **Cut to fit a comment ({MAX_CHARS:,} characters at most):** "
+                      f"{left_rows} of {len(failing)} failure rows and {left_blocks} of "
+                      f"{len(failing) + len(waived)} detail blocks are not shown. Every "
+                      "finding is in the JSON, SARIF and JUnit outputs."]
+    lines += [*tail, ""]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
+
+
+MAX_CHARS = 60_000
+"""The summary's size cap: under GitHub's 65,536-character limit on a comment, with room
+for what a workflow adds around it. Rows, then detail blocks, are left out past it (most
+severe first kept), and a note says how many."""
+
+
+def _size(lines: list[str]) -> int:
+    return sum(len(line) + 1 for line in lines)
 
 
 def _place(location: Location | None) -> str:

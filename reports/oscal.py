@@ -285,6 +285,8 @@ def build(report: Report) -> dict[str, Any]:
                             f"{report.inventory}: {report.summary.result}."),
         "start": when, "end": when,
         "props": props(("result", report.summary.result)),
+        **({"remarks": text("Warnings: " + " | ".join(report.warnings))}
+           if report.warnings else {}),
         "local-definitions": {"components": [tool_component(report, a)]},
         "reviewed-controls": {"control-selections": [{"include-controls": [
             {"control-id": c.id} for c in report.commitments]}]},

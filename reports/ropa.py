@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.policy_model.inventory import Flow, Inventory, ProcessingActivity, Store
 from pledge.policy_model.vocabulary import Vocabulary
-from pledge.reports.safe import plain
+from pledge.reports.safe import plain, spreadsheet_cell
 
 TRANSFER_SAFEGUARDS = ("adequacy", "bcr", "scc")
 NOT_DECLARED = "not declared"
@@ -249,8 +249,7 @@ def build(inventory: Inventory, graph: FlowGraph) -> Record:
 
 def _safe_cell(value: str) -> str:
     """Redacted, one-line text that a spreadsheet will not run as a formula."""
-    text = plain(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return spreadsheet_cell(value)
 
 
 def _row(record: Record, a: ActivityRecord) -> list[str]:

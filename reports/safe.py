@@ -11,6 +11,7 @@ _CONTROL = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 (but tab and newline) and C1 controls, ESC among them
     r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional marks and overrides
     r"\u2028\u2029"  # line and paragraph separators: a new line to some readers
+    r"\ufffe\uffff"  # noncharacters: XML 1.0 forbids them (a GraphML parser stops there)
     r"\ud800-\udfff]"  # lone surrogates (from JSON escapes): not encodable, so not printable
 )
 
@@ -47,3 +48,15 @@ def plain_data(value: Any) -> Any:
         return {plain_data(k) if isinstance(k, str) else k: plain_data(v)
                 for k, v in value.items()}
     return value
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+"""What makes a spreadsheet read a cell as a formula: the OWASP list (``=``, ``+``, ``-``,
+``@``, a leading tab or carriage return) and their fullwidth forms."""
+
+
+def spreadsheet_cell(value: object) -> str:
+    """:func:`plain` text that a spreadsheet shows and never runs: a would-be formula is
+    prefixed with ``'``."""
+    text = plain(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

@@ -172,6 +172,8 @@ def sarif(report: Report) -> dict[str, Any]:
             "rules": rules,
         }},
         "results": [_result(report, f, rule_index) for f in shown],
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": [
+            {"level": "warning", "message": {"text": plain(w)}} for w in report.warnings]}],
         "columnKind": "unicodeCodePoints",
         "properties": {"policy": plain(report.policy.id),
                        "policyVersion": plain(report.policy.version),

@@ -3,17 +3,23 @@
 Each example is a full copy of inventories/marosoap with one textual change,
 so ``diff -r inventories/marosoap inventories/examples/<dir>`` shows exactly
 what breaks the promise. Each fails its own commitment and no other
-(tests/test_examples.py proves it). Run again after changing the inventory:
+(tests/test_examples.py proves it). The inventory examples leave out the
+Terraform configuration (``infra/``); the plan examples keep it and break the
+plan instead (``pledge check --terraform <dir>/infra/plan.json <dir>``). Run
+again after changing the inventory:
 
     python scripts/make_examples.py
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "inventories" / "marosoap"
@@ -165,7 +171,104 @@ BREAKAGES = [
 ]
 
 
-def example_dir(b: Breakage) -> str:
+
+# --- broken Terraform plans: one per fact a plan can break -----------------------------------
+Plan = dict[str, Any]
+
+
+def _resources(plan: Plan, address: str) -> list[dict[str, Any]]:
+    """The planned-values entries of ``address`` (root or child modules)."""
+    root = plan["planned_values"]["root_module"]
+    modules = [root, *root.get("child_modules", [])]
+    return [r for m in modules for r in m.get("resources", []) if r["address"] == address]
+
+
+def _change(plan: Plan, address: str) -> dict[str, Any]:
+    return next(c["change"] for c in plan["resource_changes"] if c["address"] == address)
+
+
+def _set(plan: Plan, address: str, values: dict[str, Any], *, replace: bool = False) -> None:
+    """Plan ``values`` for a resource: an update (a replacement when ``replace``)."""
+    change = _change(plan, address)
+    change["after"].update(values)
+    for resource in _resources(plan, address):
+        resource["values"].update(values)
+    if replace:
+        change["actions"] = ["delete", "create"]
+        computed = ("arn", "endpoint", "id", "resource_id", "status", "kms_key_id")
+        for key in computed:
+            change["after"].pop(key, None)
+            for resource in _resources(plan, address):
+                resource["values"].pop(key, None)
+        change["after_unknown"] = dict.fromkeys(computed, True)
+        change["replace_paths"] = [[key] for key in sorted(values)]
+        change["action_reason"] = "replace_because_cannot_update"
+    else:
+        change["actions"] = ["update"]
+
+
+def _config(plan: Plan, address: str) -> dict[str, Any]:
+    return next(r for r in plan["configuration"]["root_module"]["resources"]
+                if r["address"] == address)
+
+
+def _log_retention(plan: Plan) -> None:
+    _set(plan, "aws_cloudwatch_log_group.web_logs", {"retention_in_days": 3650})
+    _config(plan, "aws_cloudwatch_log_group.web_logs")["expressions"]["retention_in_days"] = {
+        "constant_value": 3650}
+
+
+def _public_invoices(plan: Plan) -> None:
+    _set(plan, "aws_s3_bucket_acl.invoices", {"acl": "public-read",
+                                              "id": "marosoap-invoices,public-read"})
+    _config(plan, "aws_s3_bucket_acl.invoices")["expressions"]["acl"] = {
+        "constant_value": "public-read"}
+    block = dict.fromkeys(("block_public_acls", "block_public_policy", "ignore_public_acls",
+                           "restrict_public_buckets"), False)
+    _set(plan, "aws_s3_bucket_public_access_block.invoices", block)
+    expressions = _config(plan, "aws_s3_bucket_public_access_block.invoices")["expressions"]
+    for key in block:
+        expressions[key] = {"constant_value": False}
+
+
+def _unencrypted_orders(plan: Plan) -> None:
+    _set(plan, "module.order_db.aws_db_instance.this", {"storage_encrypted": False},
+         replace=True)
+    call = plan["configuration"]["root_module"]["module_calls"]["order_db"]
+    call["expressions"]["storage_encrypted"] = {"constant_value": False}
+
+
+@dataclass(frozen=True)
+class PlanBreakage:
+    """One commitment broken by a plan: an edit of plan.json and the same edit of the .tf."""
+
+    commitment: str
+    slug: str
+    why: str
+    edit: Callable[[Plan], None]
+    tf_file: str
+    old: str
+    new: str
+
+    file = "infra/plan.json"
+
+
+PLAN_BREAKAGES = [
+    PlanBreakage("RET-001", "web-logs-kept-ten-years",
+                 "the plan keeps the web log group (IP addresses) 3650 days", _log_retention,
+                 "main.tf", "  retention_in_days = 90\n", "  retention_in_days = 3650\n"),
+    PlanBreakage("SEC-003", "invoices-bucket-public",
+                 "the plan makes the invoices bucket public-read", _public_invoices, "main.tf",
+                 '  acl    = "private"\n', '  acl    = "public-read"\n'),
+    PlanBreakage("SEC-003", "orders-db-unencrypted",
+                 "the plan replaces the orders database with an unencrypted one",
+                 _unencrypted_orders, "main.tf",
+                 '  store          = "order_db"\n',
+                 '  store          = "order_db"\n  storage_encrypted = false\n'),
+]
+
+
+def example_dir(b: Breakage | PlanBreakage) -> str:
     """Directory name of an example: commitment id and a slug."""
     return f"{b.commitment}-{b.slug}"
 
@@ -182,7 +285,7 @@ def build(target: Path) -> None:
              "| example | commitment | what is broken | file |", "|---|---|---|---|"]
     for b in BREAKAGES:
         out = target / example_dir(b)
-        shutil.copytree(SOURCE, out)
+        shutil.copytree(SOURCE, out, ignore=shutil.ignore_patterns("infra"))
         path = out / b.file
         text = path.read_text(encoding="utf-8")
         if text.count(b.old) != 1:
@@ -192,6 +295,23 @@ def build(target: Path) -> None:
         path.write_text(header + text.replace(b.old, b.new), encoding="utf-8")
         index.append(f"| [{example_dir(b)}]({example_dir(b)}/) | {b.commitment} | {b.why} | "
                      f"{b.file} |")
+    for p in PLAN_BREAKAGES:
+        out = target / example_dir(p)
+        shutil.copytree(SOURCE, out)
+        plan_path = out / p.file
+        plan = json.loads(plan_path.read_text(encoding="utf-8"))
+        p.edit(plan)
+        plan_path.write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
+        tf_path = out / "infra" / p.tf_file
+        text = tf_path.read_text(encoding="utf-8")
+        if text.count(p.old) != 1:
+            sys.exit(f"{p.commitment}: the text to replace occurs {text.count(p.old)} times "
+                     f"in {p.tf_file}")
+        tf_path.write_text(f"# Broken on purpose ({p.commitment}): {p.why}.\n"
+                           + text.replace(p.old, p.new), encoding="utf-8")
+        index.append(f"| [{example_dir(p)}]({example_dir(p)}/) | {p.commitment} | {p.why} "
+                     f"(`pledge check --terraform {example_dir(p)}/infra/plan.json "
+                     f"{example_dir(p)}`) | {p.file} |")
     (target / "README.md").write_text("\n".join(index) + "\n", encoding="utf-8")
 
 

@@ -60,3 +60,10 @@ def run_inprocess(*args: str | os.PathLike[str]) -> Run:
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 0
     return Run(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(autouse=True)
+def _no_github_link_base(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Markdown links are relative unless a test asks: CI's own GITHUB_* must not leak in."""
+    for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_SHA"):
+        monkeypatch.delenv(name, raising=False)

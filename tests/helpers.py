@@ -74,3 +74,15 @@ def statuses(result: RunResult) -> set[Status]:
 def only(result: RunResult, status: Status) -> list[Finding]:
     """Findings with that status."""
     return [f for f in result.findings if f.status is status]
+
+
+def inventory_examples() -> list[Path]:
+    """The broken examples whose inventory breaks the commitment (not a Terraform plan:
+    those keep the bundled inventory and break ``infra/plan.json``; tests/connectors
+    covers them)."""
+    from tests.conftest import EXAMPLES
+
+    if not EXAMPLES.is_dir():
+        return []
+    return sorted(p for p in EXAMPLES.iterdir()
+                  if p.is_dir() and not (p / "infra" / "plan.json").is_file())

@@ -42,3 +42,22 @@ def test_benchmark_measures_every_phase_and_finds_what_was_planted(tmp_path: Pat
     made = sorted(p.name for p in (tmp_path / "out").iterdir())  # nothing under the repository
     assert len(made) == 4 and all(name.startswith(("inventory-100-", "inventory-200-"))
                                   for name in made)
+
+
+def test_benchmark_measures_yaml_the_cache_an_incremental_run_and_diff(tmp_path: Path) -> None:
+    raw = tmp_path / "raw.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "100", "--yaml",
+         "--incremental", "--diff", "--out", str(tmp_path / "out"), "--json", str(raw)],
+        capture_output=True, text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "one YAML file changed, cache" in proc.stdout
+    other = json.loads(raw.read_text(encoding="utf-8"))[0]["other"]
+    assert set(other) == {"yaml", "yaml_cached", "incremental", "incremental_cli",
+                          "diff_json", "diff_yaml_cached"}
+    for key in ("yaml", "yaml_cached", "incremental"):  # every path: planted = found
+        assert other[key]["planted_found"] is True
+        assert set(other[key]["phases"]) == {"parse", "validate", "graph", "checks", "total"}
+    for key in ("incremental_cli", "diff_json", "diff_yaml_cached"):
+        assert other[key]["seconds"] > 0 and other[key]["peak_mb"] > 0
+    assert other["diff_json"]["code"] == other["diff_yaml_cached"]["code"]

@@ -1,4 +1,7 @@
-"""Every broken example fails its own commitment and no other; the bundled inventory passes."""
+"""Every broken example fails its own commitment and no other; the bundled inventory passes.
+
+An example with a Terraform plan (``infra/plan.json``) is checked as the plan leaves it.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 
 from pledge.checks.engine import evaluate
 from pledge.checks.findings import Status
+from pledge.connectors.terraform import plan_future
 from pledge.policy_model.loading import load_inventory, load_policy
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, POLICY, ROOT, run_pledge
 
@@ -19,10 +23,28 @@ EXAMPLE_DIRS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir())
 POLICY_LOADED = load_policy(POLICY)
 
 
+def _plan(path: Path) -> Path | None:
+    plan = path / "infra" / "plan.json"
+    return plan if plan.is_file() else None
+
+
 def _failing_commitments(path: Path) -> set[str]:
-    result = evaluate(POLICY_LOADED.policy, load_inventory(path),
+    loaded = load_inventory(path)
+    future = plan_future(loaded, plan) if (plan := _plan(path)) else None
+    result = evaluate(POLICY_LOADED.policy, future.loaded if future else loaded,
                       as_of=date.fromisoformat(AS_OF))
+    if future:
+        future.annotate(result)
     return {f.commitment for f in result.findings if f.status.failing}
+
+
+def test_plan_examples_pass_without_their_plan() -> None:
+    planned = [p for p in EXAMPLE_DIRS if _plan(p)]
+    assert len(planned) >= 3
+    for example in planned:  # the inventory is the bundled one: only the plan breaks it
+        result = evaluate(POLICY_LOADED.policy, load_inventory(example),
+                          as_of=date.fromisoformat(AS_OF))
+        assert not any(f.status.failing for f in result.findings), example.name
 
 
 def test_there_is_one_example_per_commitment() -> None:
@@ -43,7 +65,8 @@ def test_bundled_inventory_keeps_every_commitment() -> None:
 @pytest.mark.parametrize("example", EXAMPLE_DIRS[::7], ids=lambda p: p.name)
 def test_cli_exits_1_and_names_the_commitment(example: Path) -> None:
     commitment = "-".join(example.name.split("-")[:2])
-    run = run_pledge("check", example, "--as-of", AS_OF, "--format", "json")
+    plan = ["--terraform", _plan(example)] if _plan(example) else []
+    run = run_pledge("check", example, "--as-of", AS_OF, "--format", "json", *plan)
     assert run.code == 1, run.err
     report = json.loads(run.out)
     assert {f["commitment"] for f in report["findings"] if f["status"] == "fail"} == {commitment}

@@ -124,7 +124,8 @@ def real_runs(tmp_path_factory: pytest.TempPathFactory) -> list[Run]:
         root = base / f"inv{seed}"
         root.mkdir()
         for path in INVENTORY.iterdir():
-            (root / path.name).write_bytes(path.read_bytes())
+            if path.is_file():  # infra/ holds Terraform, not inventory
+                (root / path.name).write_bytes(path.read_bytes())
         (root / "flows.yaml").write_bytes(_garbage(seed))
         jobs.append(["check", str(root), "--as-of", AS_OF])
     noise = base / "noise.json"

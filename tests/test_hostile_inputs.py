@@ -76,6 +76,15 @@ CORPUS: dict[str, tuple[str, int | None]] = {
     "inv-bad-bool-tag.yaml": ("PLG-E006", 11),
     "inv-bad-float-tag.yaml": ("PLG-E006", 11),
     "inv-bad-binary-tag.yaml": ("PLG-E002", 11),
+    # YAML 1.1 numbers that read as something else than written
+    "inv-octal-int.yaml": ("PLG-E006", 11),
+    "inv-octal-o-int.yaml": ("PLG-E006", 11),
+    "inv-underscore-int.yaml": ("PLG-E006", 11),
+    "inv-sexagesimal-int.yaml": ("PLG-E006", 11),
+    "inv-binary-int.yaml": ("PLG-E006", 11),
+    "inv-hex-int.yaml": ("PLG-E006", 11),
+    "inv-sexagesimal-float.yaml": ("PLG-E006", 11),
+    "inv-underscore-float.yaml": ("PLG-E006", 11),
     # resource exhaustion
     "inv-alias-bomb.yaml": ("PLG-E013", 7),
     "inv-quadratic-blowup.yaml": ("PLG-E013", 9),
@@ -235,7 +244,8 @@ def _bundled_copy(tmp_path: Path) -> Path:
     root = tmp_path / "inv"
     root.mkdir()
     for path in sorted(INVENTORY.iterdir()):
-        (root / path.name).write_bytes(path.read_bytes())
+        if path.is_file():  # infra/ holds Terraform, not inventory
+            (root / path.name).write_bytes(path.read_bytes())
     return root
 
 

@@ -24,8 +24,8 @@ from pledge.checks.engine import evaluate_commitment
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.policy_model.loading import load_inventory
 from pledge.policy_model.vocabulary import default_vocabularies
-from tests.conftest import AS_OF, EXAMPLES, INVENTORY, ROOT
-from tests.helpers import inventory_as_data
+from tests.conftest import AS_OF, INVENTORY, ROOT
+from tests.helpers import inventory_as_data, inventory_examples
 from tests.test_properties import POLICY_LOADED, SETTINGS, inventories
 
 REGO = ROOT / "benchmarks" / "rego" / "privacy.rego"
@@ -57,7 +57,7 @@ def as_json(root: Path, target: Path) -> Path:
     return target
 
 
-CASES = [INVENTORY, *sorted(p for p in EXAMPLES.iterdir() if p.is_dir())]
+CASES = [INVENTORY, *inventory_examples()]
 
 
 @pytest.mark.parametrize("root", CASES, ids=lambda p: p.name)

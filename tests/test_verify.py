@@ -35,7 +35,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def inventory(reports: dict[str, Path]) -> Iterator[Path]:
     """The reported inventory directory, its files restored after the test."""
     root = reports["inventory"]
-    saved = {p.name: p.read_bytes() for p in root.iterdir()}
+    saved = {p.name: p.read_bytes() for p in root.iterdir() if p.is_file()}
     yield root
     for name, data in saved.items():
         (root / name).write_bytes(data)

@@ -54,7 +54,12 @@ def test_an_active_waiver_waives_the_failure(tmp_path: Path) -> None:
     assert next(c for c in report["commitments"] if c["id"] == "PAY-001")["status"] == "waived"
     assert {"path": "inv/waivers.yaml", "role": "waivers",
             "sha256": hashlib.sha256(waivers.read_bytes()).hexdigest()} in report["inputs"]
-    assert report["summary"]["result"] == "pass" and report["warnings"] == []
+    assert report["summary"]["result"] == "pass"
+    # found inside the inventory: said loudly, with what it waived and who approved it
+    [implicit] = report["warnings"]
+    assert implicit.startswith("IMPLICIT WAIVERS: inv/waivers.yaml")
+    assert "1 finding waived" in implicit
+    assert "dpo@marosoap.example" in implicit
 
 
 def test_an_expired_waiver_does_not_waive_and_says_so(tmp_path: Path) -> None:
@@ -69,7 +74,8 @@ def test_an_expired_waiver_does_not_waive_and_says_so(tmp_path: Path) -> None:
     assert "inv/waivers.yaml:2" in finding["message"]
     assert "expired on 2026-11-28" in finding["message"]
     assert finding["evidence"]["waiver"]["state"] == "expired"
-    assert report["warnings"] == ["inv/waivers.yaml:2: the waiver for PAY-001 field "
+    assert report["warnings"][0].startswith("IMPLICIT WAIVERS: inv/waivers.yaml")
+    assert report["warnings"][1:] == ["inv/waivers.yaml:2: the waiver for PAY-001 field "
                                   "order_db.card_number expired on 2026-11-28; the finding "
                                   "fails again"]
 

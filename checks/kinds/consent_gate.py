@@ -75,7 +75,7 @@ from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import total
-from pledge.checks.graph.flow_graph import path_evidence
+from pledge.checks.graph.flow_graph import PathPrefixes
 from pledge.checks.graph.tables import FlowClass
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.placeholders import present
@@ -125,14 +125,12 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             used.update(p for p in flow_class.purposes if chosen[p])
     ev.checked += total(graph.flow_sizes, processes)
     ungated = [hit and not ok for hit, ok in zip(processes, passes, strict=True)]
+    prefixes = PathPrefixes(parents)
     for flow in graph.flows_of(ungated):  # in inventory order
         if flow.source not in parents:
             continue
         hit = targeted(flow.purposes)
-        hops = graph.path(parents, flow.source)
-        evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
-        evidence["path"].append(flow.target)
-        evidence["flows"].append(flow.id)
+        evidence = prefixes.evidence(flow.source, (flow.id, flow.target))
         reason = (f"gate '{flow.consent_gate}' does not cover it" if flow.consent_gate
                   else "no consent gate")
         ev.fail("flow", flow.id, f"flow '{flow.id}' processes for {', '.join(hit)} with "
@@ -151,8 +149,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         hit = targeted(node["purposes"])
         used.update(hit)
         ev.checked += 1
-        hops = graph.path(parents, node_id)
-        evidence = path_evidence(hops)
+        evidence = prefixes.evidence(node_id)
         ev.fail(node["type"], node_id, f"'{node_id}' processes for {', '.join(hit)} and "
                 f"receives data with no gate on the way: {' -> '.join(evidence['path'])}",
                 remediation="gate the flows into it, or stop processing for these purposes",

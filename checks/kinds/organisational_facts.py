@@ -60,6 +60,8 @@ from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import add, within
 from pledge.policy_model.inventory import Organisation
 from pledge.policy_model.placeholders import present
+from pledge.policy_model.redact import redact
+from pledge.policy_model.sources import Location
 from pledge.policy_model.types import VocabRef
 from pledge.policy_model.vocabulary import default_vocabularies
 
@@ -144,6 +146,18 @@ def _compare(actual: Any, operator: str, expected: Any, as_of: date) -> bool:
     return bool(ops[operator](actual, expected))
 
 
+def _fact_location(ctx: CheckContext, org_id: str, fact: str) -> Location | None:
+    """The line of the fact itself, else of its nearest declared parent, else the section."""
+    entry = ctx.sources.entries.get(("organisation", org_id))
+    known = entry[2] if entry and entry[2] else {}
+    parts = fact.split(".")
+    for end in range(len(parts), 0, -1):
+        key = ".".join(parts[:end])
+        if key in known:
+            return ctx.sources.locate("organisation", org_id, key)
+    return ctx.sources.locate("organisation", org_id)
+
+
 @register("organisational-facts", code="PLG401", params=Params, noun="facts")
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail facts that are missing or differ from the promise."""
@@ -161,17 +175,22 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         shown = actual.isoformat() if isinstance(actual, date) else actual
         evidence = {"rule": req.fact, "fact": req.fact, "operator": req.operator,
                     "expected": req.value, "actual": shown}
-        top = req.fact.split(".")[0]
+        where = _fact_location(ctx, org.id, req.fact)
         if actual is None and req.operator != "present":
             ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is not declared",
                     remediation=f"declare organisation.{req.fact}", evidence=evidence,
-                    location=ctx.sources.locate("organisation", org.id, top))
+                    location=where)
         elif not _compare(actual, req.operator, req.value, ctx.as_of):
             want = req.description or f"{req.operator} {req.value}"
             if req.operator == "within" and isinstance(actual, date):
                 ends = add(actual, str(req.value)).date()
                 want += f" (on the calendar, {req.value} after {shown} is {ends})"
-            ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is {shown!r}; "
+            # masked before repr(): its escapes (\n, \') would split a secret the
+            # renderers' masking must see whole
+            quoted = repr(redact(shown) if isinstance(shown, str) else [
+                redact(v) if isinstance(v, str) else v for v in shown]
+                if isinstance(shown, list) else shown)
+            ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is {quoted}; "
                     f"the policy requires {want}",
                     remediation=f"change the practice, then organisation.{req.fact}",
-                    evidence=evidence, location=ctx.sources.locate("organisation", org.id, top))
+                    evidence=evidence, location=where)

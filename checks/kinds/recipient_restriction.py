@@ -78,7 +78,7 @@ from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import total
-from pledge.checks.graph.flow_graph import path_evidence
+from pledge.checks.graph.flow_graph import PathPrefixes
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Role
 from pledge.policy_model.types import CategoryIds, PurposeIds
@@ -125,6 +125,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             or (target.third_party and target.role not in allowed_roles)
             or (not target.third_party and not params.allow_internal)
             or bool(banned_in(flow_class.purposes)) or bool(banned_in(target.purposes))))
+    prefixes = PathPrefixes(parents)
     for flow in graph.flows_of(failing):  # in inventory order
         recipient = graph.node(flow.target)
         wrong_recipient = recipient["third_party"] and recipient.get("role") not in allowed_roles
@@ -133,10 +134,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         bad_node = banned_in(recipient["purposes"])
         if not (wrong_recipient or wrong_internal or bad or bad_node):
             continue  # keeps the commitment: no path to trace
-        hops = graph.path(parents, flow.source)
-        evidence = path_evidence(hops) if hops else {"path": [flow.source], "flows": []}
-        evidence = {"path": [*evidence["path"], flow.target],
-                    "flows": [*evidence["flows"], flow.id],
+        evidence = {**prefixes.evidence(flow.source, (flow.id, flow.target)),
                     "categories": sorted(flow.categories)}
         route = " -> ".join(evidence["path"])
         if wrong_recipient:

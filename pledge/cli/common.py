@@ -64,6 +64,16 @@ def limits_option(func: F) -> F:
                              "200MB or 1.5GiB.")(func)
 
 
+def cache_option(func: F) -> F:
+    """--cache DIR: keep validated inventory files, re-read only the changed ones."""
+    return click.option("--cache", "cache", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, envvar="PLEDGE_CACHE", metavar="DIR",
+                        help="Keep each inventory file that loads clean in DIR (e.g. "
+                             ".pledge-cache), keyed by its sha256 and pledge's version; "
+                             "later runs re-read only the files that changed. Also "
+                             "$PLEDGE_CACHE.")(func)
+
+
 def as_of_option(func: F) -> F:
     """--as-of DATE, the date commitments are judged on."""
     return click.option("--as-of", "as_of", default=None, metavar="YYYY-MM-DD",
@@ -94,12 +104,13 @@ def get_policy(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Load
     return load_policy(path or BUNDLED_POLICY, max_size=max_size)
 
 
-def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedInventory:
-    """Load the given or the bundled inventory."""
+def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
+                  cache: Path | None = None) -> LoadedInventory:
+    """Load the given or the bundled inventory (through the fragment cache, if given)."""
     if path is None:
         return load_inventory(BUNDLED_INVENTORY, display=_shown(BUNDLED_INVENTORY),
-                              max_size=max_size)
-    return load_inventory(path, display=str(path), max_size=max_size)
+                              max_size=max_size, cache=cache)
+    return load_inventory(path, display=str(path), max_size=max_size, cache=cache)
 
 
 def write_output(text: str, output: Path | None) -> None:
@@ -122,24 +133,6 @@ def write_output(text: str, output: Path | None) -> None:
         raise
 
 
-def pair_outputs(formats: tuple[str, ...], outputs: tuple[Path, ...]) -> list[
-        tuple[str, Path | None]]:
-    """Pair each --format with its --output, in order; one format may go to stdout."""
-    formats = formats or ("text",)
-    if len(outputs) > len(formats):
-        raise InputErrors([InputError("PLG-E019", "more --output than --format options",
-                                      None, None, "give one --format per --output")])
-    if len(formats) > 1 and len(outputs) < len(formats) - 1:
-        raise InputErrors([InputError("PLG-E019", "several formats need an --output each "
-                                      "(one may go to standard output)", None, None,
-                                      "e.g. -f text -f sarif -o pledge.sarif")])
-    paired: list[tuple[str, Path | None]] = []
-    extra = len(formats) - len(outputs)
-    for index, fmt in enumerate(formats):
-        paired.append((fmt, None if index < extra else outputs[index - extra]))
-    return paired
-
-
 def selectors_option(name: str, text: str) -> Callable[[F], F]:
     """A repeatable, comma-separated selector option (--select / --ignore)."""
     return click.option(name, multiple=True, metavar="ID|CODE",
@@ -155,7 +148,21 @@ def fail_on_option(func: F) -> F:
 
 
 def waivers_option(func: F) -> F:
-    """--waivers FILE."""
+    """--waivers FILE and --no-implicit-waivers."""
+    func = no_implicit_waivers_option(func)
     return click.option("--waivers", "waivers", type=click.Path(path_type=Path), default=None,
                         help="Waiver YAML (default: waivers.yaml in the inventory "
-                             "directory, if any).")(func)
+                             "directory, if any, reported as IMPLICIT WAIVERS).")(func)
+
+
+def _no_implicit(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_root().meta["pledge.no_implicit_waivers"] = True
+
+
+def no_implicit_waivers_option(func: F) -> F:
+    """--no-implicit-waivers (env PLEDGE_NO_IMPLICIT_WAIVERS=1): ignore the inventory's own."""
+    return click.option("--no-implicit-waivers", is_flag=True, expose_value=False,
+                        envvar="PLEDGE_NO_IMPLICIT_WAIVERS", callback=_no_implicit,
+                        help="Do not apply a waivers.yaml found inside the inventory "
+                             "directory (CI: a pull request could add one).")(func)

@@ -16,7 +16,7 @@ from pledge.cli.commands.explain import explain
 from pledge.cli.commands.exporting import export_group
 from pledge.cli.commands.graph import graph
 from pledge.cli.commands.graph_html import html_command
-from pledge.cli.commands.importing import import_group
+from pledge.cli.commands.importing import importing
 from pledge.cli.commands.init import init
 from pledge.cli.commands.policy import policy
 from pledge.cli.commands.report import report
@@ -37,7 +37,7 @@ def cli() -> None:
 
 graph.add_command(html_command)  # `pledge graph html`: in its own module, as it runs the checks
 for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify, init,
-                policy, import_group, export_group):
+                policy, importing, export_group):
     cli.add_command(command)
 cli.add_command(discover_command, name="discover")
 

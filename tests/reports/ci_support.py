@@ -107,7 +107,8 @@ def declares(line_text: str, subject_type: str, subject_id: str) -> bool:
     leaf = subject_id.rsplit(".", 1)[-1] if subject_type == "field" else subject_id
     key = {"field": "name", "attestation": "commitment"}.get(subject_type, "id")
     if subject_type == "organisation":
-        return bool(re.match(rf"\s*({re.escape(subject_id.split('.')[0])}|id):", line_text))
+        # a fact's own key (its last part: nested facts point at their own line)
+        return bool(re.match(rf"\s*({re.escape(subject_id.split('.')[-1])}|id):", line_text))
     return bool(re.search(rf"(^|[{{\s-]){key}: [\"']?{re.escape(leaf)}[\"']?([,}}\s]|$)",
                           line_text))
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from pledge.reports import oscal, poam
-from tests.conftest import AS_OF, EXAMPLES, run_pledge
+from tests.conftest import AS_OF, run_pledge
+from tests.helpers import inventory_examples
 from tests.reports.support import (
     WAIVERS,
     Rendered,
@@ -25,7 +26,7 @@ UUID5 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-
 
 def example_dirs() -> list[Path]:
     """The broken examples (one per commitment), when that directory holds them."""
-    return sorted(p for p in EXAMPLES.iterdir() if p.is_dir()) if EXAMPLES.is_dir() else []
+    return inventory_examples()
 
 
 @pytest.fixture(scope="module")

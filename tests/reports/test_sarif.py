@@ -11,7 +11,8 @@ import pytest
 from pledge.checks.findings import Status
 from pledge.reports import sarif
 from pledge.reports.document import Gate
-from tests.conftest import AS_OF, EXAMPLES, run_pledge
+from tests.conftest import AS_OF, run_pledge
+from tests.helpers import inventory_examples
 from tests.reports.ci_support import (
     copy_inventory,
     declares,
@@ -24,7 +25,7 @@ from tests.reports.ci_support import (
     store_card_numbers,
 )
 
-EXAMPLE_DIRS = sorted(p for p in EXAMPLES.iterdir() if p.is_dir()) if EXAMPLES.is_dir() else []
+EXAMPLE_DIRS = inventory_examples()
 
 
 def uri_path(uri: str) -> Path:

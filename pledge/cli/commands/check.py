@@ -13,9 +13,11 @@ from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    cache_option,
     fail_on_option,
+    get_inventory,
+    get_policy,
     limits_option,
-    pair_outputs,
     policy_option,
     resolve_as_of,
     selectors_option,
@@ -23,8 +25,16 @@ from pledge.cli.common import (
     write_output,
 )
 from pledge.cli.discovery import DiscoverRequest, discover_options
+from pledge.cli.output_pairing import (
+    FormatChoice,
+    OrderedOptionsCommand,
+    link_base_option,
+    pair_outputs,
+)
 from pledge.cli.run import evaluate_selected
 from pledge.cli.sources import SOURCES, check_inputs
+from pledge.cli.terraform import plan_option
+from pledge.connectors.terraform import plan_future
 from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
 from pledge.reports import text as text_report
@@ -49,16 +59,18 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
     return warnings
 
 
-@click.command()
+@click.command(cls=OrderedOptionsCommand)
 @click.argument("inventory", required=False, type=click.Path(path_type=Path))
 @policy_option
 @click.option("--from", "source", type=click.Choice(SOURCES), default="pledge",
               help="What INVENTORY is: pledge inventory files, or Fides manifests imported in "
                    "memory (their policies are the policy unless --policy is given).")
 @click.option("-f", "--format", "formats", multiple=True,
-              type=click.Choice(sorted(RENDERERS)), help="Output format; repeat for several.")
+              type=FormatChoice(sorted(RENDERERS)), help="Output format; repeat for several.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
-              help="File for the matching --format (default: standard output).")
+              help="File for the --format before it (default: standard output); or "
+                   "-f FORMAT:PATH.")
+@link_base_option
 @as_of_option
 @fail_on_option
 @selectors_option("--select", "Run only these")
@@ -69,14 +81,18 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
               help="Write this run's JSON report here as the new baseline.")
 @waivers_option
 @limits_option
+@cache_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
 @discover_options
+@plan_option("Check the inventory as this Terraform plan (terraform show -json) leaves it; "
+             "its data stores mapped to no store fail.")
 def check(inventory: Path | None, policy_path: Path | None, source: str,
           formats: tuple[str, ...],
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
-          verbose: bool, discovery: DiscoverRequest | None) -> int:
+          cache: Path | None, verbose: bool, discovery: DiscoverRequest | None,
+          terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
     Exit 0 when every commitment holds, 1 on any failure or error that the gate
@@ -85,10 +101,19 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
     plan = pair_outputs(formats, outputs)
     when = resolve_as_of(as_of)
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
-    loaded_policy, loaded = check_inputs(source, inventory, policy_path, max_file_size)
+    if source == "fides":
+        loaded_policy, loaded = check_inputs(source, inventory, policy_path, max_file_size)
+    else:
+        loaded_policy = get_policy(policy_path, max_file_size)
+        loaded = get_inventory(inventory, max_file_size, cache)
     probe = discovery.apply(loaded, loaded_policy) if discovery else None
     if probe:  # the databases' real tables in the inventory, the drift commitment in the policy
         loaded, loaded_policy = probe.inventory, probe.policy
+    future = None
+    if terraform_plan is not None:  # the plan's facts win; findings point at its resources
+        future = plan_future(loaded, terraform_plan, mapping_path=terraform_mapping,
+                             max_size=max_file_size)
+        loaded = future.loaded
     known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
                                                 selection=selection, waivers=waivers,
@@ -96,6 +121,9 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
     if probe:
         probe.annotate(result)
         warnings += probe.warnings
+    if future is not None:
+        future.annotate(result)
+        warnings += future.warnings()
     gate = None
     if fail_on or selection.select or selection.ignore or baseline or write_baseline:
         baseline_file = write_baseline or baseline

@@ -24,22 +24,30 @@ from pledge.checks.engine import RunResult
 from pledge.checks.gating.diff import Side, diff_inventories
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.cli.commands.diff_terraform import terraform_diff
 from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    cache_option,
     fail_on_option,
     get_inventory,
     get_policy,
     limits_option,
-    pair_outputs,
     policy_option,
     resolve_as_of,
     selectors_option,
     waivers_option,
     write_output,
 )
+from pledge.cli.output_pairing import (
+    FormatChoice,
+    OrderedOptionsCommand,
+    link_base_option,
+    pair_outputs,
+)
 from pledge.cli.run import evaluate_selected
+from pledge.cli.terraform import plan_option
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.inventory import Inventory, InventoryMeta
 from pledge.policy_model.loading import (
@@ -112,7 +120,18 @@ def extract_base(ref: str, head: Path, into: Path) -> tuple[Path | None, str]:
     if archive.returncode != 0:
         raise _git_error(f"cannot read {shown}", archive)
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into, filter="data")
+        try:
+            tar.extractall(into, filter="data")
+        except tarfile.FilterError as exc:  # a link to /etc/... or ../..: never followed
+            member = plain(exc.tarinfo.name)
+            raise InputErrors([InputError(
+                "PLG-E014", "symlink points outside the inventory directory (at --git-base "
+                f"{plain(ref)})", f"{ref}:{member}", None,
+                "replace the link with the file itself")]) from None
+        except (tarfile.TarError, OSError) as exc:
+            raise InputErrors([InputError("PLG-E020", f"cannot unpack {shown} "
+                                          f"({type(exc).__name__})", None, None,
+                                          "check the revision")]) from None
     return into / spec if spec else into, shown
 
 
@@ -134,33 +153,46 @@ def _side(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, when: date,
     return Side(loaded.inventory, loaded.sources, graph, result), warnings, extra
 
 
-@click.command()
+@click.command(cls=OrderedOptionsCommand)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--git-base", "git_base", metavar="REF", default=None,
               help="Read the base from this git revision of HEAD's repository "
                    "(then give only HEAD).")
 @policy_option
-@click.option("-f", "--format", "formats", multiple=True, type=click.Choice(DIFF_FORMATS),
+@click.option("-f", "--format", "formats", multiple=True, type=FormatChoice(DIFF_FORMATS),
               help="Output format; repeat for several. sarif, junit and github hold the "
                    "newly failing findings.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
-              help="File for the matching --format (default: standard output).")
+              help="File for the --format before it (default: standard output); or "
+                   "-f FORMAT:PATH.")
+@link_base_option
 @as_of_option
 @fail_on_option
 @selectors_option("--select", "Compare only these")
 @selectors_option("--ignore", "Leave out these")
 @waivers_option
 @limits_option
+@cache_option
+@plan_option("Compare INVENTORY before and after this Terraform plan (terraform show -json) "
+             "instead: pledge diff --terraform PLAN.json [INVENTORY].")
 def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None,
          formats: tuple[str, ...], outputs: tuple[Path, ...], as_of: str | None,
          fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
-         waivers: Path | None, max_file_size: int) -> int:
+         waivers: Path | None, max_file_size: int, cache: Path | None,
+         terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Compare inventory BASE with HEAD: pledge diff BASE HEAD, or --git-base REF HEAD.
 
     Prints new and removed recipients of each data category, purposes,
     retention changes, newly stored sensitive data, and the commitments the
     change newly breaks or newly keeps. Exit 1 when it newly breaks one.
+    With --terraform, the inventory before and after a Terraform plan.
     """
+    if terraform_plan is not None:
+        return terraform_diff(paths, terraform_plan, terraform_mapping, git_base=git_base,
+                              policy_path=policy_path,
+                              formats=formats, outputs=outputs, as_of=resolve_as_of(as_of),
+                              fail_on=fail_on, select=select, ignore=ignore, waivers=waivers,
+                              max_file_size=max_file_size)
     wanted = 1 if git_base else 2
     if len(paths) != wanted:
         usage = "--git-base REF HEAD" if git_base else "BASE HEAD (or --git-base REF HEAD)"
@@ -179,13 +211,14 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pledge-base-")))
             base_path, base_label = extract_base(git_base, head_path, tmp)
             shown = base_label + "." if base_label.endswith(":") else base_label
-            base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size)
+            base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size,
+                                          cache=cache)
                            if base_path is not None else _empty(base_label))
         else:
             base_path, head_path = paths
             base_label = display_path(base_path)
-            base_loaded = get_inventory(base_path, max_file_size)
-        head_loaded = get_inventory(head_path, max_file_size)
+            base_loaded = get_inventory(base_path, max_file_size, cache)
+        head_loaded = get_inventory(head_path, max_file_size, cache)
         base, _, _ = _side(loaded_policy, base_loaded, when=when,
                                        selection=selection, waivers=None,
                                        max_size=max_file_size)

@@ -21,9 +21,11 @@ from pledge.cli.common import (
     EXIT_FAIL,
     EXIT_OK,
     as_of_option,
+    cache_option,
     get_inventory,
     get_policy,
     limits_option,
+    no_implicit_waivers_option,
     policy_option,
     resolve_as_of,
     write_output,
@@ -86,11 +88,14 @@ def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInvento
 @click.option("--timestamp", is_flag=True,
               help="Record the current time in the reports (they then differ run to run).")
 @click.option("--waivers", type=click.Path(path_type=Path), default=None,
-              help="Waiver YAML (default: waivers.yaml in the inventory directory, if any).")
+              help="Waiver YAML (default: waivers.yaml in the inventory directory, if any, "
+                   "reported as IMPLICIT WAIVERS).")
+@no_implicit_waivers_option
 @limits_option
+@cache_option
 def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
            formats: tuple[str, ...], as_of: str | None, timestamp: bool,
-           waivers: Path | None, max_file_size: int) -> int:
+           waivers: Path | None, max_file_size: int, cache: Path | None) -> int:
     """Write the audit reports of INVENTORY (default: the bundled one) into --output-dir.
 
     Files: report.html, assessment-results.json (OSCAL), poam.json (OSCAL POA&M,
@@ -99,7 +104,7 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
     """
     when = resolve_as_of(as_of)
     loaded_policy = get_policy(policy_path, max_file_size)
-    loaded = get_inventory(inventory, max_file_size)
+    loaded = get_inventory(inventory, max_file_size, cache)
     result, graph, warnings, extra = run_with_waivers(
         loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size)
     doc = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,

@@ -1,4 +1,5 @@
-"""``pledge schema``: JSON Schemas of the policy, the inventory and the JSON report."""
+"""``pledge schema``: JSON Schemas of the policy, the inventory, the JSON report and the
+Terraform mapping file."""
 
 from __future__ import annotations
 
@@ -13,13 +14,16 @@ from pledge.cli.common import EXIT_OK, write_output
 
 def schemas() -> dict[str, dict[str, object]]:
     """The JSON Schema of each document pledge reads or writes, by name."""
+    from pledge.connectors.terraform.mapping import TerraformMapping
     from pledge.policy_model.inventory import InventoryFragment
     from pledge.policy_model.policy import Policy
     from pledge.reports.document import Report
 
     result: dict[str, dict[str, object]] = {}
-    for name, model in (("policy", Policy), ("inventory", InventoryFragment),
-                        ("report", Report)):
+    models: tuple[tuple[str, Any], ...] = (
+        ("policy", Policy), ("inventory", InventoryFragment), ("report", Report),
+        ("terraform-mapping", TerraformMapping))
+    for name, model in models:
         schema = model.model_json_schema(mode="serialization" if name == "report"
                                          else "validation")
         if name == "policy":
@@ -51,11 +55,12 @@ def _known_kinds_only(schema: dict[str, Any]) -> None:
 
 
 @click.command()
-@click.argument("name", required=False, type=click.Choice(["policy", "inventory", "report"]))
+@click.argument("name", required=False, type=click.Choice(["policy", "inventory", "report",
+                                                 "terraform-mapping"]))
 @click.option("--output-dir", type=click.Path(path_type=Path), default=None,
-              help="Write policy/inventory/report .schema.json files here.")
+              help="Write policy/inventory/report/terraform-mapping .schema.json files here.")
 def schema(name: str | None, output_dir: Path | None) -> int:
-    """Print the JSON Schema NAME, or write all three to --output-dir."""
+    """Print the JSON Schema NAME, or write all four to --output-dir."""
     found = schemas()
     if output_dir is not None:
         for key, value in found.items():

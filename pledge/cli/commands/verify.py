@@ -111,13 +111,19 @@ def read_manifest(path: Path, shown: str, max_size: int = DEFAULT_MAX_FILE_SIZE
     return kind, found
 
 
-def check_file(record: Recorded, base: Path) -> str:
-    """``ok``, ``changed`` or ``missing``."""
+def check_file(record: Recorded, base: Path, max_size: int = DEFAULT_MAX_FILE_SIZE) -> str:
+    """``ok``, ``changed``, ``missing``, or ``too large`` (over ``max_size``: not read).
+
+    A report is input like any other: a forged one may name a device or a huge
+    file, so nothing over the size limit is hashed, and only regular files are.
+    """
     target = Path(record.path)
     if not target.is_absolute():
         target = base / target
     if not target.is_file():
         return "missing"
+    if target.stat().st_size > max_size:
+        return "too large"
     return "ok" if sha256_file(target) == record.sha256.lower() else "changed"
 
 
@@ -139,14 +145,15 @@ def verify(report_path: Path, base_dir: Path | None, max_file_size: int) -> int:
                                       plain(base_dir), None, "check the path")])
     problems: list[str] = []
     for record in sorted(recorded, key=lambda r: (r.role, r.path)):
-        state = check_file(record, base)
-        click.echo(f"{state:<8} {record.role:<10} {plain(record.path)}")
+        state = check_file(record, base, max_file_size)
+        click.echo(f"{state:<8} {plain(record.role)[:20]:<10} {plain(record.path)}")
         if state != "ok":
             problems.append(f"{plain(record.path)} ({state})")
     if problems:
-        click.echo(f"NOT VERIFIED: {shown} ({kind}) no longer describes its inputs: "
+        click.echo(f"NOT VERIFIED: {shown} ({plain(kind)[:60]}) no longer describes its inputs: "
                    f"{len(problems)} of {len(recorded)} files changed or missing: "
                    + ", ".join(problems))
         return EXIT_FAIL
-    click.echo(f"VERIFIED: {shown} ({kind}) still describes its {len(recorded)} input files")
+    click.echo(f"VERIFIED: {shown} ({plain(kind)[:60]}) still describes its {len(recorded)} "
+               "input files")
     return EXIT_OK

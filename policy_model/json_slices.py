@@ -1,0 +1,112 @@
+"""Validate a large JSON inventory written one entity per line, a slice of lines at a time.
+
+pydantic-core validates a JSON text by first reading all of it into its own
+tree of values, then building the models: for a 1.4 GB file (a million
+systems) that tree, the text and every model with its own set of given keys
+are in memory at once. Inventories written for machines (exports, the
+benchmark's generator) put each entity of a long section on a line of its own::
+
+    {
+    "systems":[
+    {"id":"web_00000",...},
+    {"id":"api_00000",...}
+    ],
+    ...
+    }
+
+For such a file each long section is validated about a megabyte of lines at a
+time (each slice wrapped as a JSON array), the models of each slice given their
+shared key sets at once (:mod:`pledge.policy_model.shared_keys`), and the rest of
+the file (the section emptied) validated on its own. The layout is checked,
+never assumed: every slice must be a JSON array with one item per line, and the
+rest must hold the section, empty, at its top level; otherwise ``None``, and the
+caller validates the whole text as usual. The values are the same either way:
+the same parser and validators see the same items.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from pledge.base.strict_model import SharedKeys
+from pledge.policy_model.inventory import LIST_SECTIONS, InventoryFragment
+from pledge.policy_model.shared_keys import share_given_keys
+
+SLICE_CHARS = 1 << 20
+"""About how much text each slice holds."""
+MIN_SECTION_CHARS = 4 * SLICE_CHARS
+"""Sections shorter than this are validated with the rest of the file."""
+
+_ADAPTERS: dict[str, TypeAdapter[list[Any]]] = {}
+
+
+def _adapter(section: str) -> TypeAdapter[list[Any]]:
+    found = _ADAPTERS.get(section)
+    if found is None:
+        annotation: Any = InventoryFragment.model_fields[section].annotation
+        found = _ADAPTERS[section] = TypeAdapter(annotation)
+    return found
+
+
+def _regions(text: str) -> dict[str, tuple[int, int]] | None:
+    """Where each long section's item lines start and end, in this layout (else ``None``)."""
+    found: dict[str, tuple[int, int]] = {}
+    for section in LIST_SECTIONS:
+        opening = f'\n"{section}":[\n'
+        at = text.find(opening)
+        if at < 0:
+            continue
+        start = at + len(opening)
+        end = text.find("\n]", start - 1)  # the line closing the section
+        if end < 0:
+            return None
+        if end - start >= MIN_SECTION_CHARS:
+            found[section] = (start, end + 1)
+    return found or None
+
+
+def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys]
+                    ) -> InventoryFragment | None:
+    """The file's models, long sections validated a slice of lines at a time; or ``None``.
+
+    ``None`` when the file is not laid out one entity per line or anything in it
+    is invalid: the caller then validates it whole, for the data or the errors.
+    """
+    regions = _regions(text)
+    if regions is None:
+        return None
+    models: dict[str, list[Any]] = {}
+    try:
+        for section, (start, end) in regions.items():
+            adapter = _adapter(section)
+            items: list[Any] = []
+            pos = start
+            while pos < end:
+                cut = text.find("\n", min(pos + SLICE_CHARS, end - 1), end)
+                cut = end if cut < 0 else cut + 1
+                lines = text[pos:cut]
+                body = lines.rstrip()
+                body = body[:-1] if body.endswith(",") else body
+                found = adapter.validate_json(f"[{body}]")
+                if len(found) != lines.count("\n") + (not lines.endswith("\n")):
+                    return None  # an item over several lines, or two on one
+                share_given_keys(found, shared)
+                items += found
+                pos = cut
+            models[section] = items
+        parts: list[str] = []
+        last = 0
+        for start, end in sorted(regions.values()):
+            parts.append(text[last:start])
+            last = end
+        parts.append(text[last:])
+        fragment = InventoryFragment.model_validate_json("".join(parts))
+    except (ValidationError, ValueError):
+        return None
+    for section, items in models.items():
+        if section not in fragment.model_fields_set or getattr(fragment, section):
+            return None  # the emptied section was not where the layout said
+        setattr(fragment, section, items)
+    return fragment
