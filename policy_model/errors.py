@@ -58,6 +58,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "PLG-E025": ("a database host is not on the allow-list, or an inventory's connection "
                  "holds a password", "add the host with --allow-host; keep passwords in the "
                  "environment"),
+    "PLG-E026": ("a Fides (fideslang) manifest holds something pledge cannot import as it "
+                 "stands", "fix the manifest as the message says"),
 }
 
 

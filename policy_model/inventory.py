@@ -220,7 +220,9 @@ class ProcessingActivity(StrictModel):
     id: Identifier
     name: str
     purposes: PurposeIds = Field(min_length=1)
-    legal_basis: LegalBasisId
+    legal_basis: LegalBasisId | None = Field(
+        None, description="GDPR Art. 6(1) basis; absent means not declared (imported "
+                          "Fides declarations often name none), shown as such in the record.")
     data_subjects: list[Identifier] = Field(min_length=1)
     categories: CategoryIds = Field(min_length=1)
     systems: list[Identifier] = Field(min_length=1)

@@ -30,6 +30,9 @@ from pledge.policy_model.vocabulary import Vocabulary
 from pledge.reports.safe import plain, spreadsheet_cell
 
 TRANSFER_SAFEGUARDS = ("adequacy", "bcr", "scc")
+NOT_DECLARED = "not declared"
+"""Shown for a legal basis the inventory leaves out."""
+
 CSV_COLUMNS = ("controller", "activity_id", "activity", "purposes", "legal_basis",
                "data_subjects", "personal_data", "recipients", "third_country_transfers",
                "retention", "security_measures", "automated_decisions", "systems")
@@ -227,7 +230,8 @@ def _activity(act: ProcessingActivity, index: _Index) -> ActivityRecord:
     decisions = tuple(
         d.description + (" (significant effect)" if d.significant_effect else "")
         + (" (human review)" if d.human_review else "") for d in act.automated_decisions)
-    return ActivityRecord(act.id, act.name, tuple(act.purposes), act.legal_basis, subject_names,
+    return ActivityRecord(act.id, act.name, tuple(act.purposes), act.legal_basis or NOT_DECLARED,
+                          subject_names,
                           tuple(act.categories), tuple(recipients), retention, tuple(security),
                           decisions, tuple(act.systems))
 

@@ -102,6 +102,10 @@ EXAMPLES: dict[str, Example] = {
     "PLG-E024": Example(["discover", "postgresql+psycopg2://shop@127.0.0.1/shop"]),
     "PLG-E025": Example(["discover", "postgresql://shop@db.internal/shop",
                          "--allow-host", "127.0.0.1"]),
+    "PLG-E026": Example(["import", "fides", "shop.yml"], {"shop.yml": (
+        "system:\n  - fides_key: shop\n    system_type: Service\n    privacy_declarations:\n"
+        "      - {data_categories: [user.contact], data_use: marketing}\n"
+        "data_category:\n  - {fides_key: user.loyalty, parent_key: system}\n")}),
 }
 
 

@@ -7,6 +7,7 @@ from pledge.checks.kinds import (  # noqa: F401
     access_control,
     automated_decisions,
     consent_gate,
+    forbidden_combination,
     forbidden_storage,
     inventory_drift,
     manual_attestation,

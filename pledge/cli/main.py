@@ -13,6 +13,7 @@ from pledge.cli.commands.check import check
 from pledge.cli.commands.diff import diff
 from pledge.cli.commands.discover import discover_command
 from pledge.cli.commands.explain import explain
+from pledge.cli.commands.exporting import export_group
 from pledge.cli.commands.graph import graph
 from pledge.cli.commands.graph_html import html_command
 from pledge.cli.commands.importing import importing
@@ -36,7 +37,7 @@ def cli() -> None:
 
 graph.add_command(html_command)  # `pledge graph html`: in its own module, as it runs the checks
 for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify, init,
-                policy, importing):
+                policy, importing, export_group):
     cli.add_command(command)
 cli.add_command(discover_command, name="discover")
 

@@ -32,6 +32,7 @@ from pledge.cli.output_pairing import (
     pair_outputs,
 )
 from pledge.cli.run import evaluate_selected
+from pledge.cli.sources import SOURCES, check_inputs
 from pledge.cli.terraform import plan_option
 from pledge.connectors.terraform import plan_future
 from pledge.policy_model.loading import display_path
@@ -61,6 +62,9 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @click.command(cls=OrderedOptionsCommand)
 @click.argument("inventory", required=False, type=click.Path(path_type=Path))
 @policy_option
+@click.option("--from", "source", type=click.Choice(SOURCES), default="pledge",
+              help="What INVENTORY is: pledge inventory files, or Fides manifests imported in "
+                   "memory (their policies are the policy unless --policy is given).")
 @click.option("-f", "--format", "formats", multiple=True,
               type=FormatChoice(sorted(RENDERERS)), help="Output format; repeat for several.")
 @click.option("-o", "--output", "outputs", multiple=True, type=click.Path(path_type=Path),
@@ -82,7 +86,8 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @discover_options
 @plan_option("Check the inventory as this Terraform plan (terraform show -json) leaves it; "
              "its data stores mapped to no store fail.")
-def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, ...],
+def check(inventory: Path | None, policy_path: Path | None, source: str,
+          formats: tuple[str, ...],
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
@@ -96,8 +101,11 @@ def check(inventory: Path | None, policy_path: Path | None, formats: tuple[str, 
     plan = pair_outputs(formats, outputs)
     when = resolve_as_of(as_of)
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
-    loaded_policy = get_policy(policy_path, max_file_size)
-    loaded = get_inventory(inventory, max_file_size, cache)
+    if source == "fides":
+        loaded_policy, loaded = check_inputs(source, inventory, policy_path, max_file_size)
+    else:
+        loaded_policy = get_policy(policy_path, max_file_size)
+        loaded = get_inventory(inventory, max_file_size, cache)
     probe = discovery.apply(loaded, loaded_policy) if discovery else None
     if probe:  # the databases' real tables in the inventory, the drift commitment in the policy
         loaded, loaded_policy = probe.inventory, probe.policy

@@ -359,8 +359,9 @@ def _node_text(info: dict[str, Any]) -> list[str]:
         until = f" valid until {att['valid_until']}" if att.get("valid_until") else ""
         lines.append(f"  attestation: {plain(att['name'])}{until}")
     for act in info.get("processing_activities", []):
+        basis = act["legal_basis"] or "legal basis not declared"
         lines.append(f"  processing activity: {plain(act['id'])} ({plain(act['name'])}; "
-                     f"{plain(act['legal_basis'])}; {plain(joined(act['purposes']))})")
+                     f"{plain(basis)}; {plain(joined(act['purposes']))})")
     for gate in info["consent_gates"]:
         lines.append(f"  consent gate: {plain(gate['id'])} ({plain(gate.get('type', '?'))}): "
                      f"{plain(gate.get('mechanism') or gate.get('name') or '')}")

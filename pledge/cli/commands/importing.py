@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from pledge.cli.commands.fides import import_fides_command
 from pledge.cli.commands.import_terraform import terraform
 
 
@@ -17,3 +18,4 @@ def importing() -> None:
 
 
 importing.add_command(terraform)
+importing.add_command(import_fides_command)
