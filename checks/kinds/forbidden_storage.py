@@ -157,8 +157,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                                        and kind.owner_role in roles):
             continue
         field = table.fields[hit.position]
-        if selected[field.category]:
-            continue  # already failed above on its label
+        if selected[field.category] and voc.is_selected(field.category,
+                                                        frozenset({hit.match.category})):
+            continue  # already failed above on its label, which says as much as the name
         ev.fail("field", f"{store.id}.{field.name}",
                 message(store.id, field.name, field.category, hit.match,
                         f"pledge trusts the name over the label, and {hit.match.category} "

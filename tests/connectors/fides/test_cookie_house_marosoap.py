@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 import json
 
-import pytest
-
 from tests.conftest import AS_OF, POLICY, ROOT, run_pledge
 
 COOKIE_HOUSE = ROOT / "tests" / "data" / "fides" / "cookie_house"
@@ -38,8 +36,6 @@ def test_the_imported_shop_runs_against_marosoap() -> None:
         "postgres_example_test_dataset.yml")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the label lint (issue 12: field names read "
-                                       "against the shared label rules), not yet on main")
 def test_the_card_number_labelled_a_bank_account_is_flagged() -> None:
     flagged = [f for f in _check()["findings"] if f["subject"]["id"] == CCN
                and f["status"] != "pass" and "card number" in f["message"].lower()]
