@@ -77,8 +77,8 @@ def test_check_fails_exactly_on_the_legacy_table(pg_shop: Database, tmp_path: Pa
     assert drift["evidence"]["rule"] == "undeclared-column"
     assert "5 rows" in drift["message"]
     assert json.loads(run.out)["warnings"] == [  # the bundled store on another host
-        "store 'customer_db' was not discovered: postgresql://shop@db.internal:5432/customers "
-        "is not on the allow-list (--allow-host)"]
+        "store 'customer_db' was not discovered: postgresql://***@db.internal:5432/customers "
+        "is not on the allow-list (--allow-host)"]  # a DSN's user part is masked with it
 
 
 def test_a_token_label_contradicted_by_card_numbers(pg_schema: str, tmp_path: Path) -> None:
