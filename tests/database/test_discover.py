@@ -160,7 +160,7 @@ def one_line_error(run_args: list[str], code: str, *, subprocess: bool = False) 
 def test_unreachable_server_is_one_line() -> None:
     line = one_line_error(["discover", "postgresql://postgres@127.0.0.1:1/test"], "PLG-E022",
                           subprocess=True)
-    assert line == ("pledge: postgresql://postgres@127.0.0.1:1/test: PLG-E022 cannot reach the "
+    assert line == ("pledge: postgresql://***@127.0.0.1:1/test: PLG-E022 cannot reach the "
                     "database server (connection refused) (check the host and port, and that "
                     "the server runs)")
 
