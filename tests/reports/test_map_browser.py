@@ -38,8 +38,10 @@ def click_node(page: Any, node: str) -> None:
     canvas = page.locator("#map-canvas")
     canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
-    at = page.evaluate(f"window.pledgeMap.cy.getElementById({json.dumps(node)})"
-                       ".renderedPosition()")
+    element = f"window.pledgeMap.cy.getElementById({json.dumps(node)})"
+    # centred first: in a large map a node may lie outside the canvas, or under a neighbour
+    page.evaluate(f"window.pledgeMap.cy.center({element})")
+    at = page.evaluate(f"{element}.renderedPosition()")
     page.mouse.click(box["x"] + at["x"], box["y"] + at["y"])
 
 
