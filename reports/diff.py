@@ -6,22 +6,12 @@ import json
 from typing import Any
 
 from pledge.checks.gating.diff import InventoryDiff, breaks
-from pledge.reports.safe import plain
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, str):
-        return plain(value, keep_newlines=True)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    return value
+from pledge.reports.safe import plain, plain_data
 
 
 def render_json(diff: InventoryDiff) -> str:
     """The diff as canonical JSON (secrets redacted, control characters escaped)."""
-    data = _clean(diff.model_dump(mode="json"))
+    data = plain_data(diff.model_dump(mode="json"))
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 

@@ -33,19 +33,22 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def plain_data(value: Any) -> Any:
+def plain_data(value: Any, exact: frozenset[str] = frozenset()) -> Any:
     """``value`` with :func:`plain` (newlines kept) applied to every string in it, keys too.
 
     For JSON-like data (dicts, lists, scalars) about to be written out: JSON
     escapes keep control characters off the terminal, but a consumer decoding
     them would meet them again, and bidirectional overrides are not escaped.
+    String values under the keys in ``exact`` (hashes, fingerprints pledge
+    computes itself) are kept as they are, so they stay exact.
     """
     if isinstance(value, str):
         return plain(value, keep_newlines=True)
     if isinstance(value, list | tuple):
-        return [plain_data(v) for v in value]
+        return [plain_data(v, exact) for v in value]
     if isinstance(value, dict):
-        return {plain_data(k) if isinstance(k, str) else k: plain_data(v)
+        return {plain_data(k) if isinstance(k, str) else k:
+                v if k in exact and isinstance(v, str) else plain_data(v, exact)
                 for k, v in value.items()}
     return value
 

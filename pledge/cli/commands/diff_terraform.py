@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from pledge.checks.engine import RunResult
 from pledge.checks.gating.diff import InventoryDiff, Side, breaks, diff_inventories
@@ -38,7 +37,7 @@ from pledge.policy_model.vocabulary import default_vocabularies
 from pledge.reports.document import Gate, build_report
 from pledge.reports.formats import RENDERERS
 from pledge.reports.markdown import md, render_diff
-from pledge.reports.safe import plain
+from pledge.reports.safe import plain, plain_data
 
 DIFF_FORMAT = "pledge-terraform-diff/1"
 
@@ -93,22 +92,13 @@ def render_text(plan: str, changes: list[PlanChange], diff: InventoryDiff) -> st
     return "\n".join(lines) + "\n"
 
 
-def _clean(value: Any) -> Any:
-    """Every string of a dumped model made safe to print (secrets redacted, no controls)."""
-    if isinstance(value, str):
-        return plain(value, keep_newlines=True)
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    return value
 
 
 def render_json_diff(plan: str, changes: list[PlanChange], diff: InventoryDiff) -> str:
     """The changes and the commitments' diff as canonical JSON."""
     data = {"format": DIFF_FORMAT, "plan": plan,
-            "changes": _clean([c.model_dump(mode="json") for c in changes]),
-            "diff": _clean(diff.model_dump(mode="json"))}
+            "changes": plain_data([c.model_dump(mode="json") for c in changes]),
+            "diff": plain_data(diff.model_dump(mode="json"))}
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
