@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pledge.base.memory import paused_gc
+from pledge.checks.consistency import inventory_notices
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.findings import Finding, Status, Subject
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.checks.notices import Notice
 from pledge.checks.registry import Kind, all_kinds, get_kind
 from pledge.policy_model.inventory import Inventory
 from pledge.policy_model.loading import LoadedInventory
@@ -35,11 +37,14 @@ class RunResult:
 
     outcomes: list[CommitmentOutcome] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    """The inventory's inconsistencies with itself (:mod:`pledge.checks.consistency`)."""
 
     @property
     def failed(self) -> bool:
-        """True when any finding fails the run."""
-        return any(f.status.failing for f in self.findings)
+        """True when any finding, or any error notice, fails the run."""
+        return any(f.status.failing for f in self.findings) or any(
+            n.failing for n in self.notices)
 
 
 def _overall(findings: list[Finding], checked: int) -> Status:
@@ -155,4 +160,6 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
         result.outcomes.append(outcome)
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
+    if not unresolved:  # dangling references already fail every commitment
+        result.notices = inventory_notices(ctx)
     return result

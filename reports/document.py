@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from pledge.checks.engine import RunResult
 from pledge.checks.findings import Finding, Status
+from pledge.checks.notices import Notice, strict
 from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
 from pledge.policy_model.policy import Clause, Reference
 from pledge.policy_model.sources import SourceIndex
@@ -139,6 +140,11 @@ class Report(_Model):
     commitments: list[CommitmentResult]
     findings: list[Finding]
     warnings: list[str] = Field(default_factory=list)
+    notices: list[Notice] = Field(
+        default_factory=list,
+        description="The inventory's inconsistencies with itself: an error notice fails the "
+                    "run, a warning is reported only (isolated nodes; --strict-inventory "
+                    "makes them errors).")
     declarations: list[Declaration] = Field(
         default_factory=list,
         description="Where the subjects, nodes and flows that findings name are declared.")
@@ -183,12 +189,16 @@ class Report(_Model):
 
 
 def summarise(commitments: list[CommitmentResult], findings: list[Finding],
-              gate: Gate | None = None) -> Summary:
-    """Counts for the summary line; with a gate, only findings it fails fail the run."""
+              gate: Gate | None = None, notices: list[Notice] | None = None) -> Summary:
+    """Counts for the summary line; with a gate, only findings it fails fail the run.
+
+    An error notice (the inventory contradicts itself) always fails the run.
+    """
     by_status = Counter(c.status.value for c in commitments)
     finding_status = Counter(f.status.value for f in findings)
     severity = Counter(f.severity.value for f in findings if f.status.failing)
-    failed = any(gate.state(f) == "fails" if gate else f.status.failing for f in findings)
+    failed = any(gate.state(f) == "fails" if gate else f.status.failing for f in findings) or (
+        any(n.failing for n in notices or ()))
     return Summary(result="fail" if failed else "pass", commitments=len(commitments),
                    commitments_by_status=dict(sorted(by_status.items())),
                    findings_by_status=dict(sorted(finding_status.items())),
@@ -222,8 +232,12 @@ def declarations(findings: list[Finding], sources: SourceIndex) -> list[Declarat
 def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunResult, *,
                  as_of: date, extra_inputs: list[InputFile] | None = None,
                  generated_at: str | None = None, warnings: list[str] | None = None,
-                 gate: Gate | None = None) -> Report:
-    """Assemble the report of one run."""
+                 gate: Gate | None = None, strict_inventory: bool = False) -> Report:
+    """Assemble the report of one run.
+
+    ``strict_inventory`` raises the inventory's warning notices (isolated nodes)
+    to errors, which fail the run.
+    """
     p = policy.policy
     commitments = [
         CommitmentResult(
@@ -235,6 +249,7 @@ def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunRe
         )
         for o in result.outcomes
     ]
+    notices = strict(result.notices) if strict_inventory else list(result.notices)
     files = [*policy.files, *inventory.files, *(extra_inputs or [])]
     inputs = sorted((InputRecord(path=f.display, role=f.role, sha256=f.sha256) for f in files),
                     key=lambda r: (r.role, r.path))
@@ -244,7 +259,8 @@ def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunRe
                           organisation=p.organisation, source_title=p.source.title,
                           source_sha256=p.source.sha256),
         inventory=inventory.inventory.inventory.name, as_of=as_of, generated_at=generated_at,
-        inputs=inputs, summary=summarise(commitments, result.findings, gate),
+        inputs=inputs, summary=summarise(commitments, result.findings, gate, notices),
         commitments=commitments, findings=result.findings, warnings=sorted(warnings or []),
+        notices=notices,
         declarations=declarations(result.findings, inventory.sources), gate=gate,
     )

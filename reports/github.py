@@ -66,10 +66,24 @@ def _command(report: Report, finding: Finding) -> str | None:
 def render(report: Report) -> str:
     """One annotation per failing or waived finding, then a one-line summary."""
     lines = [c for c in (_command(report, f) for f in report.findings) if c]
+    for notice in report.notices:  # the inventory against itself: at the declaration
+        props = []
+        if notice.location is not None:
+            props.append(f"file={escape_property(notice.location.file)}")
+            if notice.location.line:
+                props.append(f"line={notice.location.line}")
+        props.append("title=" + escape_property(f"pledge inventory [{notice.rule}]"))
+        text = notice.message + (f"\nFix: {notice.remediation}" if notice.remediation else "")
+        lines.append(f"::{notice.level} {','.join(props)}::{escape_data(text)}")
     for warning in report.warnings:
         lines.append(f"::warning title=pledge::{escape_data(warning)}")
     gating = len(report.gating)
     lines.append(f"pledge: {report.summary.result.upper()}: {report.summary.commitments} "
                  f"commitments, {gating} failing finding{'s' if gating != 1 else ''} "
-                 "fail the run")
+                 "fail the run" + _inventory_errors(report))
     return "\n".join(lines) + "\n"
+
+
+def _inventory_errors(report: Report) -> str:
+    errors = sum(1 for n in report.notices if n.failing)
+    return (f", and {errors} inventory error{'s' if errors != 1 else ''}" if errors else "")

@@ -310,9 +310,12 @@ def _json_for_script(data: object) -> str:
 
 def _warnings_html(report: Report) -> str:
     """The run's warnings (implicit waivers first), above the verdict."""
-    if not report.warnings:
+    notices = [f"{n.level}: [{n.rule}] {n.subject.type} {n.subject.id}"
+               + (f" ({n.location.file}:{n.location.line})" if n.location else "")
+               + f": {n.message}" for n in report.notices]
+    if not report.warnings and not notices:
         return ""
-    items = "".join(f"<li>{esc(w)}</li>" for w in report.warnings)
+    items = "".join(f"<li>{esc(w)}</li>" for w in [*report.warnings, *notices])
     return f'<section id="warnings" role="alert"><h2>Warnings</h2><ul>{items}</ul></section>'
 
 

@@ -150,6 +150,27 @@ def render(report: Report) -> str:
     for other, mine in sorted(findings.items()):  # findings of no commitment: undeclared stores
         suite = ET.SubElement(root, "testsuite", {"name": _text(f"{other} (not a commitment)")})
         _cases(report, suite, other, mine, totals)
+    if report.notices:  # the inventory against itself: an error notice is a failed case
+        suite = ET.SubElement(root, "testsuite", {"name": "pledge inventory consistency"})
+        failed = 0
+        for notice in report.notices:
+            case = ET.SubElement(suite, "testcase", {
+                "classname": "inventory." + notice.rule,
+                "name": _text(f"{notice.subject.type} {notice.subject.id}")})
+            where = (f" ({notice.location.file}:{notice.location.line})"
+                     if notice.location else "")
+            if notice.failing:
+                failed += 1
+                ET.SubElement(case, "failure", {"message": _text(notice.message),
+                                                "type": notice.rule}).text = _text(
+                    notice.message + where)
+            else:
+                ET.SubElement(case, "system-out").text = _text(
+                    "warning: " + notice.message + where)
+        for attr, count in (("tests", len(report.notices)), ("failures", failed),
+                            ("errors", 0), ("skipped", 0)):
+            suite.set(attr, str(count))
+            totals[attr] += count
     if report.warnings:  # implicit waivers, expired waivers: where a CI log shows them
         suite = ET.SubElement(root, "testsuite", {"name": "pledge warnings", "tests": "0",
                                                   "failures": "0", "errors": "0",

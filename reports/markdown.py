@@ -192,10 +192,15 @@ def render(report: Report) -> str:
               if w.startswith("IMPLICIT WAIVERS")]
     noun = "finding" if len(gating) == 1 else "findings"
     extra = len(failing) - len(gating)
+    inventory_errors = sum(1 for n in report.notices if n.failing)
     lines.append(f"{len(gating)} failing {noun} fail the run"
                  + (f"; {extra} more are reported only (baseline or below --fail-on)"
                     if extra else "")
-                 + (f"; {len(waived)} waived" if waived else "") + ".")
+                 + (f"; {len(waived)} waived" if waived else "")
+                 + (f"; {inventory_errors} inventory error"
+                    f"{'s' if inventory_errors != 1 else ''} (below) fail"
+                    f"{'s' if inventory_errors == 1 else ''} it too"
+                    if inventory_errors else "") + ".")
     lines += ["", "| Status | Commitments |", "| --- | ---: |"]
     lines += [f"| {md(k.replace('_', ' '))} | {n} |"
               for k, n in report.summary.commitments_by_status.items()]
@@ -205,6 +210,16 @@ def render(report: Report) -> str:
             f"{s.value} {by_severity[s]}" for s in sorted(by_severity, key=lambda s: -s.rank))
             + "."]
     tail: list[str] = []
+    if report.notices:
+        errors = sum(1 for n in report.notices if n.failing)
+        tail += ["", "### Inventory consistency", "",
+                 f"{errors} error{'s' if errors != 1 else ''} (failing the run), "
+                 f"{len(report.notices) - errors} warning"
+                 f"{'s' if len(report.notices) - errors != 1 else ''}.", "",
+                 "| Level | Rule | Subject | Declared at | Message |",
+                 "| --- | --- | --- | --- | --- |"]
+        tail += [f"| {n.level} | {md(n.rule)} | {md(n.subject.type)} {md(n.subject.id)} | "
+                 f"{_place(n.location)} | {md(n.message)} |" for n in report.notices]
     if report.warnings:
         tail += ["", "### Warnings", ""]
         tail += [f"- {md(w)}" for w in report.warnings]

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pledge.checks.findings import Finding, Status
+from pledge.checks.notices import RULE_TITLES, Notice
 from pledge.policy_model.types import Severity
 from pledge.reports.document import CommitmentResult, Report
 from pledge.reports.markdown import NODE_TYPES, md
@@ -159,10 +160,47 @@ def _result(report: Report, finding: Finding, rule_index: dict[str, int]) -> dic
     return result
 
 
+NOTICE_RULE = "inventory/{}"
+"""The SARIF rule id of a notice rule (``inventory/isolated-node``)."""
+
+
+def _notice_rule(rule: str) -> dict[str, Any]:
+    return {
+        "id": NOTICE_RULE.format(rule),
+        "name": "Inventory" + "".join(p.capitalize() for p in rule.split("-")),
+        "shortDescription": {"text": RULE_TITLES[rule]},
+        "fullDescription": {"text": f"{RULE_TITLES[rule]} (inventory consistency)"},
+        "help": {"text": "The inventory is judged against itself, apart from any commitment: "
+                         "see `pledge check --help` (--strict-inventory)."},
+        "defaultConfiguration": {"level": "error" if rule == "unheld-category" else "warning"},
+        "properties": {"tags": ["inventory", "consistency", "privacy"]},
+    }
+
+
+def _notice_result(notice: Notice, index: int) -> dict[str, Any]:
+    text = notice.message + (f". Fix: {notice.remediation}" if notice.remediation else "")
+    result: dict[str, Any] = {
+        "ruleId": NOTICE_RULE.format(notice.rule), "ruleIndex": index,
+        "level": notice.level, "message": {"text": plain(text)},
+        "partialFingerprints": {FINGERPRINT_KEY: notice.fingerprint},
+        "properties": {"status": notice.level, "kind": "inventory-consistency",
+                       "subject": {"type": plain(notice.subject.type),
+                                   "id": plain(notice.subject.id)}},
+    }
+    if notice.location is not None:
+        result["locations"] = [{"physicalLocation": physical(notice.location.file,
+                                                             notice.location.line)}]
+    return result
+
+
 def sarif(report: Report) -> dict[str, Any]:
     """The SARIF log as a mapping."""
     rules = [_rule(c) for c in report.commitments]
     rule_index = {c.id: i for i, c in enumerate(report.commitments)}
+    notice_rules = sorted({n.rule for n in report.notices})
+    for rule in notice_rules:
+        rule_index[NOTICE_RULE.format(rule)] = len(rules)
+        rules.append(_notice_rule(rule))
     shown = [f for f in report.findings if f.status.failing or f.status is Status.WAIVED]
     run: dict[str, Any] = {
         "tool": {"driver": {
@@ -171,7 +209,8 @@ def sarif(report: Report) -> dict[str, Any]:
             "semanticVersion": report.tool.version,
             "rules": rules,
         }},
-        "results": [_result(report, f, rule_index) for f in shown],
+        "results": [_result(report, f, rule_index) for f in shown] + [
+            _notice_result(n, rule_index[NOTICE_RULE.format(n.rule)]) for n in report.notices],
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": [
             {"level": "warning", "message": {"text": plain(w)}} for w in report.warnings]}],
         "columnKind": "unicodeCodePoints",

@@ -39,11 +39,38 @@ def render(report: Report, *, verbose: bool = False) -> str:
         lines.append(f"      {plain(f.message)}")
         if f.remediation and f.status is not Status.WAIVED:
             lines.append(f"      fix: {plain(f.remediation)}")
+    lines += _notices(report)
     s = report.summary
     counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.commitments_by_status.items())
     failing = sum(1 for f in report.findings if f.status.failing)
     lines += ["", f"{s.result.upper()}: {s.commitments} commitments ({counts}); "
-                  f"{failing} failing finding{'s' if failing != 1 else ''}"]
+                  f"{failing} failing finding{'s' if failing != 1 else ''}" + _tally(report)]
     for warning in report.warnings:
         lines.append(f"warning: {plain(warning)}")
     return "\n".join(lines) + "\n"
+
+
+def _notices(report: Report) -> list[str]:
+    """The inventory's inconsistencies with itself: errors fail the run, warnings do not."""
+    if not report.notices:
+        return []
+    lines = ["", "Inventory consistency:"]
+    for n in report.notices:
+        where = ""
+        if n.location:
+            where = plain(n.location.file) + (f":{n.location.line}" if n.location.line else "")
+        lines.append(f"  {n.level.upper()} [{n.rule}] {n.subject.type} {plain(n.subject.id)}"
+                     + (f"  {where}" if where else ""))
+        lines.append(f"      {plain(n.message)}")
+        if n.remediation:
+            lines.append(f"      fix: {plain(n.remediation)}")
+    return lines
+
+
+def _tally(report: Report) -> str:
+    """``; 1 inventory error, 2 inventory warnings`` (nothing without notices)."""
+    errors = sum(1 for n in report.notices if n.failing)
+    warnings = len(report.notices) - errors
+    parts = [f"{count} inventory {noun}{'s' if count != 1 else ''}"
+             for count, noun in ((errors, "error"), (warnings, "warning")) if count]
+    return "; " + ", ".join(parts) if parts else ""

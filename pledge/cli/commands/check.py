@@ -83,6 +83,9 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @limits_option
 @cache_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
+@click.option("--strict-inventory", is_flag=True,
+              help="Inventory warnings (a system, third party or store in no flow) fail the "
+                   "run too; an inventory that sends what it does not hold always fails.")
 @discover_options
 @plan_option("Check the inventory as this Terraform plan (terraform show -json) leaves it; "
              "its data stores mapped to no store fail.")
@@ -91,7 +94,8 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
-          cache: Path | None, verbose: bool, discovery: DiscoverRequest | None,
+          cache: Path | None, verbose: bool, strict_inventory: bool,
+          discovery: DiscoverRequest | None,
           terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
@@ -135,7 +139,7 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
                     baselined=baselined(result.findings, known))
         warnings += _gate_warnings(gate, result.findings, shown)
     report = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
-                          warnings=warnings, gate=gate)
+                          warnings=warnings, gate=gate, strict_inventory=strict_inventory)
     rendered = [(text_report.render(report, verbose=verbose) if fmt == "text"
                  else RENDERERS[fmt](report), output) for fmt, output in plan]
     if write_baseline:
