@@ -104,7 +104,7 @@ pay_001 contains sprintf("field:%s.%s", [store.id, f.name]) if {
 	not object.get(f, "tokenised", false)
 }
 
-# what a store sends, it holds: a card category sent from a store with no field of it
+# what a store sends, it holds: a payment-details category sent from a store with no field of it
 store_holds(store, c) if {
 	some f in store.fields
 	selected(f.category, [c])
@@ -124,9 +124,9 @@ pay_001 contains sprintf("store:%s", [store.id]) if {
 	not store_holds(store, c)
 }
 
-card_flow_category(c) if selected(c, card)
+card_flow_category(c) if selected(c, payment_details)
 
-card_flow_category(c) if broader(c, card)
+card_flow_category(c) if broader(c, payment_details)
 
 # --- RET-001 retention-limit -------------------------------------------------------------------
 personal := {c | some c in field_categories; selected(c, ["user"])}
@@ -314,9 +314,29 @@ con_001 contains sprintf("flow:%s", [flow.id]) if {
 	not gated_for(flow, p)
 }
 
+# a flow for the service alone (essential.*) brings data for that service, not for the
+# node's other purposes (a transactional email through a newsletter tool), when the node can
+# do the service: a third party (or its store), or a node declaring an essential purpose
+essential_flow(flow) if count({p | some p in flow.purposes; not selected(p, ["essential"])}) == 0
+
+serves(node) if third_parties[node]
+
+serves(node) if third_parties[stores[node].system]
+
+serves(node) if {
+	some p in node_purposes(node)
+	selected(p, ["essential"])
+}
+
+service_only(flow) if {
+	essential_flow(flow)
+	serves(flow.target)
+}
+
 node_hits[node] contains p if {
 	some i in personal_flows
 	flow := inv.flows[i]
+	not service_only(flow)
 	node := flow.target
 	some p in node_purposes(node)
 	wanted[p]

@@ -20,8 +20,10 @@ bucket readable by anyone or one database listening on the internet.
 - ``forbidden_roles`` (list of role names): public and broad roles, compared
   without case or separators; default public, anyone, everyone, allUsers,
   allAuthenticatedUsers, authenticated_users, all_users, users, all_staff, staff,
-  all_employees, employees, internal, guest, anonymous, ``*`` (a policy may
-  replace the list).
+  all_employees, employees, internal, guest, anonymous, ``*``, and the same in
+  French (``tous_les_employes``, ``tout_le_personnel``), Spanish
+  (``todos_los_empleados``), German (``alle_mitarbeiter``) and transliterated
+  Arabic (``jami3_al_muwazafin``), accents ignored (a policy may replace the list).
 - ``forbidden_exposure`` (list of ``internet``/``public``/``internal``; default internet,
   public).
 - ``require_encryption_at_rest`` (bool, default false).
@@ -70,6 +72,7 @@ GDPR Art. 32(1)(b), Art. 25; ISO/IEC 27001:2022 A.5.15, A.8.3; PCI DSS v4.0.1 Re
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Literal
 
 from pydantic import Field
@@ -80,16 +83,38 @@ from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Exposure
 from pledge.policy_model.types import CategoryIds
 
-PUBLIC_ROLES = ["public", "anyone", "everyone", "everybody", "world", "anonymous", "guest",
-                "allUsers", "allAuthenticatedUsers", "authenticated_users", "authenticated",
-                "all_users", "users", "all_staff", "staff", "all_employees", "employees",
-                "all", "internal", "*"]
-"""Roles that name no one in particular: the public, or everyone of a broad group."""
+PUBLIC_ROLES = [
+    "public", "anyone", "everyone", "everybody", "world", "anonymous", "guest",
+    "allUsers", "allAuthenticatedUsers", "authenticated_users", "authenticated",
+    "all_users", "users", "all_staff", "staff", "all_employees", "employees",
+    "all", "internal", "*",
+    # French (a Moroccan shop's sellers and staff)
+    "tout_le_monde", "tous", "publique", "tous_les_employes", "employes", "tout_le_personnel",
+    "personnel", "tous_les_salaries", "salaries", "tous_les_utilisateurs", "utilisateurs",
+    # Spanish
+    "todos", "todo_el_mundo", "publico", "todos_los_empleados", "empleados",
+    "todo_el_personal", "personal", "todos_los_usuarios", "usuarios",
+    # German
+    "alle", "jeder", "jedermann", "oeffentlich", "alle_mitarbeiter", "mitarbeiter",
+    "belegschaft", "alle_benutzer", "benutzer",
+    # Arabic, transliterated (jami3 / jamee3: all; muwazafin / muwadhafin: employees)
+    "jami3", "jamee3", "al_jami3", "al3amma", "jami3_al_muwazafin", "jamee3_al_muwazafin",
+    "jami3_al_muwadhafin", "kul_al_muwazafin", "al_muwazafin", "muwazafin", "muwadhafin",
+    "jami3_al_mustakhdimin", "al_mustakhdimin",
+]
+"""Roles that name no one in particular: the public, or everyone of a broad group, in
+English, French, Spanish, German and transliterated Arabic (compared by :func:`role_key`)."""
 
 
 def role_key(role: str) -> str:
-    """A role name compared without case or separators: ``All-Staff`` is ``all_staff``."""
-    return "".join(c for c in role.lower() if c.isalnum() or c == "*")
+    """A role name compared without case, accents or separators.
+
+    ``All-Staff`` is ``all_staff``; ``tous_les_employés`` is ``tous_les_employes``;
+    ``öffentlich`` is ``offentlich`` (and ``oeffentlich`` is listed as well).
+    """
+    bare = unicodedata.normalize("NFKD", role.lower())
+    return "".join(c for c in bare if (c.isalnum() and not unicodedata.combining(c))
+                   or c == "*")
 
 
 class Params(KindParams):

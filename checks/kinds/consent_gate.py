@@ -11,7 +11,14 @@ do not pass a gate covering *that* purpose. A gate covering another purpose
 Any flow processing for the purpose, or any node doing so, reached that way
 fails, with the path that reaches it: the gate must come before the data
 reaches processing for the purpose. Flows that carry no personal data (a
-product feed) neither count as processing nor lead anywhere. A flow passes a
+product feed) neither count as processing nor lead anywhere. A node processing
+for the purpose is judged on the flows into it, except those whose purposes
+are all essential (``essential.*``: the service, a legal obligation) into a
+third party (a processor acts on the purposes it is sent data for) or into a
+system that itself declares an essential purpose: a transactional email sent
+through a newsletter tool is not marketing on that path, though data the tool
+then sends on for marketing still is. An internal system that declares only
+profiling profiles whatever it receives, whatever the flow says. A flow passes a
 gate when its ``consent_gate`` names a gate of a type in ``gate_types`` whose
 purposes select the purpose. Each such purpose used must also have a gate with
 an opt-out ``mechanism``.
@@ -211,10 +218,17 @@ def _judge_nodes(ctx: CheckContext, ev: Evaluation, walk_of: dict[str, Reached],
     classes = graph.flow_classes
     hits: dict[str, list[str]] = {}  # node -> purposes it receives data for, ungated
     via: dict[str, tuple[str, Flow]] = {}  # node -> (purpose, first such flow into it)
+    # a flow for the service alone (a transactional email through a marketing tool) brings
+    # data for that service, to a node that can do it (a processor acts on the purposes it
+    # is sent data for; an internal system, on its own): its other purposes are not on that path
+    essential = graph.selection("purposes", frozenset({"essential"}))
+    service_only = [c.target is not None and all(essential[p] for p in c.purposes) and (
+        c.target.third_party or any(essential[p] for p in c.target.purposes))
+        for c in classes]
     for purpose, walk in sorted(walk_of.items()):
         into = [carries and c.target is not None and purpose in c.target.purposes
-                and not gated(c.gate, purpose)
-                for c, carries in zip(classes, personal, strict=True)]
+                and not gated(c.gate, purpose) and (not only or essential[purpose])
+                for c, carries, only in zip(classes, personal, service_only, strict=True)]
         for flow in graph.flows_of(into):  # in inventory order
             if flow.source in walk and purpose not in hits.get(flow.target, ()):
                 hits.setdefault(flow.target, []).append(purpose)

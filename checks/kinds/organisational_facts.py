@@ -21,7 +21,11 @@ any other change.
 
 A data subject group that declares its own ``minimum_age`` is held to a
 ``minimum_user_age`` requirement too: customers served from 16 break "not
-intended for individuals under 18" whatever the organisation says.
+intended for individuals under 18" whatever the organisation says. The
+absence half of that promise ("we do not knowingly collect personal data from
+minors") is held against the flows: a data subject whose category names minors
+(``customer.minor``) and sends data in any flow fails a ``minimum_user_age``
+requirement of 18 or more.
 
 ## Parameters
 - ``requirements`` (list, required): ``{fact, operator, value, description}``.
@@ -205,9 +209,51 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     evidence=evidence, location=where)
 
 
+AGE_OF_MAJORITY = 18
+"""Below it a person is a minor; a data subject category with a ``minor`` segment
+(``customer.minor``) is a group of people below it, whatever else it declares."""
+
+
+def _is_minor(category: str) -> bool:
+    return "minor" in category.split(".")
+
+
+def _judge_minors(ctx: CheckContext, ev: Evaluation, req: Requirement) -> None:
+    """Fail groups of minors the inventory collects data from, when the promise is 18 or more.
+
+    A promise of absence ("we do not knowingly collect personal data from minors")
+    is held against the flows: a data subject whose category says minors and that
+    sends data in any flow is data knowingly collected from minors.
+    """
+    if req.operator not in ("ge", "gt") or not isinstance(req.value, int) or (
+            req.value + (req.operator == "gt") < AGE_OF_MAJORITY):
+        return
+    minors = {s.id: s for s in ctx.inventory.data_subjects if _is_minor(s.category)}
+    if not minors:
+        return
+    sent: dict[str, list[str]] = {}
+    for flow in ctx.inventory.flows:
+        if flow.source in minors:
+            sent.setdefault(flow.source, []).append(flow.id)
+    for ident in sorted(sent):
+        subject, flows = minors[ident], sorted(sent[ident])
+        ev.checked += 1
+        ev.fail("subject", ident, f"data subject '{ident}' is a group of minors (category "
+                f"{subject.category}) and sends personal data in flow"
+                f"{'s' if len(flows) > 1 else ''} {', '.join(flows)}: the policy requires "
+                f"{req.fact} {req.operator} {req.value}, and data knowingly collected from "
+                "minors breaks it", remediation="stop collecting data from this group, or "
+                "remove the flows from it", evidence={
+                    "rule": f"{req.fact}:minors", "category": subject.category,
+                    "flows": flows, "expected": req.value, "operator": req.operator},
+                key="category")
+
+
 def _judge_subjects(ctx: CheckContext, ev: Evaluation, req: Requirement) -> None:
     """Hold each data subject's own value of the fact (where declared) to the requirement."""
     key = SUBJECT_FACTS[req.fact]
+    if req.fact == "minimum_user_age":
+        _judge_minors(ctx, ev, req)
     for subject in ctx.inventory.data_subjects:
         actual = getattr(subject, key)
         if actual is None:
