@@ -8,6 +8,10 @@ One YAML file per case under ``cases/``:
   ``expect_error``: the input-error code pledge must refuse the inventory with;
 - ``files``: new inventory files (name: YAML text), and ``replace``: edits of the
   bundled files (``file``, ``old`` occurring exactly once, ``new``);
+- ``notices`` (optional): the inventory's inconsistencies with itself the case must
+  produce, as ``rule subject`` (``unheld-category orders_to_erp``,
+  ``isolated-node old_crm``); without it, a must-pass case may have no error notice
+  (one fails the run);
 - ``known_failure`` (optional): an issue-style note for a verdict pledge gets wrong
   today; the case then runs as ``xfail(strict=True)``, so a fix is noticed.
 """
@@ -35,7 +39,7 @@ POLICY = ROOT / "policy_model" / "policies" / "marosoap.yaml"
 POLICY_TEXT = ROOT / "policy_model" / "source" / "marosoap-privacy-policy.txt"
 AS_OF = date(2026, 11, 29)
 KEYS = {"description", "section", "quote", "expect", "expect_error", "files", "replace",
-        "known_failure"}
+        "known_failure", "notices"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Case:
     files: dict[str, str] = field(default_factory=dict)
     replace: tuple[dict[str, str], ...] = ()
     known_failure: str | None = None
+    notices: frozenset[str] | None = None
 
     @property
     def must_pass(self) -> bool:
@@ -70,7 +75,8 @@ def load_case(path: Path) -> Case:
                 quote=raw["quote"],
                 expect=frozenset(raw["expect"]) if "expect" in raw else None,
                 expect_error=raw.get("expect_error"), files=raw.get("files") or {},
-                replace=tuple(raw.get("replace") or ()), known_failure=raw.get("known_failure"))
+                replace=tuple(raw.get("replace") or ()), known_failure=raw.get("known_failure"),
+                notices=frozenset(raw["notices"]) if "notices" in raw else None)
 
 
 def all_cases() -> list[Case]:
@@ -106,6 +112,13 @@ _POLICY = None
 
 def verdict(case: Case, workdir: Path) -> tuple[frozenset[str] | None, list[str]]:
     """The commitments failing on the case's inventory, or the input-error codes."""
+    failing, errors, _ = judged(case, workdir)
+    return failing, errors
+
+
+def judged(case: Case, workdir: Path
+           ) -> tuple[frozenset[str] | None, list[str], dict[str, bool]]:
+    """As :func:`verdict`, with the inventory's notices (``rule subject``: failing or not)."""
     global _POLICY
     if _POLICY is None:
         _POLICY = load_policy(POLICY).policy
@@ -113,6 +126,7 @@ def verdict(case: Case, workdir: Path) -> tuple[frozenset[str] | None, list[str]
     try:
         inventory = load_inventory(root)
     except InputErrors as exc:
-        return None, sorted({e.code for e in exc.errors})
+        return None, sorted({e.code for e in exc.errors}), {}
     result = evaluate(_POLICY, inventory, as_of=AS_OF)
-    return frozenset(f.commitment for f in result.findings if f.status.failing), []
+    notices = {f"{n.rule} {n.subject.id}": n.failing for n in result.notices}
+    return frozenset(f.commitment for f in result.findings if f.status.failing), [], notices

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adversarial.corpus import POLICY_TEXT, Case, all_cases, normalise, verdict
+from tests.adversarial.corpus import POLICY_TEXT, Case, all_cases, judged, normalise
 
 CASES = all_cases()
 TEXT = normalise(POLICY_TEXT.read_text(encoding="utf-8"))
@@ -25,7 +25,7 @@ def _param(case: Case) -> object:
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_case_gets_the_verdict_the_policy_decides(case: Case, tmp_path: Path) -> None:
-    failing, errors = verdict(case, tmp_path)
+    failing, errors, notices = judged(case, tmp_path)
     if case.expect_error is not None:
         assert case.expect_error in errors, f"expected {case.expect_error}, got {errors}"
     else:
@@ -33,6 +33,10 @@ def test_case_gets_the_verdict_the_policy_decides(case: Case, tmp_path: Path) ->
         assert failing == case.expect, (
             f"{case.description.strip()}\nexpected failing {sorted(case.expect or ())}, "
             f"got {sorted(failing or ())}")
+        if case.notices is not None:
+            assert set(notices) == case.notices, notices
+        elif case.must_pass:  # an error notice would fail the run
+            assert not [n for n, fails in notices.items() if fails], notices
 
 
 def test_the_corpus_is_large_and_holds_compliant_cases() -> None:
