@@ -43,7 +43,7 @@ DEFAULT_SEED = 20261129
 DEFAULT_RATE = 0.05
 DEFAULT_AS_OF = date(2026, 11, 29)
 YAML_UNITS_PER_FILE = 1000
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 """Bumped whenever the same arguments would generate a different inventory."""
 
 Entity = dict[str, Any]
@@ -283,7 +283,12 @@ class Unit:
         store("orders", "api", ["essential.service.fulfillment", "essential.service.refunds"],
               _fields(("customer_id", "user.unique_id"),
                       ("items", "user.behavior.purchase_history"),
-                      ("shipping_address", "user.contact.address"), retention="P5Y")
+                      ("shipping_address", "user.contact.address"),
+                      # what the orders store sends to couriers, the ledger and (planted) the
+                      # mailer, it holds: what a store sends, it must declare
+                      ("recipient_name", "user.name"),
+                      ("recipient_phone", "user.contact.phone_number"),
+                      ("recipient_email", "user.contact.email"), retention="P5Y")
               + _fields(("amount", "user.payment.transaction"), retention="P18M")
               + [{"name": "payment_method", "category": "user.financial.credit_card.token",
                   "retention": "P18M", "tokenised": True}]

@@ -94,64 +94,93 @@ class UnheldSend:
 
 
 _TARGET = attrgetter("target")
+_SYSTEM = attrgetter("system")
+_ID = attrgetter("id")
+_TYPE = attrgetter("type")
+_INTERNAL = "internal".__eq__
+
+
+_ANCESTORS: dict[str, tuple[str, ...]] = {}
 
 
 def _missing(held: frozenset[str], sent: frozenset[str]) -> tuple[str, ...]:
     """The sent categories no held one is, contains or lies under, sorted."""
-    around = {a for h in held for a in Vocabulary.ancestors(h)}
-    return tuple(sorted(c for c in sent if c not in around
-                        and not any(a in held for a in Vocabulary.ancestors(c)[1:])))
+    missing = []
+    for category in sent:
+        if category in held:
+            continue
+        above = _ANCESTORS.get(category)
+        if above is None:
+            above = _ANCESTORS[category] = tuple(Vocabulary.ancestors(category)[1:])
+        if any(a in held for a in above):
+            continue
+        prefix = category + "."
+        if not any(h.startswith(prefix) for h in held):
+            missing.append(category)
+    return tuple(sorted(missing))
 
 
 def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
-    """Every flow, in inventory order, sending what its source does not have.
+    """Every flow sending what its source does not have: stores' first, then systems'.
 
     A store has what its fields hold (the same category, a finer or a broader
     one). An internal system has what its stores' fields hold and what flows
     bring to it or to its stores. A data subject is where data is collected,
     and a third party's own holdings lie outside the inventory (a processor
-    makes tokens, a social network has profiles): neither is judged. Judged
-    once per (holdings, flow class), so repeated shapes cost a lookup.
+    makes tokens, a social network has profiles): neither is judged.
+
+    In two steps, each over distinct shapes rather than flows: what a system's
+    stores hold, judged once per (stores' classes, flow class); then, only for
+    the flows that leaves unexplained, what flows bring to their systems.
     """
     graph = ctx.graph
-    found: list[UnheldSend] = [
-        UnheldSend(s.flow, "store", s.categories) for s in undeclared_sends(ctx)]
-    flows = graph.flow_at
-    internal = {s.id for s in ctx.inventory.systems if s.type == "internal"}
-    senders = internal.intersection(map(_SOURCE, flows))
-    if senders:
-        table = graph.store_table(ctx.inventory)
-        owner = {s.id: s.system for s in table.stores}
-        stored: dict[str, set[int]] = {}
-        for position, store in enumerate(table.stores):
-            if store.system in senders:
-                stored.setdefault(store.system, set()).add(table.store_class[position])
-        received: dict[str, set[int]] = {}
-        for target, flow_class in zip(map(_TARGET, flows), graph.flow_class, strict=True):
-            system = target if target in senders else owner.get(target)
-            if system in senders:
-                received.setdefault(system, set()).add(flow_class)
-        holdings: dict[tuple[frozenset[int], frozenset[int]], frozenset[str]] = {}
-        held_by: dict[str, frozenset[str]] = {}
-        for system in senders:
-            key = (frozenset(stored.get(system, ())), frozenset(received.get(system, ())))
-            held = holdings.get(key)
-            if held is None:
-                cats = {c for n in key[0] for c in table.store_classes[n].categories}
-                cats.update(c for n in key[1] for c in graph.flow_classes[n].categories)
-                held = holdings[key] = frozenset(cats)
-            held_by[system] = held
-        memo: dict[tuple[int, int], tuple[str, ...]] = {}
-        for flow, flow_class in zip(flows, graph.flow_class, strict=True):
-            held = held_by.get(flow.source)
-            if held is None:
-                continue
-            pair = (id(held), flow_class)
-            missing = memo.get(pair)
-            if missing is None:
-                missing = memo[pair] = _missing(held, graph.flow_classes[flow_class].categories)
-            if missing:
-                found.append(UnheldSend(flow, "system", missing))
+    found = [UnheldSend(s.flow, "store", s.categories) for s in undeclared_sends(ctx)]
+    flows, classes, flow_classes = graph.flow_at, graph.flow_class, graph.flow_classes
+    systems = ctx.inventory.systems
+    sources, targets = graph.flow_ends()
+    senders = set(compress(map(_ID, systems), map(_INTERNAL, map(_TYPE, systems))))
+    senders.intersection_update(sources)
+    if not senders:
+        return found
+    table = graph.store_table(ctx.inventory)
+    store_system = list(map(_SYSTEM, table.stores))
+    owned: dict[str, list[int]] = {}
+    for system, store_class in set(compress(zip(store_system, table.store_class, strict=True),
+                                            map(senders.__contains__, store_system))):
+        owned.setdefault(system, []).append(store_class)
+    shapes: dict[frozenset[int], int] = {frozenset(): 0}  # store classes owned -> a number
+    shape_of = dict.fromkeys(senders, 0)
+    for system, owned_classes in owned.items():
+        shape_of[system] = shapes.setdefault(frozenset(owned_classes), len(shapes))
+    held = [frozenset(c for n in shape for c in table.store_classes[n].categories)
+            for shape in shapes]
+    keys = list(zip(map(shape_of.get, sources), classes, strict=True))
+    unexplained = {key for key in set(keys) if key[0] is not None
+                   and not flow_classes[key[1]].categories <= held[key[0]]
+                   and _missing(held[key[0]], flow_classes[key[1]].categories)}
+    if not unexplained:
+        return found
+    suspects = list(compress(range(len(keys)), map(unexplained.__contains__, keys)))
+    # what flows bring to the suspects' systems, or to their stores
+    bare = {sources[i] for i in suspects}
+    ends = dict(zip(bare, bare, strict=True))
+    ends.update((s.id, s.system) for s in compress(table.stores,
+                                                   map(bare.__contains__, store_system)))
+    received: dict[str, set[int]] = {}
+    for target, flow_class in set(compress(zip(targets, classes, strict=True),
+                                           map(ends.__contains__, targets))):
+        received.setdefault(ends[target], set()).add(flow_class)
+    memo: dict[tuple[str, int], tuple[str, ...]] = {}
+    for position in suspects:
+        source, flow_class = sources[position], classes[position]
+        missing = memo.get((source, flow_class))
+        if missing is None:
+            has = held[shape_of[source]].union(
+                *(flow_classes[n].categories for n in received.get(source, ())))
+            missing = memo[(source, flow_class)] = _missing(
+                has, flow_classes[flow_class].categories)
+        if missing:
+            found.append(UnheldSend(flows[position], "system", missing))
     return found
 
 
@@ -183,17 +212,25 @@ def isolated_nodes(ctx: CheckContext) -> list[tuple[str, str, bool]]:
     a third party's store, when a flow touches the third party (its store is
     where that data rests: the graph queries reach it there).
     """
-    flows = ctx.graph.flow_at
-    touched = set(map(_SOURCE, flows))
-    touched.update(map(_TARGET, flows))
+    sources, targets = ctx.graph.flow_ends()
+    touched = set(sources)
+    touched.update(targets)
     inv = ctx.inventory
-    kind = {s.id: s.type for s in inv.systems}
-    used = {s.system for s in inv.stores if s.id in touched}
-    found = [("system", s.id, s.type == "third_party") for s in inv.systems
-             if s.id not in touched and s.id not in used]
-    found += [("store", s.id, kind.get(s.system) == "third_party") for s in inv.stores
-              if s.id not in touched
-              and not (kind.get(s.system) == "third_party" and s.system in touched)]
+    lone_systems = set(map(_ID, inv.systems)).difference(touched)
+    store_ids = list(map(_ID, inv.stores))
+    lone_stores = set(store_ids).difference(touched)
+    if not lone_systems and not lone_stores:
+        return []
+    kind = {s.id: s.type for s in inv.systems if s.id in lone_systems or s.type == "third_party"}
+    if lone_systems:  # a system whose stores take part takes part
+        lone_systems.difference_update(map(_SYSTEM, compress(
+            inv.stores, map(touched.__contains__, store_ids))))
+    found = [("system", ident, kind[ident] == "third_party") for ident in lone_systems]
+    for store in inv.stores:
+        if store.id in lone_stores:
+            third = kind.get(store.system) == "third_party"
+            if not (third and store.system in touched):
+                found.append(("store", store.id, third))
     return sorted(set(found))
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pledge.checks.findings import Finding, Location, Status, Subject
 from pledge.policy_model.inventory import Inventory
+from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.sources import SourceIndex
 from pledge.policy_model.vocabulary import Vocabularies
 
@@ -37,6 +38,8 @@ class CheckContext:
     as_of: date
     commitments: dict[str, str] = field(default_factory=dict)
     """The policy's commitment ids with their kinds (empty: not known to the caller)."""
+    label_rules: LabelRules | None = None
+    """The label lint's rules (None: the bundled set; ``--label-rules`` adds to it)."""
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.checks.notices import Notice
 from pledge.checks.registry import Kind, all_kinds, get_kind
 from pledge.policy_model.inventory import Inventory
+from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import LoadedInventory
 from pledge.policy_model.policy import Commitment, Policy, UnknownKindParams
 from pledge.policy_model.references import references_intact, unresolved
@@ -136,12 +137,13 @@ def _unresolved_outcome(commitment: Commitment,
 
 def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
              vocab: Vocabularies | None = None, graph: FlowGraph | None = None,
-             whole_policy: Policy | None = None) -> RunResult:
+             whole_policy: Policy | None = None,
+             label_rules: LabelRules | None = None) -> RunResult:
     """Evaluate every commitment; the graph is built once and shared by all checks.
 
     ``whole_policy`` is the policy before a selection narrowed it to ``policy``:
     what the inventory refers to (an attestation's commitment) is judged against
-    all of it.
+    all of it. ``label_rules`` are the label lint's rules (None: the bundled set).
 
     An inventory with unresolved references fails every commitment with an
     error finding instead of being checked (fail closed); one that
@@ -152,7 +154,8 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
     unresolved = [] if loaded.references_checked else unresolved_references(loaded.inventory)
     graph = graph or FlowGraph(loaded.inventory, vocab)
     ctx = CheckContext(loaded.inventory, graph, vocab, loaded.sources, as_of,
-                       {c.id: c.check.kind for c in (whole_policy or policy).commitments})
+                       {c.id: c.check.kind for c in (whole_policy or policy).commitments},
+                       label_rules)
     result = RunResult()
     for commitment in sorted(policy.commitments, key=lambda c: c.id):
         outcome, findings = (_unresolved_outcome(commitment, unresolved) if unresolved
@@ -161,5 +164,6 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
     if not unresolved:  # dangling references already fail every commitment
-        result.notices = inventory_notices(ctx)
+        with paused_gc():  # as the checks: nothing cyclic, and the inventory is large
+            result.notices = inventory_notices(ctx)
     return result

@@ -38,7 +38,7 @@ class Mislabel:
 
 _NAME = attrgetter("name")
 _CATEGORY = attrgetter("category")
-_FOUND: WeakKeyDictionary[StoreTable, list[Mislabel]] = WeakKeyDictionary()
+_FOUND: WeakKeyDictionary[StoreTable, tuple[LabelRules, list[Mislabel]]] = WeakKeyDictionary()
 
 
 @lru_cache(maxsize=1)
@@ -56,9 +56,10 @@ def consistent(label: str, suggested: str, voc: Vocabulary) -> bool:
 def mislabelled(ctx: CheckContext) -> list[Mislabel]:
     """Every field of the inventory whose name suggests a category its label hides."""
     table = ctx.graph.store_table(ctx.inventory)
-    found = _FOUND.get(table)
+    rules = ctx.label_rules or bundled_rules()
+    cached = _FOUND.get(table)
+    found = cached[1] if cached is not None and cached[0] is rules else None
     if found is None:
-        rules = bundled_rules()
         voc = ctx.vocab.data_categories
         fields = table.fields
         keys = list(zip(map(_NAME, fields), map(_CATEGORY, fields), strict=True))
@@ -71,7 +72,7 @@ def mislabelled(ctx: CheckContext) -> list[Mislabel]:
         found = [Mislabel(position, m) for position in
                  compress(range(len(keys)), map(bad.__contains__, keys))
                  for m in bad[keys[position]]]
-        _FOUND[table] = found
+        _FOUND[table] = (rules, found)
     return found
 
 

@@ -22,18 +22,19 @@ import networkx as nx
 from networkx.readwrite.graphml import GraphMLWriter
 
 from pledge.checks.graph.flow_graph import EdgeFilter, FlowGraph
-from pledge.checks.graph.queries import hop_info
+from pledge.checks.graph.queries import all_links, hop_info
 from pledge.reports.safe import plain, spreadsheet_cell
 
 GRAPH_FORMAT = "pledge-graph/1"
 
 
 def export_graph(fg: FlowGraph, follow: EdgeFilter | None = None) -> nx.MultiDiGraph:
-    """The graph to export: every node and flow, or only flows ``follow`` accepts and
-    the nodes they touch. Attributes are plain values (str, bool, sorted lists);
-    nodes and flows are inserted in id order, so every writer is deterministic."""
-    flows = sorted((f for f in fg.flows.values() if follow is None or follow(f)),
-                   key=lambda f: f.id)
+    """The graph to export: every node and flow (and held link from a third party to
+    its store), or only flows ``follow`` accepts and the nodes they touch. Attributes are
+    plain values (str, bool, sorted lists); nodes and flows are inserted in id order, so
+    every writer is deterministic."""
+    flows = sorted((f for f in all_links(fg) if follow is None or follow(f)),
+                   key=lambda f: f.id)  # held links too: a third party's stores are reached
     if follow is None:
         nodes = sorted(str(n) for n in fg.graph.nodes)
     else:

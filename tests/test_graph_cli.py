@@ -69,8 +69,18 @@ def email_receivers_from_yaml() -> set[str]:
     while True:
         new = {f["target"] for f in flows if f["source"] in holders | received} - received
         if not new:
-            return received
+            break
         received |= new
+    # a third party's store no flow enters holds what its owner receives (a held link)
+    third = {s["id"] for s in yaml.safe_load((INVENTORY / "systems.yaml").read_text("utf-8"))[
+        "systems"] if s["type"] == "third_party"}
+    entered = {f["target"] for f in yaml.safe_load(
+        (INVENTORY / "flows.yaml").read_text("utf-8"))["flows"]}
+    stores = yaml.safe_load((INVENTORY / "stores.yaml").read_text("utf-8"))["stores"]
+    return received | {s["id"] for s in stores if s["system"] in third & received
+                       and s["id"] not in entered
+                       and any(f["category"].startswith("user.contact.email")
+                               for f in s["fields"])}
 
 
 def test_recipients_of_email_lists_every_recipient_the_flows_reach() -> None:

@@ -52,8 +52,20 @@ def maro() -> FlowGraph:
     return FlowGraph(load_inventory(INVENTORY).inventory, VOCAB)
 
 
+def _yaml(name: str) -> list[dict[str, Any]]:
+    return yaml.safe_load((Path(INVENTORY) / f"{name}.yaml").read_text(encoding="utf-8"))[name]
+
+
 def yaml_flows() -> list[dict[str, Any]]:
-    return yaml.safe_load((Path(INVENTORY) / "flows.yaml").read_text(encoding="utf-8"))["flows"]
+    """The declared flows, then a held link from each third party to each store of its that
+    no flow enters (where the data the third party receives rests)."""
+    flows = _yaml("flows")
+    third = {s["id"] for s in _yaml("systems") if s["type"] == "third_party"}
+    entered = {f["target"] for f in flows}
+    held = [{"id": f"held@{s['id']}", "source": s["system"], "target": s["id"],
+             "categories": sorted({f["category"] for f in s["fields"]}), "held": True}
+            for s in _yaml("stores") if s["system"] in third and s["id"] not in entered]
+    return flows + held
 
 
 # --- MAROSOAP ---------------------------------------------------------------------------------
@@ -61,7 +73,7 @@ def test_recipients_of_email_match_a_fixed_point_over_the_yaml_flows(maro: FlowG
     flows = [f for f in yaml_flows()
              if any(selected(c, "user.contact.email") for c in f["categories"])]
     # Whatever holds the data after some flows passes it on along the carrying flows.
-    holding = {f["source"] for f in flows}
+    holding = {f["source"] for f in flows if not f.get("held")}
     received: set[str] = set()
     changed = True
     while changed:
@@ -117,7 +129,8 @@ def test_broader_counts_flows_declaring_an_ancestor(tmp_path: Path) -> None:
 def test_purpose_filter_narrows_recipients(maro: FlowGraph) -> None:
     result = queries.recipients(maro, frozenset({"user.contact.email"}),
                                 frozenset({"marketing"}))
-    assert [r.node for r in result.recipients] == ["brevo"]
+    # brevo's contact lists (its store, kept for the newsletter) hold the email it receives
+    assert [r.node for r in result.recipients] == ["brevo", "brevo_contacts"]
 
 
 def test_paths_to_advertising_networks_pass_the_cookie_gate(maro: FlowGraph) -> None:
@@ -173,7 +186,7 @@ def test_describe_a_node(maro: FlowGraph) -> None:
     assert info["type"] == "system" and info["third_party"]
     assert info["agreements"] == ["dpa", "scc"]
     assert [h["flow"] for h in info["receives"]] == ["card_entry_to_stripe"]
-    assert [h["flow"] for h in info["sends"]] == ["stripe_payment_result"]
+    assert [h["flow"] for h in info["sends"]] == ["stripe_payment_result", "held@stripe_vault"]
     assert {h["store"] for h in info["holds"]} == {"stripe_vault"}
     assert [a["id"] for a in info["processing_activities"]] == ["payments"]
 
@@ -256,6 +269,16 @@ def _nx_view(fg: FlowGraph, category: str | None = None) -> nx.MultiDiGraph:
     for f in fg.inventory.flows:
         if category is None or any(selected(c, category) for c in f.categories):
             g.add_edge(f.source, f.target, key=f.id)
+    # a third party's store no flow enters is held by it: reached from it, by its fields,
+    # when the data reaches the third party (or leaves it) at all
+    third = {s.id for s in fg.inventory.systems if s.type == "third_party"}
+    entered = {f.target for f in fg.inventory.flows}
+    touched = {n for edge in g.edges() for n in edge}
+    for s in fg.inventory.stores:
+        if s.system in third and s.id not in entered and (
+                category is None or any(selected(f.category, category) for f in s.fields)) and (
+                category is None or s.system in touched):
+            g.add_edge(s.system, s.id, key=f"held@{s.id}")
     return g
 
 
@@ -267,10 +290,10 @@ def test_recipients_are_exactly_what_carrying_flows_reach(fg: FlowGraph, categor
     found = {r.node: r for r in result.recipients}
     # Reported iff some carrying flow enters it, i.e. reachable in >= 1 carrying hop.
     assert set(found) == {v for _u, v in view.edges()}
-    senders = {u for u, _v in view.edges()}
+    senders = {u for u, _v, key in view.edges(keys=True) if not key.startswith("held@")}
     origins = (senders - set(found)) | (senders & {"s0", "s1"})
     distance = nx.multi_source_dijkstra_path_length(view, origins) if origins else {}
-    flows = {f.id: f for f in fg.inventory.flows}
+    flows = {f.id: f for f in queries.all_links(fg)}
     for node, r in found.items():
         path = result.tree.flow_ids(node)
         assert path and len(path) == r.hops and path[-1] == r.flow

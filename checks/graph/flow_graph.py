@@ -165,6 +165,7 @@ class FlowGraph:
         self._sources: list[int] = []
         self._targets: list[int] = []
         self._flow_ids: list[str] = []
+        self._ends: tuple[list[str], list[str]] | None = None
         self._repeated_ids = False
         self._store_table = StoreTable(inventory, {})
         with paused_gc():  # hundreds of thousands of long-lived nodes and flows
@@ -363,6 +364,14 @@ class FlowGraph:
     def node_ids(self) -> list[str]:
         """Every node's id, in the graph's order (declared nodes first, then those flows name)."""
         return list(self._ids)
+
+    def flow_ends(self) -> tuple[list[str], list[str]]:
+        """Each flow's source and target ids, by the flow's position (read, do not change)."""
+        if self._ends is None:
+            ids = self._ids
+            self._ends = (list(map(ids.__getitem__, self._sources)),
+                          list(map(ids.__getitem__, self._targets)))
+        return self._ends
 
     def node(self, node_id: str) -> dict[str, Any]:
         """Attributes of a node."""

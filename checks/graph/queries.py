@@ -7,6 +7,13 @@ breadth-first with parent pointers, so they run in time linear in the graph's
 size. Ids a person typed are checked first: an unknown node, category or
 purpose is an :class:`~pledge.policy_model.errors.InputError` that names the nearest
 known id.
+
+A third party's store is where the data the third party receives rests, and the
+inventory declares no flow inside the third party: each third-party store no flow
+enters is linked from its owner by a *held* link (``held@STORE``, transport
+``held``, carrying what the store's fields hold), so recipients, paths and lineage
+reach it as they reach an internal store through the flow that writes it. The
+checks never see these links; they are not flows.
 """
 
 from __future__ import annotations
@@ -17,10 +24,11 @@ from dataclasses import asdict, dataclass, field
 from heapq import heappop, heappush
 from itertools import count, groupby, islice
 from typing import Any, Literal, NamedTuple
+from weakref import WeakKeyDictionary
 
 from pledge.checks.graph.flow_graph import EdgeFilter, FlowGraph, Parents
 from pledge.policy_model.errors import InputError, InputErrors
-from pledge.policy_model.inventory import ConsentGate, Flow, Store
+from pledge.policy_model.inventory import ConsentGate, Flow, Store, Transport
 from pledge.policy_model.redact import redact_connection
 
 Direction = Literal["upstream", "downstream"]
@@ -127,6 +135,66 @@ def accept_all(_flow: Flow) -> bool:
     return True
 
 
+# --- held links: a third party's stores, reached from the third party ---------------------------
+HELD = "held@"
+"""Prefix of a held link's id (``held@stripe_vault``); ``@`` is in no declared id."""
+HELD_PROTOCOL = "held"
+"""A held link's transport: the data rests where its owner keeps it, nothing travels."""
+
+_HELD: WeakKeyDictionary[FlowGraph, dict[str, Flow]] = WeakKeyDictionary()
+
+
+def held_links(fg: FlowGraph) -> dict[str, Flow]:
+    """The held link of each third-party store no declared flow enters, by link id.
+
+    From the owning system to the store, carrying the categories of the store's
+    fields, for the store's purposes (its system's when it declares none).
+    """
+    found = _HELD.get(fg)
+    if found is None:
+        found = {}
+        nodes = set(fg.node_ids())
+        for store in fg.inventory.stores:
+            attrs = fg.node(store.id)
+            if (attrs.get("type") != "store" or not attrs.get("third_party")
+                    or store.system not in nodes or next(fg.in_flows(store.id), None)):
+                continue
+            link = HELD + store.id
+            found[link] = Flow.model_construct(
+                id=link, source=store.system, target=store.id,
+                categories=sorted({f.category for f in store.fields}),
+                purposes=sorted(attrs.get("purposes", ())),
+                transport=Transport.model_construct(protocol=HELD_PROTOCOL, tls=None,
+                                                    encrypted=None, mutual_tls=False),
+                consent_gate=None, legal_basis=None,
+                description=f"rests in {store.system}'s store {store.id}")
+        _HELD[fg] = found
+    return found
+
+
+def flow_of(fg: FlowGraph, flow_id: str) -> Flow:
+    """A declared flow, or a held link, by id."""
+    flow = fg.flows.get(flow_id)
+    return flow if flow is not None else held_links(fg)[flow_id]
+
+
+def out_links(fg: FlowGraph, node_id: str) -> list[Flow]:
+    """The flows out of a node, then its held links (sorted by id)."""
+    held = [f for f in held_links(fg).values() if f.source == node_id]
+    return [*fg.out_flows(node_id), *sorted(held, key=lambda f: f.id)]
+
+
+def in_links(fg: FlowGraph, node_id: str) -> list[Flow]:
+    """The flows into a node, or the held link into a third party's store."""
+    link = held_links(fg).get(HELD + node_id)
+    return [*fg.in_flows(node_id), *([link] if link is not None else [])]
+
+
+def all_links(fg: FlowGraph) -> list[Flow]:
+    """Every declared flow, then every held link."""
+    return [*fg.flows.values(), *held_links(fg).values()]
+
+
 # --- hops -------------------------------------------------------------------------------------
 class HopInfo(NamedTuple):
     """One flow on a path, with what it carries and how it is guarded."""
@@ -149,8 +217,8 @@ def _gates(fg: FlowGraph) -> dict[str, ConsentGate]:
 
 
 def hop_info(fg: FlowGraph, flow_id: str, gates: dict[str, ConsentGate] | None = None) -> HopInfo:
-    """The facts of one flow as a hop."""
-    flow = fg.flows[flow_id]
+    """The facts of one flow (or held link) as a hop."""
+    flow = flow_of(fg, flow_id)
     gates = _gates(fg) if gates is None else gates
     gate = gates.get(flow.consent_gate) if flow.consent_gate else None
     return HopInfo(flow.id, flow.source, flow.target, tuple(sorted(flow.categories)),
@@ -252,23 +320,32 @@ def recipients(fg: FlowGraph, categories: frozenset[str],
     inbound: dict[str, list[Flow]] = {}
     senders: set[str] = set()
     carrying: set[str] = set()
-    for flow in fg.flows.values():
+    held: list[Flow] = []
+    for flow in all_links(fg):
         if follow(flow):
             carrying.add(flow.id)
             inbound.setdefault(flow.target, []).append(flow)
-            senders.add(flow.source)
+            if flow.id.startswith(HELD):
+                held.append(flow)
+            else:
+                senders.add(flow.source)
 
     def known(flow: Flow) -> bool:
         return flow.id in carrying
 
     subjects = senders.intersection(s.id for s in fg.inventory.data_subjects)
     parents = fg.reach(subjects | (senders - inbound.keys()), known)
-    if any(t not in parents for t in inbound):  # cycles no data source feeds: start inside
+    if any(t not in parents for t in inbound if not t.startswith(HELD)):
         seeds = {f.source for t, flows in inbound.items() if t not in parents
-                 for f in flows if f.source not in parents}
+                 for f in flows if f.source not in parents and not f.id.startswith(HELD)}
         reached = set(parents)
         for node, step in fg.reach(seeds, lambda f: known(f) and f.target not in reached).items():
             parents.setdefault(node, step)
+    for link in held:  # a third party's store: where the data it received rests
+        if link.source in parents and link.target not in parents:
+            parents[link.target] = (link.source, link.id)
+        elif link.source not in parents:  # its owner receives nothing selected
+            inbound.pop(link.target, None)
     entry = {n: min(f.id for f in inbound[n])
              for n, step in parents.items() if step is None and n in inbound}
     tree = Tree(parents, entry=entry)
@@ -278,7 +355,7 @@ def recipients(fg: FlowGraph, categories: frozenset[str],
         attrs = fg.node(node)
         step = parents[node]
         if step is None:  # a root that also receives: its path is the flow bringing it there
-            hops, origin, last = 1, fg.flows[entry[node]].source, entry[node]
+            hops, origin, last = 1, flow_of(fg, entry[node]).source, entry[node]
         else:
             hops, origin, last = distance[node], root[node], step[1]
         found.append(Recipient(
@@ -370,7 +447,7 @@ def paths(fg: FlowGraph, source: str, target: str, follow: EdgeFilter | None = N
             break
         on_path = set(nodes)
         length = -depth + 1
-        for flow in fg.out_flows(partial[0]):
+        for flow in out_links(fg, partial[0]):
             nxt = flow.target
             if nxt in on_path or nxt not in to_target or not follow(flow):
                 continue
@@ -419,7 +496,9 @@ def bounded_reach(fg: FlowGraph, root: str, follow: EdgeFilter, *, reverse: bool
     """
     parents: Parents = {root: None}
     distance = {root: 0}
-    step = fg.in_flows if reverse else fg.out_flows
+    def step(node: str) -> list[Flow]:
+        return in_links(fg, node) if reverse else out_links(fg, node)
+
     check = None if follow is accept_all else follow
     frontier = [root]
     level = 0
@@ -577,8 +656,8 @@ def describe(fg: FlowGraph, node_id: str) -> dict[str, Any]:
     info["holds"] = [
         {"store": s.id, **asdict(h)}
         for s in sorted(owned, key=lambda s: s.id) for h in _held(s, lambda _c: True)]
-    receives = [hop_info(fg, f.id, gates) for f in fg.in_flows(node_id)]
-    sends = [hop_info(fg, f.id, gates) for f in fg.out_flows(node_id)]
+    receives = [hop_info(fg, f.id, gates) for f in in_links(fg, node_id)]
+    sends = [hop_info(fg, f.id, gates) for f in out_links(fg, node_id)]
     info["receives"] = [h._asdict() for h in receives]
     info["sends"] = [h._asdict() for h in sends]
     info["purposes"] = sorted(set(attrs.get("purposes", ()))

@@ -35,7 +35,9 @@ def scan_options(func: F) -> F:
                      help="Seconds allowed to connect and to run each statement."),
         click.option("--label-rules", "label_rules", multiple=True,
                      type=click.Path(path_type=Path),
-                     help="A YAML file of extra name rules (adds, or replaces by id).")
+                     help="A YAML file of extra label rules, merged with the bundled set (a "
+                          "rule with a bundled id replaces it); repeatable. The label lint "
+                          "and discovery both read them.")
     )):
         func = option(func)
     return func
@@ -105,9 +107,11 @@ class DiscoverRequest:
 def discover_options(func: F) -> F:
     """``--discover [DSN]``, ``--allow-host`` and the scan options, handed over as ``discovery``.
 
-    The command receives one ``discovery`` argument: a :class:`DiscoverRequest`, or
-    None without ``--discover``. ``pledge check --discover inventory/`` (a directory
-    where the DSN would be) means the inventory, its stores' connections discovered.
+    The command receives a ``discovery`` argument: a :class:`DiscoverRequest`, or
+    None without ``--discover``; and ``label_rules``, the ``--label-rules`` files,
+    which the label lint reads whether or not a database is discovered.
+    ``pledge check --discover inventory/`` (a directory where the DSN would be)
+    means the inventory, its stores' connections discovered.
     """
 
     @functools.wraps(func)
@@ -120,7 +124,8 @@ def discover_options(func: F) -> F:
             if dsn and kwargs.get("inventory") is None and Path(dsn).is_dir():
                 kwargs["inventory"], dsn = Path(dsn), ""
             request = DiscoverRequest(dsn or None, hosts, scan)
-        return func(*args, discovery=request, **kwargs)
+        # the label lint reads the same rule files as discovery, with or without --discover
+        return func(*args, discovery=request, label_rules=scan.label_rules, **kwargs)
 
     options = (
         click.option("--discover", default=None, is_flag=False, flag_value="",

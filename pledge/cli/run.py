@@ -17,13 +17,14 @@ from pledge.checks.gating.waivers import (
     load_waivers,
 )
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy, display_path
 from pledge.policy_model.vocabulary import default_vocabularies
 
 
 def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
                       selection: Selection, waivers: Path | None, max_size: int,
-                      graph: FlowGraph | None = None,
+                      graph: FlowGraph | None = None, label_rules: LabelRules | None = None,
                       ) -> tuple[RunResult, list[str], list[InputFile]]:
     """Run the selected commitments and apply the waivers (given, or the inventory's own).
 
@@ -32,7 +33,7 @@ def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, a
     """
     selection.check_known(loaded_policy.policy)
     result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of, graph=graph,
-                      whole_policy=loaded_policy.policy)
+                      whole_policy=loaded_policy.policy, label_rules=label_rules)
     implicit = waivers is None
     path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
     if path is None:

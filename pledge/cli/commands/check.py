@@ -35,6 +35,7 @@ from pledge.cli.run import evaluate_selected
 from pledge.cli.sources import SOURCES, check_inputs
 from pledge.cli.terraform import plan_option
 from pledge.connectors.terraform import plan_future
+from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
 from pledge.reports import text as text_report
@@ -95,7 +96,7 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
           select: tuple[str, ...], ignore: tuple[str, ...], baseline: Path | None,
           write_baseline: Path | None, waivers: Path | None, max_file_size: int,
           cache: Path | None, verbose: bool, strict_inventory: bool,
-          discovery: DiscoverRequest | None,
+          discovery: DiscoverRequest | None, label_rules: tuple[Path, ...],
           terraform_plan: Path | None, terraform_mapping: Path | None) -> int:
     """Check INVENTORY (default: the bundled MAROSOAP inventory) against the policy.
 
@@ -104,6 +105,7 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
     """
     plan = pair_outputs(formats, outputs)
     when = resolve_as_of(as_of)
+    rules = LabelRules.load(label_rules) if label_rules else None  # bad files: located, exit 2
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
     if source == "fides":
         loaded_policy, loaded = check_inputs(source, inventory, policy_path, max_file_size)
@@ -121,7 +123,7 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
     known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
                                                 selection=selection, waivers=waivers,
-                                                max_size=max_file_size)
+                                                max_size=max_file_size, label_rules=rules)
     if probe:
         probe.annotate(result)
         warnings += probe.warnings

@@ -136,6 +136,8 @@ def chain(hops: Sequence[queries.HopInfo]) -> str:
 
 def transport(hop: queries.HopInfo) -> str:
     """``https TLS 1.3 mTLS``."""
+    if hop.protocol == queries.HELD_PROTOCOL:
+        return "held (at rest in its owner's store)"
     text = hop.protocol + (f" TLS {hop.tls}" if hop.tls else " no TLS")
     return text + (" mTLS" if hop.mutual_tls else "")
 
@@ -156,7 +158,7 @@ def hop_rows(hops: Sequence[queries.HopInfo]) -> list[str]:
 
 def next_hop_categories(fg: FlowGraph, entry: queries.LineageEntry) -> list[str]:
     """What the flow linking a lineage entry to its neighbour carries, sorted."""
-    return sorted(fg.flows[entry.flow].categories)
+    return sorted(queries.flow_of(fg, entry.flow).categories)
 
 
 def path_json(hops: Sequence[queries.HopInfo]) -> dict[str, list[str]]:
