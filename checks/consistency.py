@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import compress
 from operator import attrgetter
+from typing import cast
 from weakref import WeakKeyDictionary
 
 from pledge.checks.context import CheckContext
@@ -101,23 +102,25 @@ _INTERNAL = "internal".__eq__
 
 
 _ANCESTORS: dict[str, tuple[str, ...]] = {}
+_AROUND: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _above(category: str) -> tuple[str, ...]:
+    found = _ANCESTORS.get(category)
+    if found is None:
+        found = _ANCESTORS[category] = tuple(Vocabulary.ancestors(category)[1:])
+    return found
 
 
 def _missing(held: frozenset[str], sent: frozenset[str]) -> tuple[str, ...]:
     """The sent categories no held one is, contains or lies under, sorted."""
-    missing = []
-    for category in sent:
-        if category in held:
-            continue
-        above = _ANCESTORS.get(category)
-        if above is None:
-            above = _ANCESTORS[category] = tuple(Vocabulary.ancestors(category)[1:])
-        if any(a in held for a in above):
-            continue
-        prefix = category + "."
-        if not any(h.startswith(prefix) for h in held):
-            missing.append(category)
-    return tuple(sorted(missing))
+    around = _AROUND.get(held)  # what is held, and every category above it
+    if around is None:
+        if len(_AROUND) > 4096:
+            _AROUND.clear()
+        around = _AROUND[held] = held.union(*map(_above, held))
+    return tuple(sorted(c for c in sent if c not in around
+                        and not any(a in held for a in _above(c))))
 
 
 def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
@@ -129,24 +132,25 @@ def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
     and a third party's own holdings lie outside the inventory (a processor
     makes tokens, a social network has profiles): neither is judged.
 
-    In two steps, each over distinct shapes rather than flows: what a system's
-    stores hold, judged once per (stores' classes, flow class); then, only for
-    the flows that leaves unexplained, what flows bring to their systems.
+    Over node numbers and distinct shapes rather than flows: what a system's
+    stores hold is judged once per (stores' classes, flow class); what flows
+    bring to a system is read only for the flows that leaves unexplained.
     """
     graph = ctx.graph
     found = [UnheldSend(s.flow, "store", s.categories) for s in undeclared_sends(ctx)]
-    flows, classes, flow_classes = graph.flow_at, graph.flow_class, graph.flow_classes
-    systems = ctx.inventory.systems
+    classes, flow_classes = graph.flow_class, graph.flow_classes
     sources, targets = graph.flow_ends()
-    senders = set(compress(map(_ID, systems), map(_INTERNAL, map(_TYPE, systems))))
+    senders = set(graph.internal_systems())
     senders.intersection_update(sources)
     if not senders:
         return found
     table = graph.store_table(ctx.inventory)
-    store_system = list(map(_SYSTEM, table.stores))
-    owned: dict[str, list[int]] = {}
-    for system, store_class in set(compress(zip(store_system, table.store_class, strict=True),
-                                            map(senders.__contains__, store_system))):
+    owner = graph.owner_numbers()
+    # None only for a store of an undeclared system, which is never a sender
+    store_owner = cast("list[int]", graph.store_owner_numbers())
+    owned: dict[int, list[int]] = {}
+    for system, store_class in set(compress(zip(store_owner, table.store_class, strict=True),
+                                            map(senders.__contains__, store_owner))):
         owned.setdefault(system, []).append(store_class)
     shapes: dict[frozenset[int], int] = {frozenset(): 0}  # store classes owned -> a number
     shape_of = dict.fromkeys(senders, 0)
@@ -163,22 +167,24 @@ def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
     suspects = list(compress(range(len(keys)), map(unexplained.__contains__, keys)))
     # what flows bring to the suspects' systems, or to their stores
     bare = {sources[i] for i in suspects}
-    ends = dict(zip(bare, bare, strict=True))
-    ends.update((s.id, s.system) for s in compress(table.stores,
-                                                   map(bare.__contains__, store_system)))
-    received: dict[str, set[int]] = {}
-    for target, flow_class in set(compress(zip(targets, classes, strict=True),
-                                           map(ends.__contains__, targets))):
-        received.setdefault(ends[target], set()).add(flow_class)
-    memo: dict[tuple[str, int], tuple[str, ...]] = {}
+    ends = list(map(owner.__getitem__, targets))
+    received: dict[int, set[int]] = {}
+    for system, flow_class in set(compress(zip(ends, classes, strict=True),
+                                           map(bare.__contains__, ends))):
+        received.setdefault(system, set()).add(flow_class)
+    received_shape: dict[frozenset[int], int] = {}  # classes received -> a number
+    shape_in = {system: received_shape.setdefault(frozenset(got), len(received_shape))
+                for system, got in received.items()}
+    memo: dict[tuple[int, int | None, int], tuple[str, ...]] = {}
+    flows = graph.flow_at
     for position in suspects:
         source, flow_class = sources[position], classes[position]
-        missing = memo.get((source, flow_class))
+        key = (shape_of[source], shape_in.get(source), flow_class)
+        missing = memo.get(key)
         if missing is None:
-            has = held[shape_of[source]].union(
+            has = held[key[0]].union(
                 *(flow_classes[n].categories for n in received.get(source, ())))
-            missing = memo[(source, flow_class)] = _missing(
-                has, flow_classes[flow_class].categories)
+            missing = memo[key] = _missing(has, flow_classes[flow_class].categories)
         if missing:
             found.append(UnheldSend(flows[position], "system", missing))
     return found
@@ -210,28 +216,28 @@ def isolated_nodes(ctx: CheckContext) -> list[tuple[str, str, bool]]:
 
     A system counts as taking part when a flow touches it or one of its stores;
     a third party's store, when a flow touches the third party (its store is
-    where that data rests: the graph queries reach it there).
+    where that data rests: the graph queries reach it there). Over node numbers:
+    set operations, then a look at the few nodes left out.
     """
-    sources, targets = ctx.graph.flow_ends()
+    graph = ctx.graph
+    sources, targets = graph.flow_ends()
     touched = set(sources)
     touched.update(targets)
-    inv = ctx.inventory
-    lone_systems = set(map(_ID, inv.systems)).difference(touched)
-    store_ids = list(map(_ID, inv.stores))
-    lone_stores = set(store_ids).difference(touched)
-    if not lone_systems and not lone_stores:
+    ids = graph.node_ids()
+    lone = set(range(len(ids))).difference(touched)
+    if not lone:
         return []
-    kind = {s.id: s.type for s in inv.systems if s.id in lone_systems or s.type == "third_party"}
-    if lone_systems:  # a system whose stores take part takes part
-        lone_systems.difference_update(map(_SYSTEM, compress(
-            inv.stores, map(touched.__contains__, store_ids))))
-    found = [("system", ident, kind[ident] == "third_party") for ident in lone_systems]
-    for store in inv.stores:
-        if store.id in lone_stores:
-            third = kind.get(store.system) == "third_party"
-            if not (third and store.system in touched):
-                found.append(("store", store.id, third))
-    return sorted(set(found))
+    owner = graph.owner_numbers()
+    busy = set(map(owner.__getitem__, touched))  # systems taking part through a store
+    found = []
+    for number in lone:
+        attrs = graph.node(ids[number])
+        kind, third = attrs.get("type"), bool(attrs.get("third_party"))
+        if kind == "system" and number not in busy:
+            found.append(("system", ids[number], third))
+        elif kind == "store" and not (third and owner[number] in touched):
+            found.append(("store", ids[number], third))
+    return sorted(found)
 
 
 def _isolated_notice(ctx: CheckContext, node_type: str, ident: str, third: bool) -> Notice:

@@ -165,7 +165,9 @@ class FlowGraph:
         self._sources: list[int] = []
         self._targets: list[int] = []
         self._flow_ids: list[str] = []
-        self._ends: tuple[list[str], list[str]] | None = None
+        self._owners: list[int] | None = None
+        self._internal: list[int] = []  # numbers of systems declared internal
+        self._store_systems: list[str] = []  # each store's system id, in inventory order
         self._repeated_ids = False
         self._store_table = StoreTable(inventory, {})
         with paused_gc():  # hundreds of thousands of long-lived nodes and flows
@@ -204,6 +206,7 @@ class FlowGraph:
                                           merged["purposes"])]
             return number
 
+        internal = self._internal
         activity_purposes: dict[str, set[str]] = {}
         for activity in inventory.processing_activities:
             for system_id in activity.systems:
@@ -221,12 +224,16 @@ class FlowGraph:
                         else frozen[tuple(system.purposes)])
             third_party = system.type == "third_party"
             owners[system_id] = Owner(system.type, role)  # the last of an id, as dicts keep
-            add(system_id, {"type": "system", "name": system.name, "role": role,
-                            "third_party": third_party, "purposes": purposes,
-                            "system": system_id}, distinct[(third_party, role, purposes)])
+            number = add(system_id, {"type": "system", "name": system.name, "role": role,
+                                     "third_party": third_party, "purposes": purposes,
+                                     "system": system_id}, distinct[(third_party, role, purposes)])
+            if not third_party:
+                internal.append(number)
         table = self._store_table = StoreTable(
             inventory, owners, {s.id: tuple(s.purposes) for s in inventory.systems})
+        store_systems = self._store_systems
         for store in inventory.stores:
+            store_systems.append(store.system)
             kind = table.add(store)
             third_party = kind.owner_type == "third_party"
             purposes = shared.setdefault(kind.purposes, kind.purposes)
@@ -365,13 +372,32 @@ class FlowGraph:
         """Every node's id, in the graph's order (declared nodes first, then those flows name)."""
         return list(self._ids)
 
-    def flow_ends(self) -> tuple[list[str], list[str]]:
-        """Each flow's source and target ids, by the flow's position (read, do not change)."""
-        if self._ends is None:
-            ids = self._ids
-            self._ends = (list(map(ids.__getitem__, self._sources)),
-                          list(map(ids.__getitem__, self._targets)))
-        return self._ends
+    def flow_ends(self) -> tuple[list[int], list[int]]:
+        """Each flow's source and target node numbers, by the flow's position (read only).
+
+        A node's number is its rank in :meth:`node_ids`; :meth:`number` gives it.
+        """
+        return self._sources, self._targets
+
+    def numbers(self, node_ids: Iterable[str]) -> list[int | None]:
+        """Each node's number (its rank in :meth:`node_ids`); None for an id with no node."""
+        return list(map(self._index.get, node_ids))
+
+    def internal_systems(self) -> list[int]:
+        """Numbers of the systems declared internal (read only)."""
+        return self._internal
+
+    def store_owner_numbers(self) -> list[int | None]:
+        """Per store, in inventory order (the store table's), its system's number."""
+        return self.numbers(self._store_systems)
+
+    def owner_numbers(self) -> list[int]:
+        """Per node number, its owner's: a store's system (itself when the system is not
+        declared), any other node itself. Made once."""
+        if self._owners is None:
+            index = self._index
+            self._owners = [index.get(owner, n) for n, owner in enumerate(self._owner)]
+        return self._owners
 
     def node(self, node_id: str) -> dict[str, Any]:
         """Attributes of a node."""
