@@ -3,7 +3,8 @@
 A flow leaving a store carries data out of it: each category the flow declares
 must be held by one of the store's fields (the same category, a finer or a
 broader one). A flow leaving an internal system carries what the system keeps
-in its stores or receives in a flow. A category sent but not had means the
+in its stores, receives in a flow or collects (a processing activity naming it
+records what it processes about data subjects). A category sent but not had means the
 inventory is incomplete, so checks that judge stores by their fields would pass
 data they never saw: it is an ``error`` notice that fails the run, and the kinds
 that judge stored data (forbidden-storage) also treat such a category as held,
@@ -127,8 +128,10 @@ def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
     """Every flow sending what its source does not have: stores' first, then systems'.
 
     A store has what its fields hold (the same category, a finer or a broader
-    one). An internal system has what its stores' fields hold and what flows
-    bring to it or to its stores. A data subject is where data is collected,
+    one). An internal system has what its stores' fields hold, what flows bring
+    to it or to its stores, and what it collects from data subjects (the
+    categories of a processing activity naming it). A data subject is where data
+    is collected,
     and a third party's own holdings lie outside the inventory (a processor
     makes tokens, a social network has profiles): neither is judged.
 
@@ -172,18 +175,28 @@ def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
     for system, flow_class in set(compress(zip(ends, classes, strict=True),
                                            map(bare.__contains__, ends))):
         received.setdefault(system, set()).add(flow_class)
+    # what a processing activity records the system processing about data subjects: collected
+    collected: dict[int, set[str]] = {}
+    for activity in ctx.inventory.processing_activities:
+        for system in graph.numbers(activity.systems):
+            if system in bare:
+                collected.setdefault(system, set()).update(activity.categories)
     received_shape: dict[frozenset[int], int] = {}  # classes received -> a number
     shape_in = {system: received_shape.setdefault(frozenset(got), len(received_shape))
                 for system, got in received.items()}
-    memo: dict[tuple[int, int | None, int], tuple[str, ...]] = {}
+    collected_shape: dict[frozenset[str], int] = {}
+    shape_got = {system: collected_shape.setdefault(frozenset(got), len(collected_shape))
+                 for system, got in collected.items()}
+    memo: dict[tuple[int, int | None, int | None, int], tuple[str, ...]] = {}
     flows = graph.flow_at
     for position in suspects:
         source, flow_class = sources[position], classes[position]
-        key = (shape_of[source], shape_in.get(source), flow_class)
+        key = (shape_of[source], shape_in.get(source), shape_got.get(source), flow_class)
         missing = memo.get(key)
         if missing is None:
             has = held[key[0]].union(
-                *(flow_classes[n].categories for n in received.get(source, ())))
+                *(flow_classes[n].categories for n in received.get(source, ())),
+                collected.get(source, ()))
             missing = memo[key] = _missing(has, flow_classes[flow_class].categories)
         if missing:
             found.append(UnheldSend(flows[position], "system", missing))
@@ -196,10 +209,11 @@ def _unheld_notice(ctx: CheckContext, sent: UnheldSend) -> Notice:
         why = f"store '{flow.source}' declares no field of it"
         fix = (f"declare the field in store '{flow.source}', or correct the flow's categories")
     else:
-        why = (f"system '{flow.source}' neither keeps it in one of its stores nor receives "
-               "it in any flow")
+        why = (f"system '{flow.source}' neither keeps it in one of its stores, nor receives "
+               "it in any flow, nor collects it in a processing activity")
         fix = (f"declare the flow that brings it to '{flow.source}' (or the field of its "
-               "store that keeps it), or correct the flow's categories")
+               "store that keeps it, or the processing activity that collects it), or "
+               "correct the flow's categories")
     return Notice(
         rule="unheld-category", level="error", subject=Subject(type="flow", id=flow.id),
         message=f"flow '{flow.id}' sends {cats}, but {why}: an inventory that sends what it "

@@ -101,6 +101,21 @@ def test_a_flow_sending_what_its_source_has_is_consistent(
     assert [n for n in _notices(root) if n.rule == "unheld-category"] == []
 
 
+def test_a_system_collects_what_its_processing_activity_records(tmp_path: Path) -> None:
+    """An imported Fides system declares what it processes about whom, not a flow from them."""
+    extra = ("systems:\n  - {id: pos_terminal, name: Caisse, type: internal, role: storefront,"
+             " country: MA}\nflows:\n" + _flow("caisse_to_support", "pos_terminal", "zendesk",
+                                               "user.contact.phone_number"))
+    root = _inventory(tmp_path, extra)
+    assert [n.subject.id for n in _notices(root) if n.rule == "unheld-category"] == [
+        "caisse_to_support"]
+    (root / "activity.yaml").write_text(
+        "processing_activities:\n  - id: caisse_ventes\n    name: Ventes en boutique\n"
+        "    purposes: [essential.service]\n    data_subjects: [customers]\n"
+        "    categories: [user.contact]\n    systems: [pos_terminal]\n", encoding="utf-8")
+    assert [n for n in _notices(root) if n.rule == "unheld-category"] == []
+
+
 def test_an_unheld_category_fails_the_run_in_every_format(tmp_path: Path) -> None:
     root = _inventory(tmp_path, "flows:\n" + _flow(
         "shop_sends_iban", "web_shop", "accounting_erp", "user.financial.bank_account"))
