@@ -178,9 +178,9 @@ def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
     # what a processing activity records the system processing about data subjects: collected
     collected: dict[int, set[str]] = {}
     for activity in ctx.inventory.processing_activities:
-        for system in graph.numbers(activity.systems):
-            if system in bare:
-                collected.setdefault(system, set()).update(activity.categories)
+        for number in graph.numbers(activity.systems):
+            if number is not None and number in bare:
+                collected.setdefault(number, set()).update(activity.categories)
     received_shape: dict[frozenset[int], int] = {}  # classes received -> a number
     shape_in = {system: received_shape.setdefault(frozenset(got), len(received_shape))
                 for system, got in received.items()}
