@@ -218,16 +218,16 @@ def render(report: Report) -> str:
                  f"{'s' if len(report.notices) - errors != 1 else ''}.", "",
                  "| Level | Rule | Subject | Declared at | Message |",
                  "| --- | --- | --- | --- | --- |"]
-        rows = [f"| {n.level} | {md(n.rule)} | {md(n.subject.type)} {md(n.subject.id)} | "
-                f"{_place(n.location)} | {md(n.message)} |" for n in report.notices]
+        listed = [f"| {n.level} | {md(n.rule)} | {md(n.subject.type)} {md(n.subject.id)} | "
+                  f"{_place(n.location)} | {md(n.message)} |" for n in report.notices]
         room = MAX_CHARS // 4  # errors first: the rows that fail the run are the ones kept
         kept = 0
-        while kept < len(rows) and room - len(rows[kept]) - 1 >= 0:
-            room -= len(rows[kept]) + 1
+        while kept < len(listed) and room - len(listed[kept]) - 1 >= 0:
+            room -= len(listed[kept]) + 1
             kept += 1
-        tail += rows[:kept]
-        if kept < len(rows):
-            tail += ["", f"> {len(rows) - kept} more notices are not shown; every notice is "
+        tail += listed[:kept]
+        if kept < len(listed):
+            tail += ["", f"> {len(listed) - kept} more notices are not shown; every notice is "
                          "in the JSON, SARIF and JUnit outputs."]
     if report.warnings:
         tail += ["", "### Warnings", ""]
