@@ -26,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,13 @@ GRAPH = "checks/graph/flow_graph.py"
 TRAVERSAL = ["subjects", "roots", "reached_where", "owners", "carrying", "flows_of", "_carries",
              "carries", "_first", "_start", "_walk", "reach", "reach_classes", "path",
              "path_evidence"]
-# The kinds' fast tests: fixtures, golden findings, the documented examples, targeted tests
-# (for a kind, only those whose names hold the first word of its module's name).
-TESTS = ["tests/checks/kinds", "tests/test_kind_docs.py"]
-GRAPH_TESTS = [*TESTS, "tests/checks/test_graph_classes.py", "tests/test_graph_queries.py"]
+# Which tests judge each module's mutants: pyproject's [tool.pledge.mutation] (the kinds' fast
+# test files, and per kind module a -k expression choosing its own tests among them).
+CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pledge"][
+    "mutation"]
+TESTS: list[str] = CONFIG["tests"]
+GRAPH_TESTS: list[str] = CONFIG["graph_tests"]
+SELECT: dict[str, str] = CONFIG["select"]
 # Where the repository's folders sit under the pledge namespace (pyproject's package-dir).
 PACKAGE_DIRS = {"checks": "checks", "policy_model": "policy_model", "reports": "reports",
                 "connectors": "connectors", "inventories": "inventories"}
@@ -81,16 +85,63 @@ def traversal_patch(copy: Path) -> Path:
     return patch
 
 
+def runner_for(module: str) -> str:
+    """The test command judging one module's mutants (pyproject's [tool.pledge.mutation])."""
+    runner = f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:hypothesispytest "
+    if module == "flow_graph":
+        return runner + " ".join(GRAPH_TESTS)
+    keyword = SELECT.get(module, module.split("_")[0])
+    return runner + " ".join(TESTS) + f" -k '{keyword}'"
+
+
+def recheck(copy: Path, module: str) -> dict[str, Any]:
+    """Run the stored survivors of ``module`` again against the current tests.
+
+    Each survivor is applied by hand (its line, found by its text, replaced by the mutated
+    line) in the copy, so a module is not mutated from scratch after tests are added: tests
+    only ever add kills, so a survivor killed now is killed, and the other mutants stay
+    killed. A survivor whose line is no longer in the source is dropped (the code changed:
+    measure the module again).
+    """
+    result = normalise(json.loads((OUT / f"{module}.json").read_text(encoding="utf-8")))
+    source = copy / result["module"]
+    original = source.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    kept, killed, gone = [], [], []
+    for found in result["survivors"]:
+        old = next(x[1:] for x in found["diff"] if x.startswith("-"))
+        new = next(x[1:] for x in found["diff"] if x.startswith("+"))
+        at = [i for i, line in enumerate(lines) if line.rstrip("\n") == old]
+        if not at:
+            gone.append(found)
+            continue
+        near = min(at, key=lambda i: abs(i + 1 - found["line"]))
+        mutated = [*lines[:near], new + "\n", *lines[near + 1:]]
+        source.write_text("".join(mutated), encoding="utf-8")
+        try:
+            run = subprocess.run(runner_for(module), shell=True, cwd=copy, env=env,
+                                 capture_output=True, timeout=600, check=False)
+            alive = run.returncode == 0
+        except subprocess.TimeoutExpired:
+            alive = False
+        finally:
+            source.write_text(original, encoding="utf-8")
+        (kept if alive else killed).append({**found, "line": near + 1})
+        print(f"  line {near + 1}: {'survives' if alive else 'killed'}", flush=True)
+    total = result["mutants"] - len(gone)
+    return {**result, "mutants": total, "killed": total - len(kept),
+            "score": round(100 * (total - len(kept)) / total, 1) if total else 100.0,
+            "survivors": kept, "rechecked_killed": result.get("rechecked_killed", []) + killed}
+
+
 def run_module(copy: Path, module: str) -> dict[str, Any]:
     """Mutate one module, run its tests against each mutant, and read mutmut's verdicts."""
     cache = copy / ".mutmut-cache"
     if cache.exists():
         cache.unlink()
     path = GRAPH if module == "flow_graph" else f"checks/kinds/{module}.py"
-    tests = GRAPH_TESTS if module == "flow_graph" else TESTS
-    keyword = "" if module == "flow_graph" else f" -k {module.split('_')[0]}"
-    runner = (f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:hypothesispytest "
-              + " ".join(tests) + keyword)
+    runner = runner_for(module)
     command = [sys.executable, "-m", "mutmut", "run", "--paths-to-mutate", path,
                "--runner", runner, "--no-progress", "--simple-output"]
     if module == "flow_graph":
@@ -171,6 +222,9 @@ def main() -> None:
                                                    f"(default: {', '.join(KINDS)}, flow_graph)")
     parser.add_argument("--table-only", action="store_true",
                         help="only rewrite the doc's table from the stored results")
+    parser.add_argument("--recheck", action="store_true",
+                        help="run only the stored survivors of the modules again, against "
+                             "the current tests")
     parser.add_argument("--collect", metavar="COPY", type=Path,
                         help="read the results of the one module mutated in the copy COPY "
                              "(after rerunning mutmut there with new tests)")
@@ -188,7 +242,7 @@ def main() -> None:
     copy = stage() if modules else None
     try:
         for module in modules:
-            result = run_module(copy, module)
+            result = recheck(copy, module) if args.recheck else run_module(copy, module)
             (OUT / f"{module}.json").write_text(json.dumps(result, indent=2) + "\n",
                                                 encoding="utf-8")
             print(f"{result['module']}: {result['killed']}/{result['mutants']} killed "
