@@ -26,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -111,13 +112,15 @@ def recheck(copy: Path, module: str) -> dict[str, Any]:
     kept, killed, gone = [], [], []
     for found in result["survivors"]:
         old = next(x[1:] for x in found["diff"] if x.startswith("-"))
-        new = next(x[1:] for x in found["diff"] if x.startswith("+"))
-        at = [i for i, line in enumerate(lines) if line.rstrip("\n") == old]
+        new = next((x[1:] for x in found["diff"] if x.startswith("+")), None)  # None: removed
+        at = [i for i, line in enumerate(lines) if line.strip() == old.strip()]
         if not at:
             gone.append(found)
             continue
         near = min(at, key=lambda i: abs(i + 1 - found["line"]))
-        mutated = [*lines[:near], new + "\n", *lines[near + 1:]]
+        indent = lines[near][:len(lines[near]) - len(lines[near].lstrip())]
+        mutated = [*lines[:near], *([] if new is None else [indent + new.strip() + "\n"]),
+                   *lines[near + 1:]]
         source.write_text("".join(mutated), encoding="utf-8")
         try:
             run = subprocess.run(runner_for(module), shell=True, cwd=copy, env=env,
@@ -147,8 +150,54 @@ def run_module(copy: Path, module: str) -> dict[str, Any]:
     if module == "flow_graph":
         command += ["--use-patch-file", str(traversal_patch(copy))]
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-    subprocess.run(command, cwd=copy, env=env, check=False, capture_output=True)
+    pristine = (copy / path).read_text(encoding="utf-8")
+    for _attempt in range(5):
+        mutmut(command, copy, env)
+        (copy / path).write_text(pristine, encoding="utf-8")  # a lost worker may leave a mutant
+        if not untested(copy):
+            break
     return collect(copy, path)
+
+
+def has_worker(pid: int) -> bool:
+    """Whether the mutmut process ``pid`` still has its test worker (Linux /proc).
+
+    Its other child, multiprocessing's resource tracker, outlives a lost worker.
+    """
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and b"spawn_main" in (stat.parent / "cmdline").read_bytes():
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
+
+
+def mutmut(command: list[str], copy: Path, env: dict[str, str]) -> None:
+    """Run mutmut; stop it when its test worker is gone (mutmut 2 then waits forever).
+
+    mutmut 2.x runs the tests in one worker process; if that process dies (killed on a
+    shared machine), the parent waits on its queue for ever. The caller restores the
+    source and runs mutmut again, which resumes with the mutants not yet tested.
+    """
+    proc = subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    idle = 0.0
+    while proc.poll() is None:
+        time.sleep(5)
+        idle = 0.0 if has_worker(proc.pid) else idle + 5
+        if idle >= 60:
+            proc.kill()
+            proc.wait()
+            print(f"  mutmut lost its worker; resuming ({untested(copy)} left)", flush=True)
+
+
+def untested(copy: Path) -> int:
+    """How many mutants the cache of the copy still holds untested."""
+    with sqlite3.connect(copy / ".mutmut-cache") as db:
+        return int(db.execute("SELECT count(*) FROM Mutant WHERE status = 'untested'")
+                   .fetchone()[0])
 
 
 def collect(copy: Path, path: str) -> dict[str, Any]:
@@ -208,6 +257,7 @@ def write_table(results: list[dict[str, Any]]) -> None:
             lists += ["", f"Survivors in `{result['module']}`:", ""]
             for found in survivors:
                 change = " → ".join(f"`{line[1:].strip()}`" for line in found["diff"])
+                change += "" if any(x.startswith("+") for x in found["diff"]) else " → removed"
                 lists.append(f"- line {found['line']}: {change}")
     text = DOC.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN)
