@@ -61,9 +61,8 @@ def test_every_banned_purpose_of_a_flow_and_of_its_recipient_is_named(tmp_path: 
         "flow 'promo' uses user.financial.credit_card.cvv, user.financial.credit_card.number "
         "for banned purpose analytics.reporting, marketing.communications: buyers -> psp")
     assert finding.evidence["purposes"] == ["analytics.reporting", "marketing.communications"]
-    [node] = [f for f in _run(tmp_path / "node", [_flow("to_ads", "buyers", "ads",
-                                                        ["essential.service"])],
-                              allowed_roles=["advertising"])]
+    to_ads = _flow("to_ads", "buyers", "ads", ["essential.service"])
+    [node] = _run(tmp_path / "node", [to_ads], allowed_roles=["advertising"])
     assert node.message == (
         "'ads' receives user.financial.credit_card.cvv, user.financial.credit_card.number and "
         "processes for banned purpose analytics.reporting, marketing.advertising: buyers -> ads")
