@@ -160,14 +160,14 @@ def run_module(copy: Path, module: str) -> dict[str, Any]:
 
 
 def has_worker(pid: int) -> bool:
-    """Whether the mutmut process ``pid`` still has its test worker (Linux /proc).
-
-    Its other child, multiprocessing's resource tracker, outlives a lost worker.
+    """Whether the mutmut process ``pid`` still runs tests (Linux /proc): its test worker,
+    or the baseline run before it. Its resource tracker outlives a lost worker.
     """
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid and b"spawn_main" in (stat.parent / "cmdline").read_bytes():
+            if int(fields[1]) == pid and b"resource_tracker" not in (
+                    stat.parent / "cmdline").read_bytes():
                 return True
         except (OSError, IndexError):
             continue
@@ -187,7 +187,7 @@ def mutmut(command: list[str], copy: Path, env: dict[str, str]) -> None:
     while proc.poll() is None:
         time.sleep(5)
         idle = 0.0 if has_worker(proc.pid) else idle + 5
-        if idle >= 60:
+        if idle >= 20:
             proc.kill()
             proc.wait()
             print(f"  mutmut lost its worker; resuming ({untested(copy)} left)", flush=True)
