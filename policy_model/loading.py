@@ -29,7 +29,7 @@ from pledge.policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
-from pledge.policy_model.json_slices import MIN_SECTION_CHARS, models_by_lines
+from pledge.policy_model.json_slices import models_from_json
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
@@ -442,13 +442,13 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         else:  # every file deferred, so the first declaration still wins across files
             index.defer(shown, {(k, i): (n, lines) for k, i, n, lines in reversed(declared)})
         fragment, part_errors = (direct, []) if direct is not None else _validate_in_parts(
-            raw, shown)
+            raw, shown, len(text))
         if part_errors:  # a large file: the first broken slice's errors, without a whole parse
             errors.extend(part_errors)
             continue
-        if fragment is None and not _has_big_section(raw):  # a small file: whole at once
+        if fragment is None and not _part_sizes(raw, len(text)):  # small: whole at once
             try:
-                fragment = InventoryFragment.model_validate(raw)
+                fragment = InventoryFragment.model_validate(_narrowed(raw))
             except ValidationError as exc:
                 if not quick:
                     errors.extend(_fragment_errors(exc, raw, shown))
@@ -460,7 +460,7 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                 errors.append(err)
                 continue
             try:
-                fragment = InventoryFragment.model_validate(raw)
+                fragment = InventoryFragment.model_validate(_narrowed(raw))
             except ValidationError as exc:
                 errors.extend(_fragment_errors(exc, raw, shown))
                 continue
@@ -526,14 +526,7 @@ def _models_from_json(text: str) -> InventoryFragment | None:
     (invalid, or not JSON it reads exactly) is read again by the usual path,
     for the data or for the located errors.
     """
-    if len(text) > MIN_SECTION_CHARS:  # one entity per line: a slice of lines at a time
-        found = models_by_lines(text, _SHARED_KEYS)
-        if found is not None:
-            return found
-    try:
-        return InventoryFragment.model_validate_json(text)
-    except (ValidationError, ValueError):
-        return None
+    return models_from_json(text, _SHARED_KEYS)
 
 
 def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bool]:
@@ -572,15 +565,69 @@ def _fragment_errors(exc: ValidationError, raw: Any, shown: str) -> list[InputEr
 
 PART_ITEMS = 10_000
 """Sections longer than this are validated this many items at a time (see _validate_in_parts)."""
+PART_CHARS = 1 << 20
+"""In a file over four times this size, a part holds about this much of its text at most."""
+MAX_ENTITY_KEYS = 256
+"""An entity read from JSON with more keys than this (no model has a tenth as many fields)
+is validated with only its first so many unknown keys: each would be one more error."""
 
 _ITEMS: dict[str, TypeAdapter[list[Any]]] = {}
 
 
-def _has_big_section(raw: dict[str, Any]) -> bool:
-    return any(isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS for s in LIST_SECTIONS)
+def _part_sizes(raw: dict[str, Any], chars: int) -> dict[str, int]:
+    """The sections to validate in parts, and how many items each part holds.
+
+    Parts hold :data:`PART_ITEMS` items, or fewer in a large file of wide
+    entities, so that no part holds much more than :data:`PART_CHARS` of its
+    text: the errors of one part (one per unknown key, say) stay few.
+    """
+    sizes: dict[str, int] = {}
+    for section in LIST_SECTIONS:
+        items = raw.get(section)
+        if not isinstance(items, list):
+            continue
+        size = PART_ITEMS
+        if chars > 4 * PART_CHARS:
+            size = max(1, min(size, len(items) * PART_CHARS // chars))
+        if len(items) > size:
+            sizes[section] = size
+    return sizes
 
 
-def _validate_in_parts(raw: dict[str, Any], shown: str = ""
+def _narrowed(raw: Any) -> Any:
+    """``raw`` with each JSON entity of over :data:`MAX_ENTITY_KEYS` keys cut to its model's
+    keys and the first unknown ones: as invalid as before, but with a bounded count of errors
+    (a million unknown keys on one entity made a million errors, gigabytes)."""
+    if not isinstance(raw, dict):
+        return raw
+    changed = {}
+    for section in LIST_SECTIONS:
+        items = raw.get(section)
+        if isinstance(items, list) and (cut := _narrowed_items(items, section)) is not items:
+            changed[section] = cut
+    return {**raw, **changed} if changed else raw
+
+
+def _narrowed_items(items: list[Any], section: str) -> list[Any]:
+    """``items`` with their over-wide JSON entities narrowed (see :func:`_narrowed`)."""
+    if not any(type(item) is dict and len(item) > MAX_ENTITY_KEYS for item in items):
+        return items
+    fields = _item_fields(section)
+    return [_narrow(item, fields) if type(item) is dict and len(item) > MAX_ENTITY_KEYS
+            else item for item in items]
+
+
+def _item_fields(section: str) -> frozenset[str]:
+    annotation: Any = InventoryFragment.model_fields[section].annotation
+    return frozenset(annotation.__args__[0].model_fields)
+
+
+def _narrow(item: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    unknown = [key for key in item if key not in fields][:MAX_ENTITY_KEYS]
+    return {key: item[key] for key in item if key in fields} | {k: item[k] for k in unknown}
+
+
+def _validate_in_parts(raw: dict[str, Any], shown: str = "", chars: int = 0
                        ) -> tuple[InventoryFragment | None, list[InputError]]:
     """Validate a large file a slice of each long section at a time, freeing the slice.
 
@@ -593,14 +640,16 @@ def _validate_in_parts(raw: dict[str, Any], shown: str = ""
     :data:`~pledge.policy_model.validation_errors.MAX_ERRORS_PER_FILE`, items
     numbered in the whole section) are returned at once: validating a million
     broken items whole, or parsing them again with lines, needed 5 GB. On
-    success the long sections of ``raw`` are left empty.
+    success the long sections of ``raw`` are left empty. ``chars``, the text's
+    length, sizes the parts (:func:`_part_sizes`).
     """
-    if not _has_big_section(raw):
+    sizes = _part_sizes(raw, chars)
+    if not sizes:
         return None, []
-    big = [s for s in LIST_SECTIONS if isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS]
+    big = list(sizes)
     try:
-        fragment = InventoryFragment.model_validate({k: v for k, v in raw.items()
-                                                     if k not in big})
+        fragment = InventoryFragment.model_validate(_narrowed({k: v for k, v in raw.items()
+                                                               if k not in big}))
         for section in big:
             adapter = _ITEMS.get(section)
             if adapter is None:
@@ -608,9 +657,11 @@ def _validate_in_parts(raw: dict[str, Any], shown: str = ""
                 adapter = _ITEMS[section] = TypeAdapter(annotation)
             items: list[Any] = raw[section]
             models: list[Any] = []
-            for start in range(0, len(items), PART_ITEMS):
+            part = sizes[section]
+            for start in range(0, len(items), part):
                 try:
-                    models += adapter.validate_python(items[start:start + PART_ITEMS])
+                    models += adapter.validate_python(_narrowed_items(items[start:start + part],
+                                                                      section))
                 except ValidationError as exc:
                     if not json_depth_ok(raw):  # the exact parse names that one first
                         return None, []
@@ -619,7 +670,7 @@ def _validate_in_parts(raw: dict[str, Any], shown: str = ""
                              else {**e, "loc": (section, *e["loc"])}
                              for e in exc.errors(include_url=False)]
                     return None, translate_errors(found, raw, InventoryFragment, shown)
-                items[start:start + PART_ITEMS] = [None] * len(items[start:start + PART_ITEMS])
+                items[start:start + part] = [None] * len(items[start:start + part])
             items.clear()
             setattr(fragment, section, models)
         fragment.__pydantic_fields_set__.update(big)  # given, if validated apart
