@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from pledge.base.memory import paused_gc
 from pledge.base.strict_model import SharedKeys
+from pledge.policy_model import PROJECT_DIR
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
 from pledge.policy_model.fragment_cache import FragmentCache
 from pledge.policy_model.inventory import (
@@ -33,7 +34,7 @@ from pledge.policy_model.json_slices import models_from_json
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
-from pledge.policy_model.sources import Declaration, SourceIndex
+from pledge.policy_model.sources import Declaration, Location, SourceIndex
 from pledge.policy_model.validation_errors import translate, translate_errors
 from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
 from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
@@ -76,6 +77,8 @@ class LoadedPolicy:
     policy: Any  # pledge.policy_model.policy.Policy (imported lazily: it needs the registry)
     files: list[InputFile]
     source_text: str
+    locations: dict[str, Location] = field(default_factory=dict)
+    """Where each commitment is declared: the policy file as shown, and its line."""
 
 
 @dataclass
@@ -99,12 +102,37 @@ class LoadedInventory:
         return self.checked is not None and self.checked is self.inventory
 
 
+BUNDLED_PREFIX = "pledge:"
+"""How a file shipped with pledge is shown when it is not under the working directory:
+``pledge:policy_model/policies/marosoap.yaml``, relative to the installed package (never
+the machine's site-packages path). ``pledge verify`` reads such paths there."""
+
+
 def display_path(path: Path) -> str:
-    """How a path is shown: relative to the working directory when under it."""
+    """How a path is shown: relative to the working directory when under it; a file
+    shipped with pledge elsewhere as ``pledge:`` and its path in the package; else as is."""
     try:
-        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    if not relative.startswith(".."):
+        return relative
+    try:
+        inside = path.resolve().relative_to(PROJECT_DIR)
+    except (OSError, RuntimeError, ValueError):  # a symlink loop; not shipped with pledge
+        return str(path)
+    return BUNDLED_PREFIX + inside.as_posix()
+
+
+def bundled_file(shown: str) -> Path | None:
+    """The file a ``pledge:`` path names inside the installed package (``None`` when ``shown``
+    is not one, or climbs out of the package with ``..`` or an absolute path)."""
+    if not shown.startswith(BUNDLED_PREFIX):
+        return None
+    inside = Path(shown.removeprefix(BUNDLED_PREFIX))
+    if inside.is_absolute() or ".." in inside.parts or not inside.parts:
+        return None
+    return PROJECT_DIR / inside
 
 
 def repeated_values(raw: Any, path: str) -> list[InputError]:
@@ -164,12 +192,13 @@ def _may_repeat(raw: Any) -> bool:
 
 # --- policy -------------------------------------------------------------------------------
 def load_policy(path: Path, *, vocab: Vocabularies | None = None,
-                max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedPolicy:
-    """Load, validate and pin a policy file."""
+                max_size: int = DEFAULT_MAX_FILE_SIZE, display: str | None = None
+                ) -> LoadedPolicy:
+    """Load, validate and pin a policy file (shown as ``display``, else :func:`display_path`)."""
     from pledge.policy_model.policy import Policy  # needs the kind registry
 
     vocab = vocab or default_vocabularies()
-    shown = display_path(path)
+    shown = display or display_path(path)
     raw, _ = load_file(path, max_size=max_size, display=shown)
     if not isinstance(raw, dict):
         raise InputErrors([InputError("PLG-E017", "a policy file must be a mapping with id, "
@@ -182,8 +211,10 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
     errors = vocabulary_errors(policy, raw, shown, vocab) + repeated_values(raw, shown)
     seen: dict[str, int] = {}
     commitments_raw = raw.get("commitments", [])
+    locations: dict[str, Location] = {}
     for index, commitment in enumerate(policy.commitments):
         line = getattr(commitments_raw[index], "line", None)
+        locations.setdefault(commitment.id, Location(file=shown, line=line))
         if commitment.id in seen:
             errors.append(InputError("PLG-E009", f"commitment id {commitment.id} is used twice "
                                      f"(first at line {seen[commitment.id]})", shown, line))
@@ -226,7 +257,7 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
                         "verbatim in the source document", shown, line,
                         "copy the words exactly from the document"))
     raise_if_any(errors)
-    return LoadedPolicy(policy, files, source_text)
+    return LoadedPolicy(policy, files, source_text, locations)
 
 
 # --- inventory ------------------------------------------------------------------------------
