@@ -68,6 +68,18 @@ def test_work_grows_linearly_with_the_text(shape: str) -> None:
     assert _steps(large) <= 11 * _steps(small) + 100, shape
 
 
+@pytest.mark.parametrize("unit", ["name 4111 1111 1111 1111\n", "ref4111111111111111 ",
+                                  "x 5500-0000-0000-0004\n", "n 4111.1111.1111.1111 "])
+def test_a_text_dense_with_cards_costs_a_few_calls_per_card(unit: str) -> None:
+    """A card of the common shape (one window in its run) costs a few C-level calls and no
+    Python call: the run's shape is looked up once per distinct shape, the Luhn sum is
+    inline. Each card cost 35 calls (70 profile events) before: 10 MB of them took 2.8 s."""
+    cards = 5_000
+    masked = redact(unit * cards)
+    assert masked.count("1111") + masked.count("0004") == cards  # each one masked
+    assert _steps(unit * cards) <= 20 * cards
+
+
 def test_a_ten_megabyte_hostile_string_is_masked() -> None:
     """The size the issue names completes (time is measured by the benchmark, not here)."""
     secrets = " name 4111 1111 1111 1111 password=hunter2 postgres://u:p@ss@h/x "
