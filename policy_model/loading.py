@@ -91,6 +91,8 @@ class LoadedInventory:
     root: Path | None = None
     checked: Inventory | None = field(default=None, repr=False, compare=False)
     """The inventory :func:`load_inventory` built and cross-checked (see below)."""
+    shown: str | None = None
+    """``root`` as shown (the prefix of its files' shown paths)."""
 
     @property
     def references_checked(self) -> bool:
@@ -521,7 +523,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                       "organisation, systems, stores or flows", shown_root, None,
                                       "add organisation:, systems:, stores: and flows: sections")])
     raise_if_any(reference_errors(inventory, index))
-    return LoadedInventory(inventory, index, loaded_files, path, checked=inventory)
+    return LoadedInventory(inventory, index, loaded_files, path, checked=inventory,
+                           shown=shown_root)
 
 
 def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: str,

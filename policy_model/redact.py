@@ -77,6 +77,8 @@ _URL = re.compile(rb"://")
 _RUN_SPLIT = re.compile(rb"(1[1 ]{12,}+)")
 _GROUP = re.compile(rb"1++")
 _TOKEN_END = re.compile(rb"[\s\"'<>`]")
+_NEWLINE = re.compile(rb"\n")
+_CLOSERS = {quote: re.compile(re.escape(quote)) for quote in (b'"', b"'", b"}")}
 _BARE_END = re.compile(rb"[\s\"'<>`;&,)\]}|]")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _MAX_GROUPS = 6
@@ -96,15 +98,16 @@ def redact(text: str) -> str:
     work = _ascii_view(text)
     lower = work.lower()
     spans: list[tuple[int, int, str]] = []
+    ends = _Ends(work)
     for match in _URL.finditer(lower):
-        _url(work, match.end(), spans)
+        _url(work, match.end(), spans, ends)
     for pattern in _KEYS:
         for match in pattern.finditer(lower):
-            _key_value(work, lower, match, spans)
+            _key_value(work, lower, match, spans, ends)
     for match in _BEARER.finditer(lower):
-        _credential(work, match.end(), spans)
+        _credential(work, match.end(), spans, ends)
     for prefix in _PREFIXES:
-        _prefixed(work, prefix, spans)
+        _prefixed(work, prefix, spans, ends)
     _pem_blocks(work, spans)
     classes = work.translate(_CLASS_TABLE)
     _card_runs(work, classes, spans)
@@ -145,15 +148,45 @@ def _apply(text: str, spans: list[tuple[int, int, str]]) -> str:
     return "".join(out)
 
 
-def _end(work: bytes, start: int, pattern: re.Pattern[bytes] = _TOKEN_END) -> int:
-    found = pattern.search(work, start)
-    return found.start() if found else len(work)
+class _Ends:
+    """Where a value that starts at a point ends, each search remembered.
+
+    Each pass handles its anchors left to right, and the first terminator at or
+    after a point is also the first one at or after any later point before it: so
+    the search from the next anchor reuses the last answer instead of scanning
+    the same stretch again (``password=`` a million times over, with no space,
+    rescanned the rest of the text from each: quadratic).
+    """
+
+    def __init__(self, work: bytes) -> None:
+        self.work = work
+        self.found: dict[re.Pattern[bytes], tuple[int, int]] = {}
+        self._at: tuple[int, int, int] | None = None
+
+    def end(self, start: int, pattern: re.Pattern[bytes] = _TOKEN_END) -> int:
+        """Offset of ``pattern``'s first match at or after ``start``, else the text's end."""
+        last = self.found.get(pattern)
+        if last is not None and last[0] <= start <= last[1]:
+            return last[1]
+        match = pattern.search(self.work, start)
+        end = match.start() if match else len(self.work)
+        self.found[pattern] = (start, end)
+        return end
+
+    def last_at(self, start: int, end: int) -> int:
+        """Offset of the last ``@`` in ``work[start:end]``, or -1: the last ``@`` of a
+        wider stretch with the same end, from an earlier start, answers for a later one."""
+        if self._at is not None and self._at[0] == end and self._at[1] <= start:
+            return self._at[2] if self._at[2] >= start else -1
+        at = self.work.rfind(b"@", start, end)
+        self._at = (end, start, at)
+        return at
 
 
-def _url(work: bytes, start: int, spans: list[tuple[int, int, str]]) -> None:
+def _url(work: bytes, start: int, spans: list[tuple[int, int, str]], ends: _Ends) -> None:
     """Mask the password of ``scheme://user:password@host`` (the last ``@`` ends it)."""
-    end = _end(work, start)
-    at = work.rfind(b"@", start, end)
+    end = ends.end(start)
+    at = ends.last_at(start, end)
     if at < 0:
         return
     colon = work.find(b":", start, at)
@@ -164,7 +197,7 @@ def _url(work: bytes, start: int, spans: list[tuple[int, int, str]]) -> None:
 
 
 def _key_value(work: bytes, lower: bytes, match: re.Match[bytes],
-               spans: list[tuple[int, int, str]]) -> None:
+               spans: list[tuple[int, int, str]], ends: _Ends) -> None:
     """Mask the value after ``key=``, ``key: `` or ``"key": `` (quoted, braced or bare)."""
     if lower.startswith(b"key", match.start()):  # only api_key, access-key, privatekey ...
         head = lower[max(0, match.start() - 12):match.start()].rstrip(b"_-")
@@ -175,23 +208,23 @@ def _key_value(work: bytes, lower: bytes, match: re.Match[bytes],
         return
     opening = work[start:start + 1]
     if opening in (b'"', b"'", b"{"):
-        end = _closing(work, start + 1, b"}" if opening == b"{" else opening)
+        end = _closing(work, start + 1, b"}" if opening == b"{" else opening, ends)
         spans.append((start + 1, end, MASK))
         return
-    end = _end(work, start, _BARE_END)
+    end = ends.end(start, _BARE_END)
     if end == start:
         return
-    if lower[start:end] in _SCHEMES:  # Authorization: Bearer <token>
-        _credential(work, end, spans)
+    if end - start <= 6 and lower[start:end] in _SCHEMES:  # Authorization: Bearer <token>
+        _credential(work, end, spans, ends)
         return
     spans.append((start, end, MASK))
 
 
-def _closing(work: bytes, start: int, closing: bytes) -> int:
+def _closing(work: bytes, start: int, closing: bytes, ends: _Ends) -> int:
     """Offset of the quote closing a value (escaped quotes skipped), else of the line's end."""
-    line_end = work.find(b"\n", start)
-    limit = line_end if line_end >= 0 else len(work)
-    at = work.find(closing, start, limit)
+    limit = ends.end(start, _NEWLINE)
+    at = ends.end(start, _CLOSERS[closing])
+    at = at if at < limit else -1
     while at > start:
         first = at  # the backslashes before this quote: each looked at once
         while first > start and work[first - 1] == 0x5C:
@@ -202,22 +235,24 @@ def _closing(work: bytes, start: int, closing: bytes) -> int:
     return at if at >= 0 else limit
 
 
-def _credential(work: bytes, start: int, spans: list[tuple[int, int, str]]) -> None:
+def _credential(work: bytes, start: int, spans: list[tuple[int, int, str]],
+                ends: _Ends) -> None:
     """Mask the credential after an HTTP auth scheme word (``Bearer abc.def``)."""
     at = start
     while at < len(work) and work[at] in b" \t" and at - start < 16:
         at += 1
-    end = _end(work, at, _BARE_END)
+    end = ends.end(at, _BARE_END)
     if end > at:
         spans.append((at, end, MASK))
 
 
-def _prefixed(work: bytes, prefix: bytes, spans: list[tuple[int, int, str]]) -> None:
+def _prefixed(work: bytes, prefix: bytes, spans: list[tuple[int, int, str]],
+              ends: _Ends) -> None:
     """Mask every token that starts with ``prefix``, 8+ characters on (a short prefix such
     as ``eyJ`` or ``AKIA`` only at the start of a word)."""
     at = work.find(prefix)
     while at >= 0:
-        end = _end(work, at + len(prefix), _BARE_END)
+        end = ends.end(at + len(prefix), _BARE_END)
         glued = len(prefix) <= 4 and at > 0 and (chr(work[at - 1]).isalnum()
                                                  or work[at - 1] == 0x5F)
         if not glued and end - at - len(prefix) >= 8:

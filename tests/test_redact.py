@@ -80,6 +80,24 @@ def test_a_text_dense_with_cards_costs_a_few_calls_per_card(unit: str) -> None:
     assert _steps(unit * cards) <= 20 * cards
 
 
+def _cpu(text: str) -> float:
+    import time
+
+    start = time.process_time()
+    redact(text)
+    return time.process_time() - start
+
+
+@pytest.mark.parametrize("unit", ["password=", "pwd={", "api_key=", "secret='", "a://u:p"])
+def test_keys_whose_values_never_end_cost_linear_time(unit: str) -> None:
+    """Each value runs to the end of the text: the end was searched for again from each key
+    (and the value copied to compare it with ``Bearer``), in C, so the call count above
+    missed it: 40 kB of ``password=`` took 0.3 s, 10 MB would take hours. Twenty times the
+    text must cost about twenty times the time (a quadratic pass costs four hundred)."""
+    small, large = unit * (10_000 // len(unit)), unit * (200_000 // len(unit))
+    assert _cpu(large) < 60 * min(_cpu(small) for _ in range(3)) + 0.05
+
+
 def test_a_ten_megabyte_hostile_string_is_masked() -> None:
     """The size the issue names completes (time is measured by the benchmark, not here)."""
     secrets = " name 4111 1111 1111 1111 password=hunter2 postgres://u:p@ss@h/x "
