@@ -14,6 +14,9 @@ they name: ``fail``, ``error``, ``waived`` or ``manual`` instead of the default.
 
 from __future__ import annotations
 
+import json
+import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress
 from typing import NamedTuple
@@ -82,11 +85,20 @@ _ORDER = {Status.ERROR.value: 0, Status.FAIL.value: 1, Status.WAIVED.value: 2,
 
 
 class Locator:
-    """Where subjects are declared, each looked up once for every commitment naming it."""
+    """Where subjects are declared, each looked up once for every commitment naming it.
+
+    YAML declarations are indexed while loading (:class:`SourceIndex`). A JSON
+    file carries no lines, and searching its text once per subject costs a scan
+    per subject; here every ``"id"`` of the JSON files is indexed with its line in
+    one pass, the first time a subject declared in JSON is asked for, and a
+    field is found from its store's line on (as :meth:`SourceIndex.locate` does).
+    """
 
     def __init__(self, sources: SourceIndex) -> None:
         self.sources = sources
         self._found: dict[tuple[str, str, str | None], tuple[str | None, int | None]] = {}
+        self._ids: dict[str, tuple[str, int, int]] | None = None
+        self._starts: dict[str, list[int]] = {}
 
     def __call__(self, subject_type: str, subject_id: str,
                  key: str | None) -> tuple[str | None, int | None]:
@@ -94,9 +106,69 @@ class Locator:
         memo = (subject_type, subject_id, key)
         found = self._found.get(memo)
         if found is None:
-            where = self.sources.locate(subject_type, subject_id, key)
-            found = self._found[memo] = (where.file, where.line) if where else (None, None)
+            found = self._found[memo] = self._look(subject_type, subject_id, key)
         return found
+
+    def _look(self, subject_type: str, subject_id: str,
+              key: str | None) -> tuple[str | None, int | None]:
+        sources = self.sources
+        if (subject_type, subject_id) in sources.entries or not sources.json_texts or (
+                subject_type not in _BY_ID and subject_type != "field"):
+            where = sources.locate(subject_type, subject_id, key)
+            return (where.file, where.line) if where else (None, None)
+        if self._ids is None:
+            self._ids, self._starts = _index_json_ids(sources.json_texts)
+        if subject_type != "field":
+            hit = self._ids.get(subject_id)
+            return (hit[0], hit[2]) if hit else (None, None)
+        store, name = subject_id.rsplit(".", 1) if "." in subject_id else ("", subject_id)
+        hit = self._ids.get(store)
+        if hit is None:
+            return None, None
+        file, offset, line = hit
+        text = sources.json_texts[file]
+        start = text.rfind("\n", 0, offset) + 1  # the store's line: its fields follow
+        starts = self._starts[file]  # ... up to the next declaration
+        after = bisect_right(starts, offset)
+        end = starts[after] if after < len(starts) else len(text)
+        value = json.dumps(name)
+        pos = text.find(f'"name": {value}', start, end)
+        compact = text.find(f'"name":{value}', start, end)
+        pos = compact if pos < 0 or 0 <= compact < pos else pos
+        if pos < 0:
+            return file, line
+        if pos >= offset:
+            return file, line + text.count("\n", offset, pos)
+        return file, line - text.count("\n", pos, offset)
+
+
+_BY_ID = frozenset({"store", "flow", "system", "subject", "processing_activity",
+                    "consent_gate"})
+"""Subject types declared by an ``"id"`` key (fields by ``"name"`` inside their store)."""
+_JSON_ID = re.compile(r'"id": ?("[^"\\]*(?:\\.[^"\\]*)*")')
+
+
+def _index_json_ids(texts: dict[str, str]) -> tuple[dict[str, tuple[str, int, int]],
+                                                    dict[str, list[int]]]:
+    """Each id's first declaration in the JSON texts (files in name order): file, offset,
+    line; and per file the offset of every ``"id"``, in order."""
+    found: dict[str, tuple[str, int, int]] = {}
+    starts: dict[str, list[int]] = {}
+    for file in sorted(texts):
+        text = texts[file]
+        line, last = 1, 0
+        mine = starts[file] = []
+        for match in _JSON_ID.finditer(text):
+            at = match.start()
+            mine.append(at)
+            quoted = match.group(1)
+            ident = json.loads(quoted) if "\\" in quoted else quoted[1:-1]
+            if ident in found:
+                continue
+            line += text.count("\n", last, at)
+            last = at
+            found[ident] = (file, at, line)
+    return found, starts
 
 
 def _from_findings(findings: list[Finding]) -> tuple[str, str, Location | None]:

@@ -8,6 +8,7 @@ unless a timestamp is asked for, so the same inputs give the same bytes.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,6 +19,7 @@ from pledge.checks.findings import Finding, Status
 from pledge.checks.judged import Evidence, Judged
 from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
 from pledge.policy_model.policy import Clause, Reference
+from pledge.policy_model.redact import redact
 from pledge.policy_model.sources import Location, SourceIndex
 from pledge.policy_model.types import Severity
 
@@ -166,7 +168,24 @@ class Report(_Model):
     _declared: dict[tuple[str, str], Declaration] = PrivateAttr(default_factory=dict)
     _declared_of: int = PrivateAttr(default=0)
     _evidence: Evidence | None = PrivateAttr(default=None)
+    _redacted: dict[str, str] = PrivateAttr(default_factory=dict)
     _by_commitment: dict[str, list[Finding]] | None = PrivateAttr(default=None)
+
+    def redactor(self) -> Callable[[str], str]:
+        """``redact``, worked out once per distinct text for every output of the report.
+
+        The judged subjects repeat their ids, files and reasons across commitments
+        and outputs; masking is the costly part of printing them.
+        """
+        memo = self._redacted
+
+        def redacted(text: str) -> str:
+            found = memo.get(text)
+            if found is None:
+                found = memo[text] = redact(text)
+            return found
+
+        return redacted
 
     def judged(self, commitment: str) -> list[Judged]:
         """The subjects ``commitment`` judged with their verdicts, sorted (none without a run).

@@ -12,11 +12,16 @@ import json
 from collections.abc import Callable, Iterable
 
 from pledge.checks.judged import Judged
-from pledge.reports.safe import plain
+from pledge.reports.safe import plain, printable
 
 
 def _plain_lines(text: str) -> str:
     return plain(text, keep_newlines=True)
+
+
+def plain_lines(redacted: Callable[[str], str]) -> Callable[[str], str]:
+    """:func:`~pledge.reports.safe.plain` keeping newlines, masking through ``redacted``."""
+    return lambda text: printable(redacted(text), keep_newlines=True)
 
 
 class Quoted(dict[str, str]):
@@ -70,9 +75,22 @@ def where(j: Judged) -> str:
 
 
 def lines(judged: Iterable[Judged], clean: Callable[[str], str]) -> list[str]:
-    """One line per subject: verdict, type, id, where, reason (each part through ``clean``)."""
-    return [clean(f"{j.verdict} {j.subject_type} {j.subject_id}"
-                  + (f" at {where(j)}" if j.file else "") + f": {j.reason}") for j in judged]
+    """One line per subject: verdict, type, id, where, reason.
+
+    Each part goes through ``clean`` on its own, once per distinct text (a
+    subject judged by several commitments, a reason shared by a class).
+    """
+    cleaned: dict[str, str] = {}
+
+    def part(text: str) -> str:
+        found = cleaned.get(text)
+        if found is None:
+            found = cleaned[text] = clean(text)
+        return found
+
+    return [f"{j.verdict} {part(f'{j.subject_type} {j.subject_id}')}"
+            + (f" at {part(j.file)}" + ("" if j.line is None else f":{j.line}")
+               if j.file is not None else "") + f": {part(j.reason)}" for j in judged]
 
 
 def splice(text: str, parts: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from pledge.reports.document import Report
-from pledge.reports.evidence import Quoted, json_list, marker, splice
+from pledge.reports.evidence import Quoted, json_list, marker, plain_lines, splice
 from pledge.reports.safe import plain_data
 
 # Values pledge computes itself (hashes, fingerprints): never redacted, so they stay exact.
@@ -22,7 +22,7 @@ def render(report: Report) -> str:
     """
     data = plain_data(report.model_dump(
         mode="json", exclude={"commitments": {"__all__": {"judged"}}}), _COMPUTED)
-    quoted = Quoted()
+    quoted = Quoted(plain_lines(report.redactor()))
     parts: dict[str, str] = {}
     for number, commitment in enumerate(data["commitments"]):
         key = f"judged:{number}"

@@ -23,7 +23,7 @@ from pledge.checks.judged import counts
 from pledge.reports.document import Report
 from pledge.reports.evidence import lines
 from pledge.reports.markdown import hex_only
-from pledge.reports.safe import plain
+from pledge.reports.safe import plain, printable
 
 _SKIP_REASON = {"baseline": "known failure, in the baseline",
                 "below-threshold": "below the --fail-on severity"}
@@ -141,7 +141,9 @@ def _judged_case(report: Report, commitment: str, suite: ET.Element,
     tally = ", ".join(f"{n} {verdict}" for verdict, n in counts(judged).items()) or "none"
     case = ET.SubElement(suite, "testcase", {"name": f"judged subjects ({tally})",
                                              "classname": f"pledge.{_text(commitment)}"})
-    ET.SubElement(case, "system-out").text = "\n".join(lines(judged, _text))
+    redacted = report.redactor()
+    ET.SubElement(case, "system-out").text = "\n".join(lines(judged, lambda value: (
+        _NOT_XML.sub("\ufffd", printable(redacted(value))))))
     suite.set("tests", str(int(suite.get("tests", "0")) + 1))
     totals["tests"] += 1
 

@@ -20,8 +20,10 @@ from the evaluation date (``T00:00:00Z``) unless the report carries one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +33,7 @@ from pledge.checks.findings import Finding, Status
 from pledge.checks.judged import Judged, counts
 from pledge.reports.document import CommitmentResult, Report
 from pledge.reports.evidence import Quoted, marker, splice, where
-from pledge.reports.safe import plain
+from pledge.reports.safe import plain, printable
 
 OSCAL_VERSION = "1.0.6"
 NAMESPACE = uuid.UUID("3861ecf8-0f66-5a67-b591-24b4f9bf99b0")
@@ -44,6 +46,19 @@ OPEN_STATUSES = (Status.FAIL, Status.ERROR, Status.WAIVED)
 def uid(*parts: object) -> str:
     """A version-5 UUID from stable names."""
     return str(uuid.uuid5(NAMESPACE, "\x1f".join(str(p) for p in parts)))
+
+
+def quick_uid(*parts: str) -> str:
+    """:func:`uid`, without building a :class:`uuid.UUID` (millions of judged subjects)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "\x1f".join(parts).encode("utf-8"),
+                                    usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
 
 
 def text(value: object) -> str:
@@ -284,15 +299,15 @@ _SUBJECTS_INDENT = 12
 class _Subjects:
     """Judged subjects as OSCAL subject references, written as JSON text (see ``splice``)."""
 
-    def __init__(self) -> None:
-        self.quoted = Quoted(clean=text)
+    def __init__(self, redacted: Callable[[str], str]) -> None:
+        self.quoted = Quoted(lambda value: " ".join(printable(redacted(value)).split()))
         self.uuids: dict[tuple[str, str], str] = {}
 
     def uuid(self, j: Judged) -> str:
         ident = (j.subject_type, j.subject_id)
         found = self.uuids.get(ident)
         if found is None:
-            found = self.uuids[ident] = uid("subject", *ident)
+            found = self.uuids[ident] = quick_uid("subject", *ident)
         return found
 
     def json(self, judged: list[Judged], indent: int) -> str:
@@ -308,9 +323,9 @@ class _Subjects:
         entries = []
         for j in judged:
             found = [prop_text("verdict", j.verdict)]
-            if j.file is not None and text(where(j)):
+            if j.file is not None and q[where(j)] != '""':
                 found.append(prop_text("location", where(j)))
-            remarks = (f'{inner}"remarks": {q[j.reason]},\n' if text(j.reason) else "")
+            remarks = (f'{inner}"remarks": {q[j.reason]},\n' if q[j.reason] != '""' else "")
             entries.append(f'{pad}{{\n{inner}"props": [\n' + ",\n".join(found)
                            + f'\n{inner}],\n{remarks}{inner}"subject-uuid": "{self.uuid(j)}",\n'
                            f'{inner}"title": {q[f"{j.subject_type} {j.subject_id}"]},\n'
@@ -326,7 +341,7 @@ def judged_observations(report: Report, a: Assessment) -> dict[str, str]:
     inventory judges millions of subjects, too many to build as dictionaries.
     """
     collected = timestamp(report)
-    writer = _Subjects()
+    writer = _Subjects(report.redactor())
     parts: dict[str, str] = {}
     for c in report.commitments:
         judged = report.judged(c.id)
