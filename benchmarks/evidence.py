@@ -25,7 +25,6 @@ import os
 import resource
 import sys
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 

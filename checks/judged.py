@@ -227,17 +227,12 @@ def counts(judged: Iterable[Judged]) -> dict[str, int]:
 
 
 class Evidence:
-    """The scopes of one run by commitment, expanded (and kept) when first asked for."""
+    """The scopes of one run by commitment, and where their subjects are declared."""
 
     def __init__(self, scopes: dict[str, tuple[Scope, ...]], sources: SourceIndex) -> None:
         self.scopes = scopes
         self.locate = Locator(sources)
-        self._expanded: dict[str, list[Judged]] = {}
 
     def of(self, commitment: str, findings: Iterable[Finding]) -> list[Judged]:
         """The subjects ``commitment`` judged; ``findings`` are its findings after waivers."""
-        found = self._expanded.get(commitment)
-        if found is None:
-            found = self._expanded[commitment] = expand(self.scopes.get(commitment, ()),
-                                                        findings, self.locate)
-        return found
+        return expand(self.scopes.get(commitment, ()), findings, self.locate)

@@ -169,7 +169,9 @@ class Report(_Model):
     _declared_of: int = PrivateAttr(default=0)
     _evidence: Evidence | None = PrivateAttr(default=None)
     _redacted: dict[str, str] = PrivateAttr(default_factory=dict)
-    _by_commitment: dict[str, list[Finding]] | None = PrivateAttr(default=None)
+    _by_commitment: dict[str, list[Finding]] = PrivateAttr(default_factory=dict)
+    _judged: dict[str, list[Judged]] = PrivateAttr(default_factory=dict)
+    _judged_of: int = PrivateAttr(default=0)
 
     def redactor(self) -> Callable[[str], str]:
         """``redact``, worked out once per distinct text for every output of the report.
@@ -191,15 +193,20 @@ class Report(_Model):
         """The subjects ``commitment`` judged with their verdicts, sorted (none without a run).
 
         Listed the first time an output asks, in one pass over the checks' classes,
-        and kept for the other outputs of the same report.
+        and kept for the other outputs of the same report (and findings).
         """
         if self._evidence is None:
             return []
-        if self._by_commitment is None:
-            self._by_commitment = {}
+        if self._judged_of != id(self.findings):  # a copy with other findings lists anew
+            self._judged, self._judged_of, by_commitment = {}, id(self.findings), {}
             for finding in self.findings:
-                self._by_commitment.setdefault(finding.commitment, []).append(finding)
-        return self._evidence.of(commitment, self._by_commitment.get(commitment, []))
+                by_commitment.setdefault(finding.commitment, []).append(finding)
+            self._by_commitment = by_commitment
+        found = self._judged.get(commitment)
+        if found is None:
+            found = self._judged[commitment] = self._evidence.of(
+                commitment, self._by_commitment.get(commitment, []))
+        return found
 
     def to_json(self) -> str:
         """Canonical JSON text (sorted keys, two-space indent, trailing newline), as

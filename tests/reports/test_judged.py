@@ -220,11 +220,14 @@ def test_html_lists_subjects_collapsed_and_points_to_the_json_beyond_the_limit(
 def test_subjects_are_listed_only_when_an_output_prints_them() -> None:
     rendered = run_inventory()
     report = rendered.report
-    evidence = report._evidence
-    assert evidence is not None
     text.render(report)
-    assert evidence._expanded == {}  # the text report does not list them
+    assert report._judged == {}  # the text report does not list them
     json_report.render(report)
-    assert set(evidence._expanded) == {c.id for c in report.commitments}
+    assert set(report._judged) == {c.id for c in report.commitments}
+    listed = dict(report._judged)
     junit.render(report)  # the listing is made once and shared
-    assert all(evidence._expanded[c.id] is report.judged(c.id) for c in report.commitments)
+    assert all(listed[c.id] is report.judged(c.id) for c in report.commitments)
+    # a copy with other findings (none) lists its own verdicts: the waived/failing are gone
+    bare = report.model_copy(update={"findings": []})
+    assert all(j.verdict == "pass" for j in bare.judged("RET-001"))
+    assert bare.judged("AGE-002") == []  # the attestation was only a finding's subject
