@@ -215,7 +215,7 @@ def expand(scopes: Sequence[Scope], findings: Iterable[Finding],
             verdict, reason, where = _from_findings(mine)
             file, line = (where.file, where.line) if where else locate(*ident, None)
             out[ident] = Judged(*ident, verdict, reason, file, line)
-    return sorted(out.values(), key=lambda j: (j.subject_type, j.subject_id))
+    return sorted(out.values())  # by type and id: unique, so nothing else is compared
 
 
 def counts(judged: Iterable[Judged]) -> dict[str, int]:
