@@ -198,7 +198,8 @@ class Report(_Model):
         if self._evidence is None:
             return []
         if self._judged_of != id(self.findings):  # a copy with other findings lists anew
-            self._judged, self._judged_of, by_commitment = {}, id(self.findings), {}
+            by_commitment: dict[str, list[Finding]] = {}
+            self._judged, self._judged_of = {}, id(self.findings)
             for finding in self.findings:
                 by_commitment.setdefault(finding.commitment, []).append(finding)
             self._by_commitment = by_commitment
