@@ -13,8 +13,9 @@ Usage::
 
     python benchmarks/evidence.py --size 100000 [--repeat 3] [--checks-only]
 
-``--checks-only`` runs on any revision (to compare the checks phase before and
-after: ``PYTHONPATH=<other checkout> python benchmarks/evidence.py --checks-only``).
+``--checks-only`` runs on any revision: to compare the checks phase before and
+after, copy this script into a worktree of the other revision and run it from
+there (it imports the checkout it stands in).
 """
 
 from __future__ import annotations
