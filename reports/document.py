@@ -210,11 +210,15 @@ class Report(_Model):
         return found
 
     def to_json(self) -> str:
-        """Canonical JSON text (sorted keys, two-space indent, trailing newline), as
-        ``pledge check --format json`` writes it (judged subjects included)."""
-        from pledge.reports import json_report
+        """Canonical JSON text (sorted keys, two-space indent, trailing newline).
 
-        return json_report.render(self)
+        The judged subjects are left out (``judged: null``): the JSON report,
+        :func:`pledge.reports.json_report.render`, lists them, masked.
+        """
+        import json
+
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True,
+                          ensure_ascii=False) + "\n"
 
     @property
     def failing(self) -> list[Finding]:

@@ -14,10 +14,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from pledge.reports import html, json_report, junit, text
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, ROOT, run_pledge
+from tests.helpers import inventory_as_data
 from tests.reports.support import WAIVERS, broken_inventory, run_inventory, schema_errors
 
 _ID_LINE = re.compile(r"^\s*-\s+(?:\{.*?\b)?id:\s*([\w.-]+)")
@@ -231,3 +233,30 @@ def test_subjects_are_listed_only_when_an_output_prints_them() -> None:
     bare = report.model_copy(update={"findings": []})
     assert all(j.verdict == "pass" for j in bare.judged("RET-001"))
     assert bare.judged("AGE-002") == []  # the attestation was only a finding's subject
+
+
+@pytest.mark.parametrize("indent", [None, 2])
+def test_subjects_of_a_json_inventory_are_located_as_findings_are(tmp_path: Path,
+                                                                   indent: int | None) -> None:
+    path = tmp_path / "marosoap.json"
+    path.write_text(json.dumps(inventory_as_data(INVENTORY), indent=indent), encoding="utf-8")
+    rendered = run_inventory(path)
+    report, sources = rendered.report, rendered.inventory.sources
+    seen = 0
+    for commitment in report.commitments:
+        for j in report.judged(commitment.id):
+            if j.subject_type not in ("field", "store", "flow", "system", "subject"):
+                continue
+            where = sources.locate(j.subject_type, j.subject_id)
+            assert where is not None and (j.file, j.line) == (where.file, where.line), j
+            seen += 1
+    assert seen > 200
+    text_ = path.read_text(encoding="utf-8")
+    email = report.judged("RET-001")
+    found = next(j for j in email if j.subject_id == "customer_db.email")
+    if indent is None:  # one line
+        assert found.line == 1 and text_.count("\n") == 0
+    else:  # the field's own line, below its store's id
+        assert '"name": "email"' in text_.splitlines()[found.line - 1]
+        store = sources.locate("store", "customer_db")
+        assert store is not None and store.line is not None and found.line > store.line
