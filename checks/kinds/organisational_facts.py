@@ -156,6 +156,7 @@ def _compare(actual: Any, operator: str, expected: Any, as_of: date) -> bool:
 
 def _fact_location(ctx: CheckContext, org_id: str, fact: str) -> Location | None:
     """The line of the fact itself, else of its nearest declared parent, else the section."""
+    section = ctx.sources.locate("organisation", org_id)  # a cached inventory's, on demand
     entry = ctx.sources.entries.get(("organisation", org_id))
     known = entry[2] if entry and entry[2] else {}
     parts = fact.split(".")
@@ -163,7 +164,7 @@ def _fact_location(ctx: CheckContext, org_id: str, fact: str) -> Location | None
         key = ".".join(parts[:end])
         if key in known:
             return ctx.sources.locate("organisation", org_id, key)
-    return ctx.sources.locate("organisation", org_id)
+    return section
 
 
 @register("organisational-facts", code="PLG401", params=Params, noun="facts")
