@@ -40,15 +40,24 @@ class Quoted(dict[str, str]):
         return value
 
 
-def json_list(judged: list[Judged], indent: int, quoted: Quoted) -> str:
+def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:
     """The subjects as the JSON array ``json.dumps(..., indent=2, sort_keys=True)`` writes.
 
     ``indent`` is the column of the array's opening line, so the text can stand
     in a document printed with two-space indentation, byte for byte as if the
-    whole document had been dumped at once.
+    whole document had been dumped at once; ``None`` gives the compact form
+    (``separators=(",", ":")``) a body hash is taken over.
     """
     if not judged:
         return "[]"
+    if indent is None:
+        return "[" + ",".join(
+            '{"location":' + ("null" if j.file is None else
+                              f'{{"file":{quoted[j.file]},"line":'
+                              f'{"null" if j.line is None else j.line}}}')
+            + f',"reason":{quoted[j.reason]},"subject_id":{quoted[j.subject_id]},'
+              f'"subject_type":{quoted[j.subject_type]},"verdict":"{j.verdict}"}}'
+            for j in judged) + "]"
     pad = " " * (indent + 2)
     inner = pad + "  "
     deep = inner + "  "
