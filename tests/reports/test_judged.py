@@ -260,3 +260,17 @@ def test_subjects_of_a_json_inventory_are_located_as_findings_are(tmp_path: Path
         assert '"name": "email"' in text_.splitlines()[found.line - 1]
         store = sources.locate("store", "customer_db")
         assert store is not None and store.line is not None and found.line > store.line
+
+
+def test_an_edited_judged_verdict_fails_verification(tmp_path: Path) -> None:
+    shutil.copytree(INVENTORY, tmp_path / "inv")
+    run = run_pledge("check", "inv", "--as-of", AS_OF, "-f", "json", "-o", "report.json",
+                     cwd=tmp_path)
+    assert run.code == 0, run.err
+    assert run_pledge("verify", "report.json", cwd=tmp_path).code == 0
+    path = tmp_path / "report.json"
+    text_ = path.read_text(encoding="utf-8")
+    assert text_.count('"verdict": "pass"') > 100  # only judged subjects carry a verdict
+    path.write_text(text_.replace('"verdict": "pass"', '"verdict": "fail"', 1), encoding="utf-8")
+    edited = run_pledge("verify", "report.json", cwd=tmp_path)
+    assert edited.code == 1 and "report.json (edited)" in edited.out, edited.out
