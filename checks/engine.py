@@ -11,6 +11,7 @@ from pledge.checks.consistency import inventory_notices
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.findings import Finding, Location, Status, Subject
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.checks.judged import Scope
 from pledge.checks.notices import Notice
 from pledge.checks.registry import Kind, all_kinds, get_kind
 from pledge.policy_model.inventory import Inventory
@@ -30,6 +31,8 @@ class CommitmentOutcome:
     status: Status
     checked: int
     noun: str
+    scopes: tuple[Scope, ...] = ()
+    """The subjects the check judged, listed on demand (:func:`pledge.checks.judged.expand`)."""
 
 
 @dataclass
@@ -110,7 +113,8 @@ def evaluate_commitment(ctx: CheckContext,
                 evidence={"rule": "not-applicable", "checked": 0, "noun": kind.noun},
             ).with_fingerprint())
     status = _overall(findings, ev.checked)
-    return CommitmentOutcome(commitment, kind, status, ev.checked, kind.noun), findings
+    return CommitmentOutcome(commitment, kind, status, ev.checked, kind.noun,
+                             tuple(ev.scopes)), findings
 
 
 def unresolved_references(inventory: Inventory) -> list[str]:
