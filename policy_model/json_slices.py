@@ -17,11 +17,12 @@ benchmark's generator) put each entity of a long section on a line of its own::
 For such a file each long section is validated about a megabyte of lines at a
 time (each slice wrapped as a JSON array), the models of each slice given their
 shared key sets at once (:mod:`pledge.policy_model.shared_keys`), and the rest of
-the file (the section emptied) validated on its own. The layout is checked,
-never assumed: every slice must be a JSON array with one item per line, and the
-rest must hold the section, empty, at its top level; otherwise ``None``, and the
-caller validates the whole text as usual. The values are the same either way:
-the same parser and validators see the same items.
+the file (the section emptied) validated on its own and given its shared key sets
+(the fragment returned is shared throughout: the loader does not walk it again).
+The layout is checked, never assumed: every slice must be a JSON array with one
+item per line, and the rest must hold the section, empty, at its top level;
+otherwise ``None``, and the caller validates the whole text as usual. The values
+are the same either way: the same parser and validators see the same items.
 """
 
 from __future__ import annotations
@@ -105,8 +106,10 @@ def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys]
         fragment = InventoryFragment.model_validate_json("".join(parts))
     except (ValidationError, ValueError):
         return None
-    for section, items in models.items():
+    for section in models:
         if section not in fragment.model_fields_set or getattr(fragment, section):
             return None  # the emptied section was not where the layout said
-        setattr(fragment, section, items)
+    share_given_keys([fragment], shared)  # the rest: the long sections' models have theirs
+    for section, items in models.items():  # given already (above): the key set stays right
+        fragment.__dict__[section] = items
     return fragment

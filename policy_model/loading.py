@@ -497,7 +497,8 @@ def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: st
            merged: dict[str, Any], singles: dict[str, tuple[Any, str]],
            errors: list[InputError]) -> None:
     """Add one file's models to the inventory being merged; one organisation in all."""
-    share_given_keys([fragment], _SHARED_KEYS)
+    if not isinstance(fragment.model_fields_set, SharedKeys):  # else shared while validated
+        share_given_keys([fragment], _SHARED_KEYS)
     for section in LIST_SECTIONS:
         merged[section].extend(getattr(fragment, section))
     for section in ("inventory", "organisation"):
