@@ -40,15 +40,23 @@ def plain_data(value: Any, exact: frozenset[str] = frozenset()) -> Any:
     escapes keep control characters off the terminal, but a consumer decoding
     them would meet them again, and bidirectional overrides are not escaped.
     String values under the keys in ``exact`` (hashes, fingerprints pledge
-    computes itself) are kept as they are, so they stay exact.
+    computes itself) are kept as they are, so they stay exact. Each distinct
+    string is made plain once (a report repeats its keys and ids thousands of times).
     """
+    return _plain_data(value, exact, {})
+
+
+def _plain_data(value: Any, exact: frozenset[str], done: dict[str, str]) -> Any:
     if isinstance(value, str):
-        return plain(value, keep_newlines=True)
+        safe = done.get(value)
+        if safe is None:
+            safe = done[value] = plain(value, keep_newlines=True)
+        return safe
     if isinstance(value, list | tuple):
-        return [plain_data(v, exact) for v in value]
+        return [_plain_data(v, exact, done) for v in value]
     if isinstance(value, dict):
-        return {plain_data(k) if isinstance(k, str) else k:
-                v if k in exact and isinstance(v, str) else plain_data(v, exact)
+        return {_plain_data(k, frozenset(), done) if isinstance(k, str) else k:
+                v if k in exact and isinstance(v, str) else _plain_data(v, exact, done)
                 for k, v in value.items()}
     return value
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from pledge.base.memory import paused_gc
 from pledge.connectors.fides.manifests import Manifests, read_manifests
 from pledge.connectors.fides.mapping_base import Note
 from pledge.connectors.fides.taxonomy import extend_vocabularies
@@ -27,6 +27,7 @@ from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.sources import SourceIndex
 from pledge.policy_model.vocabulary import Term, Vocabularies, default_vocabularies
+from pledge.policy_model.yaml_quick import quick_dump
 from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE
 
 INVENTORY_FILE = Path("inventory") / "fides.yaml"
@@ -54,11 +55,12 @@ def import_fides(paths: list[Path], *, country: str | None = None,
                                     and country.isupper()):
         raise InputErrors([InputError("PLG-E019", f"--country '{country}' is not an ISO 3166-1 "
                                       "alpha-2 code", None, None, "e.g. --country FR")])
-    manifests = read_manifests(paths, max_size)
-    vocab, added, errors = extend_vocabularies(manifests, default_vocabularies())
-    mapper = InventoryMapper(manifests, vocab, country)
-    inventory = mapper.build()
-    policy, policy_errors, policy_notes = convert_policies(manifests, vocab)
+    with paused_gc():  # hundreds of thousands of long-lived containers, nothing cyclic
+        manifests = read_manifests(paths, max_size)
+        vocab, added, errors = extend_vocabularies(manifests, default_vocabularies())
+        mapper = InventoryMapper(manifests, vocab, country)
+        inventory = mapper.build()
+        policy, policy_errors, policy_notes = convert_policies(manifests, vocab)
     raise_if_any(errors + mapper.errors + policy_errors)
     notes = [Note(f, line, f"{what} not imported") for f, line, what in manifests.skipped]
     notes += mapper.notes + [Note(*n) for n in policy_notes]
@@ -75,7 +77,8 @@ def _files(imported: Imported, role: str) -> list[InputFile]:
 def loaded_inventory(imported: Imported) -> LoadedInventory:
     """The imported inventory, validated and cross-checked as the loader does."""
     try:
-        inventory = Inventory.model_validate(imported.inventory)
+        with paused_gc():
+            inventory = Inventory.model_validate(imported.inventory)
     except ValidationError as exc:
         first = imported.manifests.files[0][0]
         raise InputErrors([InputError(
@@ -109,12 +112,9 @@ def report_text(imported: Imported) -> str:
     return "\n".join(lines) + "\n"
 
 
-_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter when built with it
-
-
 def dump_yaml(data: Any) -> str:
-    """Block-style YAML, keys in the model's order."""
-    return str(yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100))
+    """Block-style YAML, keys in the model's order (PyYAML's output, written quickly)."""
+    return quick_dump(data, width=100)
 
 
 def rendered_outputs(imported: Imported) -> dict[Path, str]:

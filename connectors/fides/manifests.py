@@ -14,11 +14,12 @@ from typing import Any
 
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
 from pledge.policy_model.loading import display_path
+from pledge.policy_model.yaml_quick import quick_yaml
 from pledge.policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
     Located,
-    load_file,
-    sha256_file,
+    parse_json,
+    read_text_and_digest,
 )
 
 RESOURCE_TYPES = ("organization", "system", "dataset", "policy", "data_category", "data_use",
@@ -84,17 +85,23 @@ def manifest_files(paths: list[Path]) -> list[Path]:
 
 
 def read_manifests(paths: list[Path], max_size: int = DEFAULT_MAX_FILE_SIZE) -> Manifests:
-    """Read every manifest; all problems are collected and raised together."""
+    """Read every manifest; all problems are collected and raised together.
+
+    YAML is read by :func:`quick_yaml`: libyaml's events straight to located
+    containers, with the located loader's values, lines, errors and guards.
+    """
     manifests = Manifests()
     errors: list[InputError] = []
     for path in manifest_files(paths):
         shown = display_path(path)
         try:
-            data, _ = load_file(path, max_size=max_size, display=shown)
+            text, digest = read_text_and_digest(path, max_size=max_size, display=shown)
+            data = (parse_json(text, shown) if path.suffix.lower() == ".json"
+                    else quick_yaml(text, shown))
         except InputError as err:
             errors.append(err)
             continue
-        manifests.files.append((shown, path, sha256_file(path)))
+        manifests.files.append((shown, path, digest))
         errors.extend(_read_one(data, shown, manifests))
     raise_if_any(errors)
     return manifests
