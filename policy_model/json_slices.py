@@ -68,12 +68,19 @@ def _regions(text: str) -> dict[str, tuple[int, int]] | None:
     return found or None
 
 
-def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys]
-                    ) -> InventoryFragment | None:
+Layout = list[tuple[int, int, list[Any]]]
+"""Where a sliced file's long sections stand: (offset of the first item's line, offset
+after the last item's line, the items' models, one per line, in order), by offset."""
+
+
+def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
+                    layout: Layout | None = None) -> InventoryFragment | None:
     """The file's models, long sections validated a slice of lines at a time; or ``None``.
 
     ``None`` when the file is not laid out one entity per line or anything in it
     is invalid: the caller then validates it whole, for the data or the errors.
+    On success ``layout`` (when given) receives where each long section's items
+    stand, for locating them without searching the text (:mod:`pledge.policy_model.sources`).
     """
     regions = _regions(text)
     if regions is None:
@@ -112,4 +119,6 @@ def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys]
     share_given_keys([fragment], shared)  # the rest: the long sections' models have theirs
     for section, items in models.items():  # given already (above): the key set stays right
         fragment.__dict__[section] = items
+    if layout is not None:
+        layout.extend(sorted((*regions[section], items) for section, items in models.items()))
     return fragment

@@ -29,7 +29,7 @@ from pledge.policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
-from pledge.policy_model.json_slices import MIN_SECTION_CHARS, models_by_lines
+from pledge.policy_model.json_slices import MIN_SECTION_CHARS, Layout, models_by_lines
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
@@ -407,7 +407,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             errors.append(err)
             continue
         parsing[0] += time.perf_counter() - started
-        direct = _models_from_json(text) if cached is None and is_json else None
+        layout: Layout = []
+        direct = _models_from_json(text, layout) if cached is None and is_json else None
         if direct is not None:  # no parsed tree at all: the models straight from the text
             raw, quick = dict[str, Any](), True
         elif cached is None:
@@ -434,7 +435,7 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                      f"({', '.join(SECTIONS)})", shown,
                                      getattr(raw, "line", 1)))
             continue
-        index.add_text(shown, text, is_json=is_json)
+        index.add_text(shown, text, is_json=is_json, layout=layout or None)
         declared = _declarations(raw)  # only used once every file is valid
         if cache is None:
             for kind_of, ident, line, key_lines in declared:
@@ -517,7 +518,7 @@ _SHARED_KEYS: dict[frozenset[str], SharedKeys] = {}
 """Every key set the loaded models were given, one instance each (a few dozen)."""
 
 
-def _models_from_json(text: str) -> InventoryFragment | None:
+def _models_from_json(text: str, layout: Layout) -> InventoryFragment | None:
     """A JSON file's models, validated by pydantic-core straight from the text; or ``None``.
 
     No tree of Python dictionaries is built in between (on a million systems,
@@ -528,7 +529,7 @@ def _models_from_json(text: str) -> InventoryFragment | None:
     for the data or for the located errors.
     """
     if len(text) > MIN_SECTION_CHARS:  # one entity per line: a slice of lines at a time
-        found = models_by_lines(text, _SHARED_KEYS)
+        found = models_by_lines(text, _SHARED_KEYS, layout)
         if found is not None:
             return found
     try:
