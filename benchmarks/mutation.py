@@ -26,6 +26,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +40,13 @@ GRAPH = "checks/graph/flow_graph.py"
 TRAVERSAL = ["subjects", "roots", "reached_where", "owners", "carrying", "flows_of", "_carries",
              "carries", "_first", "_start", "_walk", "reach", "reach_classes", "path",
              "path_evidence"]
-# The kinds' fast tests: fixtures, golden findings, the documented examples, targeted tests
-# (for a kind, only those whose names hold the first word of its module's name).
-TESTS = ["tests/checks/kinds", "tests/test_kind_docs.py"]
-GRAPH_TESTS = [*TESTS, "tests/checks/test_graph_classes.py", "tests/test_graph_queries.py"]
+# Which tests judge each module's mutants: pyproject's [tool.pledge.mutation] (the kinds' fast
+# test files, and per kind module a -k expression choosing its own tests among them).
+CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pledge"][
+    "mutation"]
+TESTS: list[str] = CONFIG["tests"]
+GRAPH_TESTS: list[str] = CONFIG["graph_tests"]
+SELECT: dict[str, str] = CONFIG["select"]
 # Where the repository's folders sit under the pledge namespace (pyproject's package-dir).
 PACKAGE_DIRS = {"checks": "checks", "policy_model": "policy_model", "reports": "reports",
                 "connectors": "connectors", "inventories": "inventories"}
@@ -81,23 +86,118 @@ def traversal_patch(copy: Path) -> Path:
     return patch
 
 
+def runner_for(module: str) -> str:
+    """The test command judging one module's mutants (pyproject's [tool.pledge.mutation])."""
+    runner = f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:hypothesispytest "
+    if module == "flow_graph":
+        return runner + " ".join(GRAPH_TESTS)
+    keyword = SELECT.get(module, module.split("_")[0])
+    return runner + " ".join(TESTS) + f" -k '{keyword}'"
+
+
+def recheck(copy: Path, module: str) -> dict[str, Any]:
+    """Run the stored survivors of ``module`` again against the current tests.
+
+    Each survivor is applied by hand (its line, found by its text, replaced by the mutated
+    line) in the copy, so a module is not mutated from scratch after tests are added: tests
+    only ever add kills, so a survivor killed now is killed, and the other mutants stay
+    killed. A survivor whose line is no longer in the source is dropped (the code changed:
+    measure the module again).
+    """
+    result = normalise(json.loads((OUT / f"{module}.json").read_text(encoding="utf-8")))
+    source = copy / result["module"]
+    original = source.read_text(encoding="utf-8")
+    lines = original.splitlines(keepends=True)
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    kept, killed, gone = [], [], []
+    for found in result["survivors"]:
+        old = next(x[1:] for x in found["diff"] if x.startswith("-"))
+        new = next((x[1:] for x in found["diff"] if x.startswith("+")), None)  # None: removed
+        at = [i for i, line in enumerate(lines) if line.strip() == old.strip()]
+        if not at:
+            gone.append(found)
+            continue
+        near = min(at, key=lambda i: abs(i + 1 - found["line"]))
+        indent = lines[near][:len(lines[near]) - len(lines[near].lstrip())]
+        mutated = [*lines[:near], *([] if new is None else [indent + new.strip() + "\n"]),
+                   *lines[near + 1:]]
+        source.write_text("".join(mutated), encoding="utf-8")
+        try:
+            run = subprocess.run(runner_for(module), shell=True, cwd=copy, env=env,
+                                 capture_output=True, timeout=600, check=False)
+            alive = run.returncode == 0
+        except subprocess.TimeoutExpired:
+            alive = False
+        finally:
+            source.write_text(original, encoding="utf-8")
+        (kept if alive else killed).append({**found, "line": near + 1})
+        print(f"  line {near + 1}: {'survives' if alive else 'killed'}", flush=True)
+    total = result["mutants"] - len(gone)
+    return {**result, "mutants": total, "killed": total - len(kept),
+            "score": round(100 * (total - len(kept)) / total, 1) if total else 100.0,
+            "survivors": kept, "rechecked_killed": result.get("rechecked_killed", []) + killed}
+
+
 def run_module(copy: Path, module: str) -> dict[str, Any]:
     """Mutate one module, run its tests against each mutant, and read mutmut's verdicts."""
     cache = copy / ".mutmut-cache"
     if cache.exists():
         cache.unlink()
     path = GRAPH if module == "flow_graph" else f"checks/kinds/{module}.py"
-    tests = GRAPH_TESTS if module == "flow_graph" else TESTS
-    keyword = "" if module == "flow_graph" else f" -k {module.split('_')[0]}"
-    runner = (f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:hypothesispytest "
-              + " ".join(tests) + keyword)
+    runner = runner_for(module)
     command = [sys.executable, "-m", "mutmut", "run", "--paths-to-mutate", path,
                "--runner", runner, "--no-progress", "--simple-output"]
     if module == "flow_graph":
         command += ["--use-patch-file", str(traversal_patch(copy))]
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
-    subprocess.run(command, cwd=copy, env=env, check=False, capture_output=True)
+    pristine = (copy / path).read_text(encoding="utf-8")
+    for _attempt in range(5):
+        mutmut(command, copy, env)
+        (copy / path).write_text(pristine, encoding="utf-8")  # a lost worker may leave a mutant
+        if not untested(copy):
+            break
     return collect(copy, path)
+
+
+def has_worker(pid: int) -> bool:
+    """Whether the mutmut process ``pid`` still runs tests (Linux /proc): its test worker,
+    or the baseline run before it. Its resource tracker outlives a lost worker.
+    """
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and b"resource_tracker" not in (
+                    stat.parent / "cmdline").read_bytes():
+                return True
+        except (OSError, IndexError):
+            continue
+    return False
+
+
+def mutmut(command: list[str], copy: Path, env: dict[str, str]) -> None:
+    """Run mutmut; stop it when its test worker is gone (mutmut 2 then waits forever).
+
+    mutmut 2.x runs the tests in one worker process; if that process dies (killed on a
+    shared machine), the parent waits on its queue for ever. The caller restores the
+    source and runs mutmut again, which resumes with the mutants not yet tested.
+    """
+    proc = subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    idle = 0.0
+    while proc.poll() is None:
+        time.sleep(5)
+        idle = 0.0 if has_worker(proc.pid) else idle + 5
+        if idle >= 20:
+            proc.kill()
+            proc.wait()
+            print(f"  mutmut lost its worker; resuming ({untested(copy)} left)", flush=True)
+
+
+def untested(copy: Path) -> int:
+    """How many mutants the cache of the copy still holds untested."""
+    with sqlite3.connect(copy / ".mutmut-cache") as db:
+        return int(db.execute("SELECT count(*) FROM Mutant WHERE status = 'untested'")
+                   .fetchone()[0])
 
 
 def collect(copy: Path, path: str) -> dict[str, Any]:
@@ -157,6 +257,7 @@ def write_table(results: list[dict[str, Any]]) -> None:
             lists += ["", f"Survivors in `{result['module']}`:", ""]
             for found in survivors:
                 change = " → ".join(f"`{line[1:].strip()}`" for line in found["diff"])
+                change += "" if any(x.startswith("+") for x in found["diff"]) else " → removed"
                 lists.append(f"- line {found['line']}: {change}")
     text = DOC.read_text(encoding="utf-8")
     head, rest = text.split(BEGIN)
@@ -171,6 +272,9 @@ def main() -> None:
                                                    f"(default: {', '.join(KINDS)}, flow_graph)")
     parser.add_argument("--table-only", action="store_true",
                         help="only rewrite the doc's table from the stored results")
+    parser.add_argument("--recheck", action="store_true",
+                        help="run only the stored survivors of the modules again, against "
+                             "the current tests")
     parser.add_argument("--collect", metavar="COPY", type=Path,
                         help="read the results of the one module mutated in the copy COPY "
                              "(after rerunning mutmut there with new tests)")
@@ -188,7 +292,7 @@ def main() -> None:
     copy = stage() if modules else None
     try:
         for module in modules:
-            result = run_module(copy, module)
+            result = recheck(copy, module) if args.recheck else run_module(copy, module)
             (OUT / f"{module}.json").write_text(json.dumps(result, indent=2) + "\n",
                                                 encoding="utf-8")
             print(f"{result['module']}: {result['killed']}/{result['mutants']} killed "

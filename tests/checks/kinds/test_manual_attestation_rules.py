@@ -22,7 +22,8 @@ def _run(tmp_path: Path, records: list[dict[str, Any]], **check: Any) -> Any:
 def test_a_valid_attestation_is_manual_with_its_facts(tmp_path: Path) -> None:
     result = _run(tmp_path, [VALID], max_age="P1Y", method="interview")
     [finding] = result.findings
-    assert finding.status is Status.MANUAL and finding.subject.id == "EX-001"
+    assert finding.status is Status.MANUAL
+    assert (finding.subject.type, finding.subject.id) == ("attestation", "EX-001")
     assert finding.message == "attested by DPO on 2026-06-01: Staff trained"
     assert finding.evidence == {"rule": "attested", "attested_by": "DPO", "date": "2026-06-01",
                                 "expires": "2027-06-01", "evidence": "https://intranet/training",
@@ -70,6 +71,30 @@ def test_no_record_fails_and_says_how_to_record_one(tmp_path: Path) -> None:
     failing = only(_run(tmp_path, [other]), Status.FAIL)
     assert sorted(f.evidence["rule"] for f in failing) == ["missing", "unknown-commitment"]
     [finding] = [f for f in failing if f.evidence["rule"] == "missing"]
+    assert (finding.subject.type, finding.subject.id) == ("commitment", "EX-001")
     assert finding.message == "no attestation is recorded for EX-001"
     assert finding.evidence == {"rule": "missing"}
-    assert "attested_by" in (finding.remediation or "")
+    assert finding.remediation == ("record one under attestations: (commitment, statement, "
+                                   "attested_by, date, evidence, expires)")
+
+
+@pytest.mark.parametrize("method", ["examine", "interview", "test"])
+def test_each_assessment_method_is_accepted_and_reported(tmp_path: Path, method: str) -> None:
+    [finding] = _run(tmp_path, [VALID], method=method).findings
+    assert finding.status is Status.MANUAL and finding.evidence["method"] == method
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"attested_by": "TBD"}, "names no one who attests it"),
+    ({"attested_by": "n/a"}, "names no one who attests it"),
+    ({"evidence": "none"}, "links no evidence"),
+    ({"evidence": "TBD"}, "links no evidence"),
+])
+def test_a_placeholder_record_fails_and_says_what_is_missing(
+        tmp_path: Path, changes: dict[str, str], words: str) -> None:
+    [finding] = _run(tmp_path, [{**VALID, **changes}]).findings
+    assert finding.status is Status.FAIL
+    assert (finding.subject.type, finding.subject.id) == ("attestation", "EX-001")
+    assert finding.message == f"the attestation for EX-001 {words}"
+    assert finding.remediation == "renew the attestation with current evidence"
+    assert finding.evidence["rule"] == "stale"

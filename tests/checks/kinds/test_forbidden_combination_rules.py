@@ -1,0 +1,97 @@
+"""forbidden-combination: each match mode of a rule part, a broader id as unclear, and the words
+that name what decides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pledge.checks.findings import Status
+from tests.helpers import only, run_check
+
+IBAN, CARD, EMAIL = ("user.financial.bank_account", "user.financial.credit_card.number",
+                     "user.contact.email")
+
+
+def _run(tmp_path: Path, categories: list[str], matches: str = "ANY",
+         purposes: list[str] | None = None, subjects: list[str] | None = None,
+         fields: list[dict[str, str]] | None = None) -> Any:
+    check = {"kind": "forbidden-combination",
+             "data_categories": {"matches": matches, "values": ["user.financial"]},
+             "data_uses": {"matches": "ANY", "values": ["marketing.advertising"]},
+             "data_subjects": {"matches": "ANY", "values": ["customer", "prospect"]}}
+    inventory = {
+        "data_subjects": [{"id": "buyers", "name": "Buyers", "category": "customer"},
+                          {"id": "leads", "name": "Leads", "category": "prospect"}],
+        "systems": [{"id": "ads", "name": "Ads", "type": "third_party", "role": "advertising",
+                     "country": "IE"}],
+        "stores": [{"id": "audiences", "name": "Audiences", "system": "ads",
+                    "fields": fields or [{"name": "email", "category": EMAIL}]}],
+        "processing_activities": [{
+            "id": "targeting", "name": "Targeting",
+            "purposes": purposes or ["marketing.advertising.third_party.targeted"],
+            "legal_basis": "consent",
+            "data_subjects": subjects or ["buyers"],
+            "categories": categories, "systems": ["ads"]}]}
+    return run_check(tmp_path, check, inventory)
+
+
+def _activity(result: Any) -> list[tuple[str, list[str]]]:
+    return [(f.evidence["rule"], f.evidence["data_categories"]) for f in only(result, Status.FAIL)
+            if f.subject.type == "processing_activity"]
+
+
+@pytest.mark.parametrize(("matches", "categories", "expected"), [
+    ("ANY", [IBAN, EMAIL], [("forbidden", [IBAN])]),
+    ("ANY", [EMAIL], []),
+    ("ANY", ["user"], [("unclear", ["user"])]),
+    ("ALL", [IBAN, CARD], [("forbidden", [IBAN, CARD])]),
+    ("ALL", [IBAN, EMAIL], []),
+    ("ALL", [IBAN, "user"], [("unclear", [IBAN, "user"])]),
+    ("NONE", [EMAIL], [("forbidden", [EMAIL])]),
+    ("NONE", [EMAIL, IBAN], []),
+    ("NONE", [EMAIL, "user"], [("unclear", [EMAIL, "user"])]),
+    ("OTHER", [EMAIL, IBAN], [("forbidden", [EMAIL])]),
+    ("OTHER", [IBAN, CARD], []),
+    ("OTHER", ["user"], [("forbidden", ["user"])]),
+])
+def test_each_match_mode_of_the_categories(tmp_path: Path, matches: str,
+                                           categories: list[str],
+                                           expected: list[tuple[str, list[str]]]) -> None:
+    assert _activity(_run(tmp_path, categories, matches)) == expected
+
+
+def test_the_finding_names_every_deciding_category_purpose_and_subject(tmp_path: Path) -> None:
+    result = _run(tmp_path, [IBAN, CARD, EMAIL], purposes=[
+        "marketing.advertising.profiling", "essential.service",
+        "marketing.advertising.third_party.targeted"], subjects=["buyers", "leads"])
+    [finding] = [f for f in only(result, Status.FAIL) if f.subject.type == "processing_activity"]
+    assert finding.message == (
+        f"'targeting' processes a forbidden combination: {IBAN}, {CARD} for "
+        "marketing.advertising.profiling, marketing.advertising.third_party.targeted about "
+        "customer, prospect (activity 'targeting')")
+    assert finding.remediation == ("stop this processing, or change the category, the purpose "
+                                   "or the people it concerns")
+    assert finding.evidence["data_subjects"] == ["customer", "prospect"]
+
+
+def test_an_unclear_activity_says_what_to_declare(tmp_path: Path) -> None:
+    assert only(_run(tmp_path / "email", [EMAIL], purposes=["marketing"]), Status.FAIL) == []
+    result = _run(tmp_path / "financial", ["user.financial"], purposes=["marketing"])
+    [finding] = [f for f in only(result, Status.FAIL) if f.subject.type == "processing_activity"]
+    assert finding.message == (
+        "unclear: 'targeting' declares an id broader than the rule's, which may hide a "
+        "forbidden combination: user.financial for marketing about customer "
+        "(activity 'targeting')")
+    assert finding.remediation == "declare the precise category, purpose or data subject"
+
+
+def test_a_field_takes_the_surest_verdict_of_its_systems_activities(tmp_path: Path) -> None:
+    fields = [{"name": "iban", "category": IBAN}, {"name": "email", "category": EMAIL}]
+    result = _run(tmp_path, [EMAIL], fields=fields)
+    [finding] = only(result, Status.FAIL)
+    assert (finding.subject.type, finding.subject.id) == ("field", "audiences.iban")
+    assert finding.evidence["rule"] == "forbidden"
+    assert result.outcomes[0].checked == 3  # one activity, two field names

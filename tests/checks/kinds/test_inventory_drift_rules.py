@@ -1,0 +1,78 @@
+"""inventory-drift: what is said when discovery did not run, the row counts' words, and where
+an observation is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pledge.checks.findings import Status
+from tests.helpers import only, run_check
+
+INVENTORY = {
+    "systems": [{"id": "shop", "name": "Shop", "type": "internal", "role": "database",
+                 "country": "MA"}],
+    "stores": [{"id": "orders", "name": "public.orders", "system": "shop",
+                "connection": "postgresql://shop@db.internal/shop#public.orders",
+                "fields": [{"name": "fax", "category": "user.contact.fax_number"}]}]}
+EMAIL = {"rule": "undeclared-column", "store": "orders", "table": "public.orders",
+         "column": "email", "category": "user.contact.email", "reason": "named like email"}
+
+
+def _line(tmp_path: Path, text: str) -> int:
+    """The line of the inventory file written for the test holding ``text``."""
+    lines = (tmp_path / "inventory" / "inventory.yaml").read_text(encoding="utf-8").splitlines()
+    [number] = [n for n, line in enumerate(lines, 1) if text in line]
+    return number
+
+
+def _run(tmp_path: Path, **check: Any) -> Any:
+    return run_check(tmp_path, {"kind": "inventory-drift", **check}, INVENTORY)
+
+
+def test_without_discovery_drift_cannot_be_judged(tmp_path: Path) -> None:
+    [finding] = _run(tmp_path).findings
+    assert finding.status is Status.ERROR
+    assert (finding.subject.type, finding.subject.id) == ("commitment", "EX-001")
+    assert finding.message == "no database was discovered, so drift cannot be judged"
+    assert finding.remediation == ("run pledge check --discover (with the stores' connection: "
+                                   "and --allow-host)")
+
+
+@pytest.mark.parametrize(("rows", "words"), [(None, ""), (0, " (0 rows)"), (1, " (1 row)"),
+                                             (2, " (2 rows)")])
+def test_the_row_count_is_worded(tmp_path: Path, rows: int | None, words: str) -> None:
+    observation = {**EMAIL, **({} if rows is None else {"rows": rows})}
+    [finding] = only(_run(tmp_path, observations=[observation]), Status.FAIL)
+    assert finding.message == (f"column 'email' of table public.orders{words} holds "
+                               "user.contact.email, which store 'orders' does not declare: "
+                               "named like email")
+    assert ("rows" in finding.evidence) is (rows is not None)
+
+
+def test_an_undeclared_column_is_shown_at_its_store(tmp_path: Path) -> None:
+    [finding] = only(_run(tmp_path, observations=[EMAIL]), Status.FAIL)
+    assert (finding.subject.type, finding.subject.id) == ("field", "orders.email")
+    assert finding.location is not None
+    assert finding.location.line == _line(tmp_path, "id: orders")
+    assert finding.evidence == {"rule": "undeclared-column", "table": "public.orders",
+                                "column": "email", "category": "user.contact.email"}
+
+
+def test_a_missing_field_is_shown_at_the_field(tmp_path: Path) -> None:
+    missing = {"rule": "missing-field", "store": "orders", "field": "fax",
+               "table": "public.orders", "declared": "user.contact.fax_number"}
+    [finding] = only(_run(tmp_path, observations=[missing]), Status.FAIL)
+    assert finding.location is not None
+    assert finding.location.line == _line(tmp_path, "name: fax")
+
+
+def test_every_observation_counts_even_beyond_the_compared_columns(tmp_path: Path) -> None:
+    missing = {"rule": "missing-table", "store": "archive", "table": "public.archive"}
+    result = _run(tmp_path, observations=[EMAIL, missing], compared=1)
+    assert result.outcomes[0].checked == 2
+    assert [f.subject.type for f in only(result, Status.FAIL)] == ["field", "store"]
+    result = _run(tmp_path / "more", observations=[EMAIL], compared=5)
+    assert result.outcomes[0].checked == 5

@@ -1,0 +1,77 @@
+"""recipient-restriction: a flow carrying several categories, or for several banned purposes,
+names each of them; the fix lists every allowed recipient."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pledge.checks.findings import Status
+from tests.helpers import only, run_check
+
+CARD = ["user.financial.credit_card.cvv", "user.financial.credit_card.number"]
+HTTPS = {"protocol": "https", "tls": "1.3"}
+CHECK = {"kind": "recipient-restriction", "categories": ["user.financial.credit_card"],
+         "allowed_roles": ["shipping", "payment_processor"],
+         "banned_purposes": ["marketing", "analytics"]}
+
+
+def _flow(flow_id: str, source: str, target: str, purposes: list[str]) -> dict[str, Any]:
+    return {"id": flow_id, "source": source, "target": target, "categories": CARD,
+            "purposes": purposes, "transport": HTTPS}
+
+
+def _run(tmp_path: Path, flows: list[dict[str, Any]], **check: Any) -> list[Any]:
+    inventory = {
+        "data_subjects": [{"id": "buyers", "name": "Buyers", "category": "customer"}],
+        "systems": [
+            {"id": "psp", "name": "PSP", "type": "third_party", "role": "payment_processor",
+             "country": "IE"},
+            {"id": "ads", "name": "Ads", "type": "third_party", "role": "advertising",
+             "country": "US", "purposes": ["marketing.advertising", "analytics.reporting"]},
+            {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront",
+             "country": "MA"}],
+        "flows": flows}
+    return only(run_check(tmp_path, {**CHECK, **check}, inventory), Status.FAIL)
+
+
+def test_a_wrong_recipient_is_named_with_every_category_and_every_allowed_role(
+        tmp_path: Path) -> None:
+    findings = _run(tmp_path, [_flow("leak", "buyers", "ads", ["essential.service"])])
+    recipient = [f for f in findings if f.evidence["rule"] == "recipient"]
+    [finding] = recipient
+    assert finding.message == ("user.financial.credit_card.cvv, user.financial.credit_card.number"
+                               " reaches 'ads' (advertising), not an allowed recipient: "
+                               "buyers -> ads")
+    assert finding.remediation == "stop the flow, or send it only to payment_processor, shipping"
+    assert finding.evidence["categories"] == CARD
+
+
+def test_no_allowed_role_says_no_third_party(tmp_path: Path) -> None:
+    findings = _run(tmp_path, [_flow("pay", "buyers", "psp", ["essential.service"])],
+                    allowed_roles=[])
+    [finding] = findings
+    assert finding.remediation == "stop the flow, or send it only to no third party"
+
+
+def test_every_banned_purpose_of_a_flow_and_of_its_recipient_is_named(tmp_path: Path) -> None:
+    flow = _flow("promo", "buyers", "psp", ["marketing.communications", "analytics.reporting"])
+    [finding] = _run(tmp_path / "flow", [flow])
+    assert finding.message == (
+        "flow 'promo' uses user.financial.credit_card.cvv, user.financial.credit_card.number "
+        "for banned purpose analytics.reporting, marketing.communications: buyers -> psp")
+    assert finding.evidence["purposes"] == ["analytics.reporting", "marketing.communications"]
+    to_ads = _flow("to_ads", "buyers", "ads", ["essential.service"])
+    [node] = _run(tmp_path / "node", [to_ads], allowed_roles=["advertising"])
+    assert node.message == (
+        "'ads' receives user.financial.credit_card.cvv, user.financial.credit_card.number and "
+        "processes for banned purpose analytics.reporting, marketing.advertising: buyers -> ads")
+    assert node.evidence["rule"] == "node-purpose"
+
+
+def test_an_internal_recipient_is_named_with_every_category(tmp_path: Path) -> None:
+    [finding] = _run(tmp_path, [_flow("checkout", "buyers", "shop", ["essential.service"])],
+                     allow_internal=False)
+    assert finding.message == ("user.financial.credit_card.cvv, user.financial.credit_card.number"
+                               " reaches internal 'shop': buyers -> shop")
+    assert finding.evidence["rule"] == "internal"

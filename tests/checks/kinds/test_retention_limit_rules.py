@@ -1,0 +1,45 @@
+"""retention-limit: a duration needs a limit, an override needs its purposes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pledge.checks.findings import Status
+from tests.helpers import failing, only, policy_with, run_check
+
+STORE = {"id": "crm", "name": "CRM", "system": "shop", "purposes": ["essential.service"],
+         "disposal": "delete",
+         "fields": [{"name": "email", "category": "user.contact.email", "retention": "P10Y"}]}
+INVENTORY = {"systems": [{"id": "shop", "name": "Shop", "type": "internal", "role": "storefront",
+                          "country": "MA"}], "stores": [STORE]}
+
+
+@pytest.mark.parametrize("aspects", [None, ["duration"], ["duration", "disposal"]])
+def test_checking_durations_without_a_limit_is_refused(aspects: list[str] | None) -> None:
+    check = {"kind": "retention-limit", **({"aspects": aspects} if aspects else {})}
+    with pytest.raises(ValueError, match="max_retention is required when 'duration' is checked"):
+        policy_with(check)
+
+
+def test_disposal_alone_needs_no_limit(tmp_path: Path) -> None:
+    result = run_check(tmp_path, {"kind": "retention-limit", "aspects": ["disposal"]}, INVENTORY)
+    assert only(result, Status.FAIL) == []  # ten years kept, but only disposal is checked
+    assert result.outcomes[0].checked == 1
+
+
+def test_an_override_without_purposes_is_refused() -> None:
+    check = {"kind": "retention-limit", "max_retention": "P1Y",
+             "overrides": [{"max_retention": "P5Y"}]}
+    with pytest.raises(ValueError, match=r"overrides\.0\.purposes"):
+        policy_with(check)
+
+
+def test_an_override_for_the_fields_purpose_lengthens_the_limit(tmp_path: Path) -> None:
+    check = {"kind": "retention-limit", "max_retention": "P1Y",
+             "overrides": [{"purposes": ["essential.service"], "max_retention": "P10Y",
+                            "reason": "warranty claims"}]}
+    assert failing(run_check(tmp_path / "a", check, INVENTORY)) == set()
+    assert failing(run_check(tmp_path / "b", {**check, "overrides": []}, INVENTORY)) == {
+        "crm.email"}
