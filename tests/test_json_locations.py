@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 import pledge.policy_model.json_slices as slices
-import pledge.policy_model.loading as loading
 from benchmarks.generate import generate, write_json
 from pledge.policy_model.loading import LoadedInventory, load_inventory
 from pledge.policy_model.sources import Location, SourceIndex
@@ -26,7 +25,6 @@ from pledge.policy_model.sources import Location, SourceIndex
 def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(slices, "SLICE_CHARS", 2_000)
     monkeypatch.setattr(slices, "MIN_SECTION_CHARS", 4_000)
-    monkeypatch.setattr(loading, "MIN_SECTION_CHARS", 4_000)
 
 
 def _lines(text: str, section: str) -> tuple[list[str], int]:
