@@ -124,6 +124,7 @@ pay_001 contains sprintf("store:%s", [store.id]) if {
 	not store_holds(store, c)
 }
 
+# PAY-001's payment details, as its fields: a bank account sent counts as card data does
 card_flow_category(c) if selected(c, payment_details)
 
 card_flow_category(c) if broader(c, payment_details)
