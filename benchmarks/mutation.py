@@ -2,17 +2,20 @@
 
 Each module is mutated by mutmut (2.x: it mutates a copy of the repository in
 place, so decorated functions such as every kind's ``run`` are mutated too)
-and judged by the kinds' fast tests only. The copy lives in a temporary
-directory and imports as ``pledge.*`` through symlinks, so the working tree is
-never touched. Results go to ``benchmarks/out/mutation/<module>.json`` and the
-table between the markers of ``docs/mutation-testing.md``.
+and judged by its own kind's fast tests only (pyproject's
+``[tool.pledge.mutation]``). The copy lives in a temporary directory and
+imports as ``pledge.*`` through symlinks, so the working tree is never
+touched. Results go to ``benchmarks/out/mutation/<module>.json`` and the table
+between the markers of ``docs/mutation-testing.md``.
 
     pip install -e '.[mutation]'
-    python benchmarks/mutation.py                      # every kind, then the traversal
-    python benchmarks/mutation.py forbidden_storage    # one kind (module stem)
-    python benchmarks/mutation.py flow_graph           # the traversal functions only
+    nice -n 15 python benchmarks/mutation.py                   # every kind, then the traversal
+    nice -n 15 python benchmarks/mutation.py forbidden_storage # one kind (module stem)
+    nice -n 15 python benchmarks/mutation.py flow_graph        # the traversal functions only
+    python benchmarks/mutation.py --recheck forbidden_storage  # stored survivors, today's tests
+    python benchmarks/mutation.py --collect COPY                # a run stopped early, in COPY
 
-Not run in CI: about three seconds per mutant, a few minutes per module on two cores.
+Not run in CI: one to three seconds of CPU per mutant, minutes per module.
 """
 
 from __future__ import annotations
@@ -151,11 +154,15 @@ def run_module(copy: Path, module: str) -> dict[str, Any]:
         command += ["--use-patch-file", str(traversal_patch(copy))]
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     pristine = (copy / path).read_text(encoding="utf-8")
-    for _attempt in range(5):
+    left, stalled = None, 0
+    while stalled < 3:  # resume while mutmut makes progress
         mutmut(command, copy, env)
         (copy / path).write_text(pristine, encoding="utf-8")  # a lost worker may leave a mutant
-        if not untested(copy):
+        now = untested(copy)
+        if not now:
             break
+        stalled = 0 if left is None or now < left else stalled + 1
+        left = now
     return collect(copy, path)
 
 
