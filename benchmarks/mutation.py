@@ -161,7 +161,7 @@ def run_module(copy: Path, module: str) -> dict[str, Any]:
         now = untested(copy)
         if not now:
             break
-        stalled = 0 if left is None or now < left else stalled + 1
+        stalled = 0 if left is None or 0 <= now < left else stalled + 1
         left = now
     return collect(copy, path)
 
@@ -201,10 +201,13 @@ def mutmut(command: list[str], copy: Path, env: dict[str, str]) -> None:
 
 
 def untested(copy: Path) -> int:
-    """How many mutants the cache of the copy still holds untested."""
+    """How many mutants the cache of the copy still holds untested (-1: none listed yet)."""
     with sqlite3.connect(copy / ".mutmut-cache") as db:
-        return int(db.execute("SELECT count(*) FROM Mutant WHERE status = 'untested'")
-                   .fetchone()[0])
+        try:
+            return int(db.execute("SELECT count(*) FROM Mutant WHERE status = 'untested'")
+                       .fetchone()[0])
+        except sqlite3.OperationalError:  # mutmut stopped before listing the mutants
+            return -1
 
 
 def collect(copy: Path, path: str) -> dict[str, Any]:
