@@ -114,6 +114,9 @@ def recheck(copy: Path, module: str) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     kept, killed, gone = [], [], []
     for found in result["survivors"]:
+        if not any(x.startswith("-") for x in found["diff"]):
+            kept.append(found)  # mutmut could not show it: it stays a survivor
+            continue
         old = next(x[1:] for x in found["diff"] if x.startswith("-"))
         new = next((x[1:] for x in found["diff"] if x.startswith("+")), None)  # None: removed
         at = [i for i, line in enumerate(lines) if line.strip() == old.strip()]
