@@ -98,14 +98,16 @@ def runner_for(module: str) -> str:
     return runner + " ".join(TESTS) + f" -k '{keyword}'"
 
 
-def recheck(copy: Path, module: str) -> dict[str, Any]:
+def recheck(copy: Path, module: str, tests: list[str] | None = None) -> dict[str, Any]:
     """Run the stored survivors of ``module`` again against the current tests.
 
     Each survivor is applied by hand (its line, found by its text, replaced by the mutated
     line) in the copy, so a module is not mutated from scratch after tests are added: tests
     only ever add kills, so a survivor killed now is killed, and the other mutants stay
     killed. A survivor whose line is no longer in the source is dropped (the code changed:
-    measure the module again).
+    measure the module again). ``tests`` (test files, all of the module's selection or some
+    of it) replaces the module's runner: a mutant a part of the selection kills, the whole
+    selection kills; one that survives the part stays listed.
     """
     result = normalise(json.loads((OUT / f"{module}.json").read_text(encoding="utf-8")))
     source = copy / result["module"]
@@ -129,7 +131,10 @@ def recheck(copy: Path, module: str) -> dict[str, Any]:
                    *lines[near + 1:]]
         source.write_text("".join(mutated), encoding="utf-8")
         try:
-            run = subprocess.run(runner_for(module), shell=True, cwd=copy, env=env,
+            runner = runner_for(module) if not tests else (
+                f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:hypothesispytest "
+                + " ".join(tests))
+            run = subprocess.run(runner, shell=True, cwd=copy, env=env,
                                  capture_output=True, timeout=600, check=False)
             alive = run.returncode == 0
         except subprocess.TimeoutExpired:
@@ -288,6 +293,9 @@ def main() -> None:
     parser.add_argument("--recheck", action="store_true",
                         help="run only the stored survivors of the modules again, against "
                              "the current tests")
+    parser.add_argument("--tests", nargs="+", metavar="TEST",
+                        help="with --recheck: run these test files (part of the module's "
+                             "selection) instead of the whole selection")
     parser.add_argument("--collect", metavar="COPY", type=Path,
                         help="read the results of the one module mutated in the copy COPY "
                              "(after rerunning mutmut there with new tests)")
@@ -305,7 +313,8 @@ def main() -> None:
     copy = stage() if modules else None
     try:
         for module in modules:
-            result = recheck(copy, module) if args.recheck else run_module(copy, module)
+            result = (recheck(copy, module, args.tests) if args.recheck
+                      else run_module(copy, module))
             (OUT / f"{module}.json").write_text(json.dumps(result, indent=2) + "\n",
                                                 encoding="utf-8")
             print(f"{result['module']}: {result['killed']}/{result['mutants']} killed "
