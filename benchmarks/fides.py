@@ -1,11 +1,12 @@
-"""Time `pledge import fides` and `pledge check --from fides` on a generated Fides manifest.
+"""Time `pledge import fides`, `check --from fides` and `export fides` on a generated manifest.
 
 A manifest of N systems is generated (seeded, so every run sees the same one):
 each system has one or two privacy declarations (categories, a data use, data
 subjects; one in twenty names none), egress to one or two other systems, and one
 system in three is a database with a dataset of three collections (twelve
 fields, one nested object) that its declaration references. Four policy rules
-use ANY, ALL, NONE and OTHER. Each command runs in a fresh process, so the peak
+use ANY, ALL, NONE and OTHER. The export writes back what the import wrote
+(inventory and policy). Each command runs in a fresh process, so the peak
 memory (``ru_maxrss``) is that run's alone; the median of ``--repeat`` runs is
 printed. Fides' own evaluator (``fides evaluate``) is not run here: it scans
 every resource for each key it looks up (see docs/fides.md).
@@ -153,7 +154,11 @@ def main() -> None:
                                   str(Path(scratch) / "out")]),
                 ("check --from fides", ["check", "--from", "fides", str(manifest), "--as-of",
                                         AS_OF, "-f", "json", "-o",
-                                        str(Path(scratch) / "report.json")])):
+                                        str(Path(scratch) / "report.json")]),
+                ("export fides", ["export", "fides", str(Path(scratch) / "exported"),
+                                  "--inventory", str(Path(scratch) / "out" / "inventory"),
+                                  "--policy",
+                                  str(Path(scratch) / "out" / "policy" / "fides-policy.yaml")])):
             runs = [_timed(argv) for _ in range(args.repeat)]
             rows.append((label, statistics.median(r[0] for r in runs),
                          statistics.median(r[1] for r in runs), max(r[2] for r in runs),

@@ -181,9 +181,18 @@ class _Rule:
             (frozenset(params.data_uses.values), params.data_uses.matches, {}),
             (frozenset(params.data_subjects.values), params.data_subjects.matches, {}),
         )
+        self.decided: tuple[dict[tuple[str, ...], tuple[int, list[str]]], ...] = ({}, {}, {})
+        """Per part, the verdict of each list of declared ids met (fields repeat a few)."""
 
     def part(self, index: int, terms: Sequence[str]) -> tuple[int, list[str]]:
-        """The part's verdict and the declared ids that decide it."""
+        """The part's verdict and the declared ids that decide it (the list: read, not change)."""
+        key = tuple(terms)
+        found = self.decided[index].get(key)
+        if found is None:
+            found = self.decided[index][key] = self._part(index, terms)
+        return found
+
+    def _part(self, index: int, terms: Sequence[str]) -> tuple[int, list[str]]:
         values, matches, memo = self.parts[index]
         items = []
         for term in terms:
@@ -249,7 +258,7 @@ def _report(ev: Evaluation, subject_type: str, subject_id: str, verdict: int, ac
             cats: list[str], used: list[str], whom: list[str], key: str | None = None) -> None:
     if verdict == NO:
         return
-    facts = {"activity": activity, "data_categories": cats, "data_uses": used,
+    facts = {"activity": activity, "data_categories": list(cats), "data_uses": used,
              "data_subjects": whom}
     what = (f"{', '.join(cats)} for {', '.join(used)} about {', '.join(whom)}"
             f" (activity '{activity}')")

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pledge.connectors.fides.datasets import COLLECTION_FIELD, DATASET_FIELD
 from pledge.connectors.fides.mapping_base import UNKNOWN_COUNTRY
 from pledge.connectors.fides.to_inventory import NO_TRANSPORT
-from pledge.policy_model.inventory import Flow, Inventory, Store
+from pledge.policy_model.inventory import Flow, Inventory, ProcessingActivity, Store
 
 LEGAL_BASIS_TEXT = {"consent": "Consent", "contract": "Contract",
                     "legal_obligation": "Legal obligations", "vital_interests": "Vital interests",
@@ -140,6 +140,11 @@ class Exporter:
     def _systems(self, datasets: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         subjects = {s.id: s.category for s in self.inv.data_subjects}
         stores = {s.id for s in self.inv.stores}
+        self.system_ids = {s.id for s in self.inv.systems}
+        self.activities: dict[str, list[ProcessingActivity]] = {}  # by system, in order
+        for activity in self.inv.processing_activities:
+            for system_id in dict.fromkeys(activity.systems):
+                self.activities.setdefault(system_id, []).append(activity)
         flows_out: dict[str, list[dict[str, Any]]] = {}
         flows_in: dict[str, list[dict[str, Any]]] = {}
         for flow in self.inv.flows:
@@ -173,9 +178,7 @@ class Exporter:
 
     def _declarations(self, system: str, subjects: dict[str, str]) -> list[dict[str, Any]]:
         declarations = []
-        for activity in self.inv.processing_activities:
-            if system not in activity.systems:
-                continue
+        for activity in self.activities.get(system, []):
             if activity.automated_decisions:
                 self.notes.append(f"activity '{activity.id}': automated decisions have no place "
                                   "in fideslang; not exported")
@@ -196,7 +199,7 @@ class Exporter:
             self.notes.append(f"flow '{flow.id}': transport has no place in fideslang; not "
                               "exported")
         self._left_out("flow", flow.id, flow, _EXPORTED["flow"])
-        systems = {s.id for s in self.inv.systems}
+        systems = self.system_ids
         if flow.source in systems:
             owner, key, other = flows_out, flow.source, flow.target
         elif flow.target in systems:

@@ -32,7 +32,8 @@ class Note:
 
 
 def listed(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else []
+    """``value`` if it is a list (not copied: read it, do not change it), else ``[]``."""
+    return value if isinstance(value, list) else []
 
 
 class MapperBase:

@@ -10,6 +10,7 @@ states none gives ``None``, and the import reports it.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pledge.policy_model.types import RETENTION_PATTERN
 
@@ -29,6 +30,11 @@ def parse_retention(text: object) -> str | None:
     """The duration ``text`` states (ISO 8601, or ``indefinite``), or None."""
     if not isinstance(text, str) or not text.strip():
         return None
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=4096)  # manifests repeat a few retention texts thousands of times
+def _parse_text(text: str) -> str | None:
     stripped = text.strip()
     if _ISO.match(stripped):
         return stripped

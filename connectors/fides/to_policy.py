@@ -21,6 +21,9 @@ PARTS = (("data_categories", "data_categories", "data categories"),
          ("data_uses", "purposes", "data uses"),
          ("data_subjects", "data_subjects", "data subjects"))
 SOURCE_NAME = "fides-policy.txt"
+RATIONALE = ("Imported from a Fides policy rule; Fides' matching semantics, with broader "
+             "declared ids reported as unclear.")
+"""The rationale of every imported commitment (the export leaves it out without a note)."""
 _RULE_KEYS = {"fides_key", "name", "description", "data_categories", "data_uses",
               "data_subjects"}
 
@@ -80,8 +83,7 @@ def convert_policies(manifests: Manifests, vocab: Vocabularies,
                 "title": f"{titles[-1]}: {name}",
                 "severity": "high",
                 "clause": {"section": f"Policy {policy_key}", "quote": sentence},
-                "rationale": "Imported from a Fides policy rule; Fides' matching semantics, "
-                             "with broader declared ids reported as unclear.",
+                "rationale": RATIONALE,
                 "check": {"kind": "forbidden-combination", **parts},
             })
     if not commitments or errors:

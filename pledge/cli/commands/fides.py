@@ -6,9 +6,17 @@ from pathlib import Path
 
 import click
 
-from pledge.cli.common import EXIT_OK, get_inventory, limits_option, write_output
+from pledge.cli.common import (
+    EXIT_OK,
+    get_inventory,
+    get_policy,
+    limits_option,
+    policy_option,
+    write_output,
+)
 from pledge.cli.sources import import_summary
 from pledge.connectors.fides.export import export_inventory
+from pledge.connectors.fides.export_policy import export_policy
 from pledge.connectors.fides.importer import (
     INVENTORY_FILE,
     REPORT_FILE,
@@ -21,7 +29,7 @@ from pledge.connectors.fides.importer import (
 from pledge.reports.safe import plain
 
 EXPORT_FILES = {"organization": "organization.yml", "system": "systems.yml",
-                "dataset": "datasets.yml"}
+                "dataset": "datasets.yml", "policy": "policy.yml"}
 
 
 @click.command("fides")
@@ -65,24 +73,33 @@ def import_fides_command(paths: tuple[Path, ...], output: Path | None, country: 
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--inventory", "inventory", type=click.Path(path_type=Path), default=None,
               help="The inventory to export (default: the bundled MAROSOAP inventory).")
+@policy_option
 @limits_option
-def export_fides_command(directory: Path, inventory: Path | None, max_file_size: int) -> int:
-    """Write the inventory to DIRECTORY as fideslang manifests.
+def export_fides_command(directory: Path, inventory: Path | None, policy_path: Path | None,
+                         max_file_size: int) -> int:
+    """Write the inventory and the policy to DIRECTORY as fideslang manifests.
 
     organization.yml, systems.yml (privacy declarations, dataset references,
-    egress/ingress) and datasets.yml; facts fideslang has no place for are listed
-    in export-report.txt.
+    egress/ingress), datasets.yml and policy.yml (the forbidden-combination
+    commitments as Fides policy rules); facts and commitments fideslang has no
+    place for are listed in export-report.txt.
     """
     loaded = get_inventory(inventory, max_file_size)
+    loaded_policy = get_policy(policy_path, max_file_size)
     manifest, notes = export_inventory(loaded.inventory)
+    policies, policy_notes = export_policy(loaded_policy.policy)
+    if policies:
+        manifest["policy"] = policies
+    notes += policy_notes
     outputs = {name: dump_yaml({kind: manifest[kind]})
                for kind, name in EXPORT_FILES.items() if manifest.get(kind)}
     outputs["export-report.txt"] = "\n".join(
-        ["pledge export fides: facts fideslang has no place for", "",
+        ["pledge export fides: facts and commitments fideslang has no place for", "",
          f"Notes ({len(notes)}):", *(f"  {n}" for n in notes)]) + "\n"
     for name, text in outputs.items():
         write_output(text, directory / name)
-    click.echo(f"pledge: exported {len(manifest.get('system', []))} systems and "
-               f"{len(manifest.get('dataset', []))} datasets to {plain(str(directory))}; "
-               f"{len(notes)} note(s) in export-report.txt", err=True)
+    rules = sum(len(p["rules"]) for p in policies)
+    click.echo(f"pledge: exported {len(manifest.get('system', []))} systems, "
+               f"{len(manifest.get('dataset', []))} datasets and {rules} policy rule(s) to "
+               f"{plain(str(directory))}; {len(notes)} note(s) in export-report.txt", err=True)
     return EXIT_OK
