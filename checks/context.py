@@ -37,6 +37,8 @@ class CheckContext:
     as_of: date
     commitments: dict[str, str] = field(default_factory=dict)
     """The policy's commitment ids with their kinds (empty: not known to the caller)."""
+    policy_locations: dict[str, Location] = field(default_factory=dict)
+    """Where each commitment is declared in the policy file (empty: not known)."""
 
 
 @dataclass
@@ -54,6 +56,8 @@ class Evaluation:
                  location: Location | None, key: str | None) -> Finding:
         if location is None:
             location = self.ctx.sources.locate(subject_type, subject_id, key)
+        if location is None and subject_type == "commitment":  # nothing in the inventory:
+            location = self.ctx.policy_locations.get(subject_id)  # the commitment's own line
         finding = Finding(
             commitment=self.commitment.id, kind=self.kind.name, code=self.kind.code,
             status=status, severity=self.commitment.severity,

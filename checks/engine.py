@@ -8,7 +8,7 @@ from datetime import date
 
 from pledge.base.memory import paused_gc
 from pledge.checks.context import CheckContext, Evaluation
-from pledge.checks.findings import Finding, Status, Subject
+from pledge.checks.findings import Finding, Location, Status, Subject
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.checks.registry import Kind, all_kinds, get_kind
 from pledge.policy_model.inventory import Inventory
@@ -51,11 +51,12 @@ def _overall(findings: list[Finding], checked: int) -> Status:
 
 
 def _error(commitment: Commitment, kind_name: str, code: str, message: str,
-           remediation: str) -> Finding:
+           remediation: str, location: Location | None = None) -> Finding:
     return Finding(commitment=commitment.id, kind=kind_name, code=code, status=Status.ERROR,
                    severity=commitment.severity,
                    subject=Subject(type="commitment", id=commitment.id), message=message,
-                   remediation=remediation, evidence={"rule": "error"}).with_fingerprint()
+                   remediation=remediation, evidence={"rule": "error"},
+                   location=location).with_fingerprint()
 
 
 def evaluate_commitment(ctx: CheckContext,
@@ -69,7 +70,8 @@ def evaluate_commitment(ctx: CheckContext,
         hint = f"did you mean {guess[0]}?" if guess else f"known kinds: {', '.join(names)}"
         finding = _error(commitment, params.kind, "PLG000",
                          f"commitment kind '{params.kind}' is unknown to this version of "
-                         "pledge, so the commitment cannot be checked", hint)
+                         "pledge, so the commitment cannot be checked", hint,
+                         ctx.policy_locations.get(commitment.id))
         return CommitmentOutcome(commitment, None, Status.ERROR, 0, "subjects"), [finding]
     ev = Evaluation(ctx, commitment, kind)
     try:
@@ -80,7 +82,8 @@ def evaluate_commitment(ctx: CheckContext,
         finding = _error(commitment, kind.name, kind.code,
                          f"the {kind.name} check crashed ({type(exc).__name__}: {detail}); "
                          "the commitment is not proven",
-                         "report this with the inventory that triggers it")
+                         "report this with the inventory that triggers it",
+                         ctx.policy_locations.get(commitment.id))
         return CommitmentOutcome(commitment, kind, Status.ERROR, ev.checked, kind.noun), [
             finding]
     findings = list(ev.findings)
@@ -131,12 +134,14 @@ def _unresolved_outcome(commitment: Commitment,
 
 def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
              vocab: Vocabularies | None = None, graph: FlowGraph | None = None,
-             whole_policy: Policy | None = None) -> RunResult:
+             whole_policy: Policy | None = None,
+             policy_locations: dict[str, Location] | None = None) -> RunResult:
     """Evaluate every commitment; the graph is built once and shared by all checks.
 
     ``whole_policy`` is the policy before a selection narrowed it to ``policy``:
     what the inventory refers to (an attestation's commitment) is judged against
-    all of it.
+    all of it. ``policy_locations`` (a loaded policy's ``locations``) point a finding
+    about a commitment itself (no attestation recorded, an unknown kind) at its line.
 
     An inventory with unresolved references fails every commitment with an
     error finding instead of being checked (fail closed); one that
@@ -147,7 +152,8 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
     unresolved = [] if loaded.references_checked else unresolved_references(loaded.inventory)
     graph = graph or FlowGraph(loaded.inventory, vocab)
     ctx = CheckContext(loaded.inventory, graph, vocab, loaded.sources, as_of,
-                       {c.id: c.check.kind for c in (whole_policy or policy).commitments})
+                       {c.id: c.check.kind for c in (whole_policy or policy).commitments},
+                       policy_locations or {})
     result = RunResult()
     for commitment in sorted(policy.commitments, key=lambda c: c.id):
         outcome, findings = (_unresolved_outcome(commitment, unresolved) if unresolved

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from pledge.base.memory import paused_gc
 from pledge.base.strict_model import SharedKeys
+from pledge.policy_model import PROJECT_DIR
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
 from pledge.policy_model.fragment_cache import FragmentCache
 from pledge.policy_model.inventory import (
@@ -29,11 +30,11 @@ from pledge.policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
-from pledge.policy_model.json_slices import MIN_SECTION_CHARS, models_by_lines
+from pledge.policy_model.json_slices import models_from_json
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
-from pledge.policy_model.sources import Declaration, SourceIndex
+from pledge.policy_model.sources import Declaration, Location, SourceIndex
 from pledge.policy_model.validation_errors import translate, translate_errors
 from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
 from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
@@ -76,6 +77,8 @@ class LoadedPolicy:
     policy: Any  # pledge.policy_model.policy.Policy (imported lazily: it needs the registry)
     files: list[InputFile]
     source_text: str
+    locations: dict[str, Location] = field(default_factory=dict)
+    """Where each commitment is declared: the policy file as shown, and its line."""
 
 
 @dataclass
@@ -88,6 +91,8 @@ class LoadedInventory:
     root: Path | None = None
     checked: Inventory | None = field(default=None, repr=False, compare=False)
     """The inventory :func:`load_inventory` built and cross-checked (see below)."""
+    shown: str | None = None
+    """``root`` as shown (the prefix of its files' shown paths)."""
 
     @property
     def references_checked(self) -> bool:
@@ -99,12 +104,37 @@ class LoadedInventory:
         return self.checked is not None and self.checked is self.inventory
 
 
+BUNDLED_PREFIX = "pledge:"
+"""How a file shipped with pledge is shown when it is not under the working directory:
+``pledge:policy_model/policies/marosoap.yaml``, relative to the installed package (never
+the machine's site-packages path). ``pledge verify`` reads such paths there."""
+
+
 def display_path(path: Path) -> str:
-    """How a path is shown: relative to the working directory when under it."""
+    """How a path is shown: relative to the working directory when under it; a file
+    shipped with pledge elsewhere as ``pledge:`` and its path in the package; else as is."""
     try:
-        return os.path.relpath(path) if not os.path.relpath(path).startswith("..") else str(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    if not relative.startswith(".."):
+        return relative
+    try:
+        inside = path.resolve().relative_to(PROJECT_DIR)
+    except (OSError, RuntimeError, ValueError):  # a symlink loop; not shipped with pledge
+        return str(path)
+    return BUNDLED_PREFIX + inside.as_posix()
+
+
+def bundled_file(shown: str) -> Path | None:
+    """The file a ``pledge:`` path names inside the installed package (``None`` when ``shown``
+    is not one, or climbs out of the package with ``..`` or an absolute path)."""
+    if not shown.startswith(BUNDLED_PREFIX):
+        return None
+    inside = Path(shown.removeprefix(BUNDLED_PREFIX))
+    if inside.is_absolute() or ".." in inside.parts or not inside.parts:
+        return None
+    return PROJECT_DIR / inside
 
 
 def repeated_values(raw: Any, path: str) -> list[InputError]:
@@ -164,12 +194,13 @@ def _may_repeat(raw: Any) -> bool:
 
 # --- policy -------------------------------------------------------------------------------
 def load_policy(path: Path, *, vocab: Vocabularies | None = None,
-                max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedPolicy:
-    """Load, validate and pin a policy file."""
+                max_size: int = DEFAULT_MAX_FILE_SIZE, display: str | None = None
+                ) -> LoadedPolicy:
+    """Load, validate and pin a policy file (shown as ``display``, else :func:`display_path`)."""
     from pledge.policy_model.policy import Policy  # needs the kind registry
 
     vocab = vocab or default_vocabularies()
-    shown = display_path(path)
+    shown = display or display_path(path)
     raw, _ = load_file(path, max_size=max_size, display=shown)
     if not isinstance(raw, dict):
         raise InputErrors([InputError("PLG-E017", "a policy file must be a mapping with id, "
@@ -182,8 +213,10 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
     errors = vocabulary_errors(policy, raw, shown, vocab) + repeated_values(raw, shown)
     seen: dict[str, int] = {}
     commitments_raw = raw.get("commitments", [])
+    locations: dict[str, Location] = {}
     for index, commitment in enumerate(policy.commitments):
         line = getattr(commitments_raw[index], "line", None)
+        locations.setdefault(commitment.id, Location(file=shown, line=line))
         if commitment.id in seen:
             errors.append(InputError("PLG-E009", f"commitment id {commitment.id} is used twice "
                                      f"(first at line {seen[commitment.id]})", shown, line))
@@ -226,7 +259,7 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
                         "verbatim in the source document", shown, line,
                         "copy the words exactly from the document"))
     raise_if_any(errors)
-    return LoadedPolicy(policy, files, source_text)
+    return LoadedPolicy(policy, files, source_text, locations)
 
 
 # --- inventory ------------------------------------------------------------------------------
@@ -442,13 +475,13 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         else:  # every file deferred, so the first declaration still wins across files
             index.defer(shown, {(k, i): (n, lines) for k, i, n, lines in reversed(declared)})
         fragment, part_errors = (direct, []) if direct is not None else _validate_in_parts(
-            raw, shown)
+            raw, shown, len(text))
         if part_errors:  # a large file: the first broken slice's errors, without a whole parse
             errors.extend(part_errors)
             continue
-        if fragment is None and not _has_big_section(raw):  # a small file: whole at once
+        if fragment is None and not _part_sizes(raw, len(text)):  # small: whole at once
             try:
-                fragment = InventoryFragment.model_validate(raw)
+                fragment = InventoryFragment.model_validate(_narrowed(raw))
             except ValidationError as exc:
                 if not quick:
                     errors.extend(_fragment_errors(exc, raw, shown))
@@ -460,7 +493,7 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                 errors.append(err)
                 continue
             try:
-                fragment = InventoryFragment.model_validate(raw)
+                fragment = InventoryFragment.model_validate(_narrowed(raw))
             except ValidationError as exc:
                 errors.extend(_fragment_errors(exc, raw, shown))
                 continue
@@ -490,7 +523,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                       "organisation, systems, stores or flows", shown_root, None,
                                       "add organisation:, systems:, stores: and flows: sections")])
     raise_if_any(reference_errors(inventory, index))
-    return LoadedInventory(inventory, index, loaded_files, path, checked=inventory)
+    return LoadedInventory(inventory, index, loaded_files, path, checked=inventory,
+                           shown=shown_root)
 
 
 def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: str,
@@ -526,14 +560,7 @@ def _models_from_json(text: str) -> InventoryFragment | None:
     (invalid, or not JSON it reads exactly) is read again by the usual path,
     for the data or for the located errors.
     """
-    if len(text) > MIN_SECTION_CHARS:  # one entity per line: a slice of lines at a time
-        found = models_by_lines(text, _SHARED_KEYS)
-        if found is not None:
-            return found
-    try:
-        return InventoryFragment.model_validate_json(text)
-    except (ValidationError, ValueError):
-        return None
+    return models_from_json(text, _SHARED_KEYS)
 
 
 def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bool]:
@@ -572,15 +599,69 @@ def _fragment_errors(exc: ValidationError, raw: Any, shown: str) -> list[InputEr
 
 PART_ITEMS = 10_000
 """Sections longer than this are validated this many items at a time (see _validate_in_parts)."""
+PART_CHARS = 1 << 20
+"""In a file over four times this size, a part holds about this much of its text at most."""
+MAX_ENTITY_KEYS = 256
+"""An entity read from JSON with more keys than this (no model has a tenth as many fields)
+is validated with only its first so many unknown keys: each would be one more error."""
 
 _ITEMS: dict[str, TypeAdapter[list[Any]]] = {}
 
 
-def _has_big_section(raw: dict[str, Any]) -> bool:
-    return any(isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS for s in LIST_SECTIONS)
+def _part_sizes(raw: dict[str, Any], chars: int) -> dict[str, int]:
+    """The sections to validate in parts, and how many items each part holds.
+
+    Parts hold :data:`PART_ITEMS` items, or fewer in a large file of wide
+    entities, so that no part holds much more than :data:`PART_CHARS` of its
+    text: the errors of one part (one per unknown key, say) stay few.
+    """
+    sizes: dict[str, int] = {}
+    for section in LIST_SECTIONS:
+        items = raw.get(section)
+        if not isinstance(items, list):
+            continue
+        size = PART_ITEMS
+        if chars > 4 * PART_CHARS:
+            size = max(1, min(size, len(items) * PART_CHARS // chars))
+        if len(items) > size:
+            sizes[section] = size
+    return sizes
 
 
-def _validate_in_parts(raw: dict[str, Any], shown: str = ""
+def _narrowed(raw: Any) -> Any:
+    """``raw`` with each JSON entity of over :data:`MAX_ENTITY_KEYS` keys cut to its model's
+    keys and the first unknown ones: as invalid as before, but with a bounded count of errors
+    (a million unknown keys on one entity made a million errors, gigabytes)."""
+    if not isinstance(raw, dict):
+        return raw
+    changed = {}
+    for section in LIST_SECTIONS:
+        items = raw.get(section)
+        if isinstance(items, list) and (cut := _narrowed_items(items, section)) is not items:
+            changed[section] = cut
+    return {**raw, **changed} if changed else raw
+
+
+def _narrowed_items(items: list[Any], section: str) -> list[Any]:
+    """``items`` with their over-wide JSON entities narrowed (see :func:`_narrowed`)."""
+    if not any(type(item) is dict and len(item) > MAX_ENTITY_KEYS for item in items):
+        return items
+    fields = _item_fields(section)
+    return [_narrow(item, fields) if type(item) is dict and len(item) > MAX_ENTITY_KEYS
+            else item for item in items]
+
+
+def _item_fields(section: str) -> frozenset[str]:
+    annotation: Any = InventoryFragment.model_fields[section].annotation
+    return frozenset(annotation.__args__[0].model_fields)
+
+
+def _narrow(item: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
+    unknown = [key for key in item if key not in fields][:MAX_ENTITY_KEYS]
+    return {key: item[key] for key in item if key in fields} | {k: item[k] for k in unknown}
+
+
+def _validate_in_parts(raw: dict[str, Any], shown: str = "", chars: int = 0
                        ) -> tuple[InventoryFragment | None, list[InputError]]:
     """Validate a large file a slice of each long section at a time, freeing the slice.
 
@@ -593,14 +674,16 @@ def _validate_in_parts(raw: dict[str, Any], shown: str = ""
     :data:`~pledge.policy_model.validation_errors.MAX_ERRORS_PER_FILE`, items
     numbered in the whole section) are returned at once: validating a million
     broken items whole, or parsing them again with lines, needed 5 GB. On
-    success the long sections of ``raw`` are left empty.
+    success the long sections of ``raw`` are left empty. ``chars``, the text's
+    length, sizes the parts (:func:`_part_sizes`).
     """
-    if not _has_big_section(raw):
+    sizes = _part_sizes(raw, chars)
+    if not sizes:
         return None, []
-    big = [s for s in LIST_SECTIONS if isinstance(raw.get(s), list) and len(raw[s]) > PART_ITEMS]
+    big = list(sizes)
     try:
-        fragment = InventoryFragment.model_validate({k: v for k, v in raw.items()
-                                                     if k not in big})
+        fragment = InventoryFragment.model_validate(_narrowed({k: v for k, v in raw.items()
+                                                               if k not in big}))
         for section in big:
             adapter = _ITEMS.get(section)
             if adapter is None:
@@ -608,9 +691,11 @@ def _validate_in_parts(raw: dict[str, Any], shown: str = ""
                 adapter = _ITEMS[section] = TypeAdapter(annotation)
             items: list[Any] = raw[section]
             models: list[Any] = []
-            for start in range(0, len(items), PART_ITEMS):
+            part = sizes[section]
+            for start in range(0, len(items), part):
                 try:
-                    models += adapter.validate_python(items[start:start + PART_ITEMS])
+                    models += adapter.validate_python(_narrowed_items(items[start:start + part],
+                                                                      section))
                 except ValidationError as exc:
                     if not json_depth_ok(raw):  # the exact parse names that one first
                         return None, []
@@ -619,7 +704,7 @@ def _validate_in_parts(raw: dict[str, Any], shown: str = ""
                              else {**e, "loc": (section, *e["loc"])}
                              for e in exc.errors(include_url=False)]
                     return None, translate_errors(found, raw, InventoryFragment, shown)
-                items[start:start + PART_ITEMS] = [None] * len(items[start:start + PART_ITEMS])
+                items[start:start + part] = [None] * len(items[start:start + part])
             items.clear()
             setattr(fragment, section, models)
         fragment.__pydantic_fields_set__.update(big)  # given, if validated apart

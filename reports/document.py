@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from pledge.checks.engine import RunResult
 from pledge.checks.findings import Finding, Status
+from pledge.policy_model.evidence import directory_files
 from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
 from pledge.policy_model.policy import Clause, Reference
 from pledge.policy_model.sources import SourceIndex
@@ -47,6 +49,22 @@ class InputRecord(_Model):
     path: str
     role: str = Field(description="policy, source, inventory or waivers")
     sha256: str
+
+
+class ListedFile(_Model):
+    """One file of an input directory and its sha256 (a symlink: of its target's text)."""
+
+    path: str
+    sha256: str
+
+
+class DirectoryRecord(_Model):
+    """Every file of one input directory, so that a file added, removed or edited shows."""
+
+    path: str
+    files: list[ListedFile] = Field(description="Every file under it, sorted by path.")
+    excluded: list[str] = Field(default_factory=list,
+                                description="Paths under it left out: what the run wrote there.")
 
 
 class PolicyInfo(_Model):
@@ -135,6 +153,8 @@ class Report(_Model):
     as_of: date = Field(description="The date the commitments were judged on.")
     generated_at: str | None = Field(None, description="Only with --timestamp.")
     inputs: list[InputRecord]
+    directories: list[DirectoryRecord] = Field(
+        default_factory=list, description="Every file of each input directory (pledge verify).")
     summary: Summary
     commitments: list[CommitmentResult]
     findings: list[Finding]
@@ -143,6 +163,10 @@ class Report(_Model):
         default_factory=list,
         description="Where the subjects, nodes and flows that findings name are declared.")
     gate: Gate | None = Field(None, description="--fail-on, --select/--ignore and --baseline.")
+    body_sha256: str | None = Field(
+        None, description="The sha256 of this document's canonical JSON (sorted keys, no "
+                          "spaces, UTF-8) without this field: set by the JSON renderer, checked "
+                          "by pledge verify.")
     _declared: dict[tuple[str, str], Declaration] = PrivateAttr(default_factory=dict)
     _declared_of: int = PrivateAttr(default=0)
 
@@ -219,11 +243,35 @@ def declarations(findings: list[Finding], sources: SourceIndex) -> list[Declarat
     return [found[key] for key in sorted(found)]
 
 
+def input_directories(inventory: LoadedInventory, written: list[Path] | None = None
+                      ) -> list[DirectoryRecord]:
+    """Every file of the inventory directory (when it is one), less what the run writes."""
+    root = inventory.root
+    if root is None or not root.is_dir():
+        return []
+    shown = inventory.shown or root.as_posix()
+    skip = []
+    for path in written or []:
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            continue
+        if resolved.is_relative_to(root.resolve()):
+            skip.append(resolved)
+    listed = directory_files(root, shown, skip=frozenset(skip),
+                             known={f.path: f.sha256 for f in inventory.files})
+    excluded = sorted(f"{shown.rstrip('/')}/{p.relative_to(root.resolve()).as_posix()}"
+                      for p in skip)
+    return [DirectoryRecord(path=shown, files=[ListedFile(path=p, sha256=d) for p, d in listed],
+                            excluded=excluded)]
+
+
 def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunResult, *,
                  as_of: date, extra_inputs: list[InputFile] | None = None,
                  generated_at: str | None = None, warnings: list[str] | None = None,
-                 gate: Gate | None = None) -> Report:
-    """Assemble the report of one run."""
+                 gate: Gate | None = None, written: list[Path] | None = None) -> Report:
+    """Assemble the report of one run (``written``: the paths the run writes, left out of
+    the listing of the input directory)."""
     p = policy.policy
     commitments = [
         CommitmentResult(
@@ -244,7 +292,8 @@ def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunRe
                           organisation=p.organisation, source_title=p.source.title,
                           source_sha256=p.source.sha256),
         inventory=inventory.inventory.inventory.name, as_of=as_of, generated_at=generated_at,
-        inputs=inputs, summary=summarise(commitments, result.findings, gate),
+        inputs=inputs, directories=input_directories(inventory, written),
+        summary=summarise(commitments, result.findings, gate),
         commitments=commitments, findings=result.findings, warnings=sorted(warnings or []),
         declarations=declarations(result.findings, inventory.sources), gate=gate,
     )

@@ -290,7 +290,10 @@ def manifest(report: Report) -> dict[str, Any]:
             "inventory": plain(report.inventory), "as_of": report.as_of.isoformat(),
             "generated_at": report.generated_at,
             "inputs": [{"path": plain(i.path), "role": i.role, "sha256": i.sha256}
-                       for i in report.inputs]}
+                       for i in report.inputs],
+            "directories": [{"path": plain(d.path), "excluded": [plain(e) for e in d.excluded],
+                             "files": [{"path": plain(f.path), "sha256": f.sha256}
+                                       for f in d.files]} for d in report.directories]}
 
 
 def _manifest_html(report: Report) -> str:

@@ -5,7 +5,10 @@ a SARIF level and a ``security-severity``), one result per failing or waived
 finding, located at the inventory file and line that declare its subject, with
 the graph path as a code flow and the finding's fingerprint as a partial
 fingerprint, so a platform tracks the finding across commits. Paths relative
-to the working directory are relative URIs against ``%SRCROOT%``.
+to the working directory are relative URIs against ``%SRCROOT%``; a file shipped
+with pledge (``pledge:policy_model/policies/marosoap.yaml``, the bundled policy
+when it is not under the working directory) is relative to ``PLEDGE``, described
+in the run's ``originalUriBaseIds``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pledge.checks.findings import Finding, Status
+from pledge.policy_model.loading import BUNDLED_PREFIX
 from pledge.policy_model.types import Severity
 from pledge.reports.document import CommitmentResult, Report
 from pledge.reports.markdown import NODE_TYPES, md
@@ -25,6 +29,8 @@ from pledge.reports.safe import plain
 SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
               "sarif-schema-2.1.0.json")
 SRCROOT = "%SRCROOT%"
+PLEDGE_ROOT = "PLEDGE"
+"""The base of files shipped with pledge (``pledge:`` paths): the installed package."""
 FINGERPRINT_KEY = "pledgeFingerprint/v1"
 LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
          Severity.LOW: "note", Severity.INFO: "note"}
@@ -40,6 +46,9 @@ def artifact(file: str) -> dict[str, str]:
         if re.match(r"^[A-Za-z]:/", text):
             text = "/" + text
         return {"uri": "file://" + quote(text, safe="/:")}
+    if text.startswith(BUNDLED_PREFIX):
+        return {"uri": quote(text.removeprefix(BUNDLED_PREFIX), safe="/"),
+                "uriBaseId": PLEDGE_ROOT}
     text = text.removeprefix("./")
     return {"uri": quote(text, safe="/"), "uriBaseId": SRCROOT}
 
@@ -181,6 +190,9 @@ def sarif(report: Report) -> dict[str, Any]:
                        "asOf": report.as_of.isoformat(),
                        "result": report.summary.result},
     }
+    if f'"uriBaseId": "{PLEDGE_ROOT}"' in json.dumps(run["results"]):
+        run["originalUriBaseIds"] = {PLEDGE_ROOT: {"description": {
+            "text": "the installed pledge package: files shipped with pledge"}}}
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
 

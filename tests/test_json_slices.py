@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import pledge.policy_model.json_slices as slices
-import pledge.policy_model.loading as loading
 from benchmarks.generate import generate, write_json
 from pledge.base.strict_model import SharedKeys
 from pledge.policy_model.errors import InputErrors
@@ -25,7 +24,6 @@ from pledge.policy_model.loading import load_inventory
 def small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(slices, "SLICE_CHARS", 2_000)
     monkeypatch.setattr(slices, "MIN_SECTION_CHARS", 4_000)
-    monkeypatch.setattr(loading, "MIN_SECTION_CHARS", 4_000)
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +62,7 @@ def test_an_invalid_entity_is_reported_as_by_the_usual_path(
     with pytest.raises(InputErrors) as sliced_errors:
         load_inventory(broken)
     with pytest.MonkeyPatch.context() as off:
-        off.setattr(loading, "MIN_SECTION_CHARS", 1 << 40)
+        off.setattr(slices, "MIN_SECTION_CHARS", 1 << 40)
         with pytest.raises(InputErrors) as whole_errors:
             load_inventory(broken)
     assert [str(e) for e in sliced_errors.value.errors] == [
@@ -76,7 +74,7 @@ def test_the_loader_takes_the_sliced_path_with_the_same_inventory(
         small_slices: None, generated: Path) -> None:
     sliced = load_inventory(generated)
     with pytest.MonkeyPatch.context() as off:
-        off.setattr(loading, "MIN_SECTION_CHARS", 1 << 40)
+        off.setattr(slices, "MIN_SECTION_CHARS", 1 << 40)
         whole = load_inventory(generated)
     assert sliced.inventory.model_dump(mode="json") == whole.inventory.model_dump(mode="json")
     assert type(sliced.inventory.flows[0].model_fields_set) is SharedKeys

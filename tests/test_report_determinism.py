@@ -10,8 +10,8 @@ import pytest
 from tests.conftest import AS_OF, run_pledge
 from tests.reports.support import broken_inventory
 
-EXPECTED = ["assessment-results.json", "coverage.md", "poam.json", "report.html",
-            "report.json", "ropa.csv", "ropa.md"]
+EXPECTED = ["assessment-results.json", "coverage.md", "manifest.json", "poam.json",
+            "report.html", "report.json", "ropa.csv", "ropa.md"]
 
 
 @pytest.fixture(scope="module")
@@ -60,4 +60,4 @@ def test_a_passing_inventory_has_no_poam(tmp_path: Path) -> None:
                      "-f", "coverage")
     assert run.code == 0, run.err
     assert "no POA&M: nothing is open" in run.out and not stale.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["coverage.md", "manifest.json"]

@@ -16,7 +16,13 @@ import click
 from pledge.checks.gating.selection import SEVERITIES
 from pledge.policy_model import BUNDLED_INVENTORY, BUNDLED_POLICY
 from pledge.policy_model.errors import InputError, InputErrors
-from pledge.policy_model.loading import LoadedInventory, LoadedPolicy, load_inventory, load_policy
+from pledge.policy_model.loading import (
+    LoadedInventory,
+    LoadedPolicy,
+    display_path,
+    load_inventory,
+    load_policy,
+)
 from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
@@ -91,24 +97,18 @@ def resolve_as_of(text: str | None) -> date:
                                       None, None, "use YYYY-MM-DD")]) from None
 
 
-def _shown(path: Path) -> str:
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def get_policy(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE) -> LoadedPolicy:
-    """Load the given or the bundled policy."""
-    return load_policy(path or BUNDLED_POLICY, max_size=max_size)
+    """Load the given policy (shown as given, as inventories are) or the bundled one."""
+    if path is None:
+        return load_policy(BUNDLED_POLICY, max_size=max_size)
+    return load_policy(path, max_size=max_size, display=str(path))
 
 
 def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
                   cache: Path | None = None) -> LoadedInventory:
     """Load the given or the bundled inventory (through the fragment cache, if given)."""
     if path is None:
-        return load_inventory(BUNDLED_INVENTORY, display=_shown(BUNDLED_INVENTORY),
+        return load_inventory(BUNDLED_INVENTORY, display=display_path(BUNDLED_INVENTORY),
                               max_size=max_size, cache=cache)
     return load_inventory(path, display=str(path), max_size=max_size, cache=cache)
 

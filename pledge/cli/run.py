@@ -32,7 +32,8 @@ def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, a
     """
     selection.check_known(loaded_policy.policy)
     result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of, graph=graph,
-                      whole_policy=loaded_policy.policy)
+                      whole_policy=loaded_policy.policy,
+                      policy_locations=loaded_policy.locations)
     implicit = waivers is None
     path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
     if path is None:

@@ -134,8 +134,10 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
                     ignore=list(selection.ignore), baseline=shown,
                     baselined=baselined(result.findings, known))
         warnings += _gate_warnings(gate, result.findings, shown)
+    written = [output for _fmt, output in plan if output is not None and str(output) != "-"]
     report = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
-                          warnings=warnings, gate=gate)
+                          warnings=warnings, gate=gate,
+                          written=[*written, *([write_baseline] if write_baseline else [])])
     rendered = [(text_report.render(report, verbose=verbose) if fmt == "text"
                  else RENDERERS[fmt](report), output) for fmt, output in plan]
     if write_baseline:

@@ -32,7 +32,7 @@ from pledge.cli.common import (
 )
 from pledge.cli.run import run_with_waivers
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
-from pledge.reports import coverage, html, json_report, oscal, poam, ropa
+from pledge.reports import coverage, html, json_report, oscal, pack_manifest, poam, ropa
 from pledge.reports.document import Report, build_report
 from pledge.reports.safe import plain
 
@@ -99,7 +99,8 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
     """Write the audit reports of INVENTORY (default: the bundled one) into --output-dir.
 
     Files: report.html, assessment-results.json (OSCAL), poam.json (OSCAL POA&M,
-    only when something is open), ropa.csv, ropa.md, coverage.md, report.json.
+    only when something is open), ropa.csv, ropa.md, coverage.md, report.json, and
+    manifest.json (every input and output file with its sha256, for pledge verify).
     Exit 0 when every commitment holds, 1 on any failure or error, 2 on bad input.
     """
     when = resolve_as_of(as_of)
@@ -108,16 +109,22 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
     result, graph, warnings, extra = run_with_waivers(
         loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size)
     doc = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
-                       generated_at=now_utc() if timestamp else None, warnings=warnings)
+                       generated_at=now_utc() if timestamp else None, warnings=warnings,
+                       written=[output_dir])
     chosen = [f for f in OUTPUTS if f in formats] if formats else list(OUTPUTS)
     make = renderers(doc, loaded_policy, loaded, graph)
     rendered: list[tuple[str, Path]] = []
     skipped: list[str] = []
+    pack: list[tuple[str, str, str]] = []
     for fmt in chosen:  # everything rendered before anything is written
         try:
-            rendered.append((make[fmt](), output_dir / OUTPUTS[fmt]))
+            text = make[fmt]()
         except poam.NothingToPlan:
             skipped.append(fmt)
+            continue
+        rendered.append((text, output_dir / OUTPUTS[fmt]))
+        pack.append((fmt, OUTPUTS[fmt], text))
+    rendered.append((pack_manifest.render(doc, pack), output_dir / pack_manifest.MANIFEST_FILE))
     for text, path in rendered:
         write_output(text, path)
     s = doc.summary
