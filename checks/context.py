@@ -7,6 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pledge.checks.findings import Finding, Location, Status, Subject
+from pledge.checks.judged import Scope
 from pledge.policy_model.inventory import Inventory
 from pledge.policy_model.sources import SourceIndex
 from pledge.policy_model.vocabulary import Vocabularies
@@ -50,6 +51,12 @@ class Evaluation:
     kind: KindIdentity
     checked: int = 0
     findings: list[Finding] = field(default_factory=list)
+    scopes: list[Scope] = field(default_factory=list)
+    """What the check judged, listed only when an output asks (:mod:`pledge.checks.judged`)."""
+
+    def judge(self, scope: Scope) -> None:
+        """Record subjects the check judged (their verdicts default to the scope's)."""
+        self.scopes.append(scope)
 
     def _finding(self, status: Status, subject_type: str, subject_id: str, message: str,
                  remediation: str | None, evidence: dict[str, Any] | None,

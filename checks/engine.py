@@ -10,6 +10,7 @@ from pledge.base.memory import paused_gc
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.findings import Finding, Location, Status, Subject
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.checks.judged import Scope
 from pledge.checks.registry import Kind, all_kinds, get_kind
 from pledge.policy_model.inventory import Inventory
 from pledge.policy_model.loading import LoadedInventory
@@ -27,6 +28,8 @@ class CommitmentOutcome:
     status: Status
     checked: int
     noun: str
+    scopes: tuple[Scope, ...] = ()
+    """The subjects the check judged, listed on demand (:func:`pledge.checks.judged.expand`)."""
 
 
 @dataclass
@@ -104,7 +107,8 @@ def evaluate_commitment(ctx: CheckContext,
                 evidence={"rule": "not-applicable", "checked": 0, "noun": kind.noun},
             ).with_fingerprint())
     status = _overall(findings, ev.checked)
-    return CommitmentOutcome(commitment, kind, status, ev.checked, kind.noun), findings
+    return CommitmentOutcome(commitment, kind, status, ev.checked, kind.noun,
+                             tuple(ev.scopes)), findings
 
 
 def unresolved_references(inventory: Inventory) -> list[str]:

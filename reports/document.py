@@ -8,6 +8,7 @@ unless a timestamp is asked for, so the same inputs give the same bytes.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from pledge.checks.engine import RunResult
 from pledge.checks.findings import Finding, Status
+from pledge.checks.judged import Evidence, Judged
 from pledge.policy_model.evidence import directory_files
 from pledge.policy_model.loading import InputFile, LoadedInventory, LoadedPolicy
 from pledge.policy_model.policy import Clause, Reference
-from pledge.policy_model.sources import SourceIndex
+from pledge.policy_model.redact import redact
+from pledge.policy_model.sources import Location, SourceIndex
 from pledge.policy_model.types import Severity
 
 REPORT_FORMAT = "pledge-report/1"
@@ -78,6 +81,21 @@ class PolicyInfo(_Model):
     source_sha256: str
 
 
+class JudgedSubject(_Model):
+    """One subject a commitment judged, passes included: what an auditor sees was looked at."""
+
+    subject_type: str = Field(description="store, field, flow, system, subject, organisation, "
+                                          "processing_activity, purpose, ...")
+    subject_id: str = Field(description="Its id; fields are 'store_id.field_name', "
+                                        "organisation facts their dotted name.")
+    verdict: Status = Field(description="pass, fail, error, waived, manual or not_applicable "
+                                        "(looked at, and set aside by the commitment's "
+                                        "parameters, e.g. an exempt protocol).")
+    location: Location | None = Field(None, description="Where the subject is declared.")
+    reason: str = Field(description="Why: the finding's message for a subject that fails or "
+                                    "is waived, what was found for one that passes.")
+
+
 class CommitmentResult(_Model):
     """One commitment with its overall verdict."""
 
@@ -93,6 +111,10 @@ class CommitmentResult(_Model):
     references: list[Reference]
     rationale: str | None = None
     parameters: dict[str, Any]
+    judged: list[JudgedSubject] | None = Field(
+        None, description="Every subject the commitment judged, sorted by subject type and "
+                          "id, with its verdict (the JSON report lists them all; "
+                          "see docs/audit-reports.md).")
 
 
 class Summary(_Model):
@@ -169,9 +191,54 @@ class Report(_Model):
                           "by pledge verify.")
     _declared: dict[tuple[str, str], Declaration] = PrivateAttr(default_factory=dict)
     _declared_of: int = PrivateAttr(default=0)
+    _evidence: Evidence | None = PrivateAttr(default=None)
+    _redacted: dict[str, str] = PrivateAttr(default_factory=dict)
+    _by_commitment: dict[str, list[Finding]] = PrivateAttr(default_factory=dict)
+    _judged: dict[str, list[Judged]] = PrivateAttr(default_factory=dict)
+    _judged_of: int = PrivateAttr(default=0)
+
+    def redactor(self) -> Callable[[str], str]:
+        """``redact``, worked out once per distinct text for every output of the report.
+
+        The judged subjects repeat their ids, files and reasons across commitments
+        and outputs; masking is the costly part of printing them.
+        """
+        memo = self._redacted
+
+        def redacted(text: str) -> str:
+            found = memo.get(text)
+            if found is None:
+                found = memo[text] = redact(text)
+            return found
+
+        return redacted
+
+    def judged(self, commitment: str) -> list[Judged]:
+        """The subjects ``commitment`` judged with their verdicts, sorted (none without a run).
+
+        Listed the first time an output asks, in one pass over the checks' classes,
+        and kept for the other outputs of the same report (and findings).
+        """
+        if self._evidence is None:
+            return []
+        if self._judged_of != id(self.findings):  # a copy with other findings lists anew
+            by_commitment: dict[str, list[Finding]] = {}
+            self._judged, self._judged_of = {}, id(self.findings)
+            for finding in self.findings:
+                by_commitment.setdefault(finding.commitment, []).append(finding)
+            self._by_commitment = by_commitment
+        found = self._judged.get(commitment)
+        if found is None:
+            found = self._judged[commitment] = self._evidence.of(
+                commitment, self._by_commitment.get(commitment, []))
+        return found
 
     def to_json(self) -> str:
-        """Canonical JSON text (sorted keys, two-space indent, trailing newline)."""
+        """Canonical JSON text (sorted keys, two-space indent, trailing newline).
+
+        The judged subjects are left out (``judged: null``): the JSON report,
+        :func:`pledge.reports.json_report.render`, lists them, masked.
+        """
         import json
 
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True,
@@ -286,7 +353,7 @@ def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunRe
     files = [*policy.files, *inventory.files, *(extra_inputs or [])]
     inputs = sorted((InputRecord(path=f.display, role=f.role, sha256=f.sha256) for f in files),
                     key=lambda r: (r.role, r.path))
-    return Report(
+    report = Report(
         tool=ToolInfo(version=tool_version()),
         policy=PolicyInfo(id=p.id, title=p.title, version=p.version,
                           organisation=p.organisation, source_title=p.source.title,
@@ -297,3 +364,6 @@ def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunRe
         commitments=commitments, findings=result.findings, warnings=sorted(warnings or []),
         declarations=declarations(result.findings, inventory.sources), gate=gate,
     )
+    report._evidence = Evidence({o.commitment.id: o.scopes for o in result.outcomes},
+                                inventory.sources)
+    return report

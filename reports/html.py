@@ -24,11 +24,13 @@ from typing import Any
 
 from pledge.checks.findings import Finding, Status
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.checks.judged import Judged, counts
 from pledge.checks.registry import get_kind
 from pledge.policy_model.policy import Policy
 from pledge.reports import data_map, map_page
 from pledge.reports.coverage import Coverage
 from pledge.reports.document import CommitmentResult, Report
+from pledge.reports.evidence import where
 from pledge.reports.safe import plain
 
 MANIFEST_FORMAT = "pledge-manifest/1"
@@ -47,6 +49,8 @@ MEANING = {
 }
 SYMBOL = {"pass": "✓", "fail": "✗", "error": "!", "manual": "✎", "not_applicable": "–",
           "waived": "≈"}
+JUDGED_SHOWN = 200
+"""Judged subjects listed per commitment; the JSON report (``report.json``) lists them all."""
 
 
 def esc(value: object) -> str:
@@ -134,7 +138,7 @@ def _finding(f: Finding) -> str:
 
 
 def _commitment(c: CommitmentResult, findings: list[Finding],
-                related: dict[str, list[tuple[str, str]]]) -> str:
+                related: dict[str, list[tuple[str, str]]], judged: list[Judged]) -> str:
     status = c.status.value
     kind = get_kind(c.kind)
     checks = kind.sections().get("What it checks", "") if kind else ""
@@ -163,8 +167,33 @@ def _commitment(c: CommitmentResult, findings: list[Finding],
                + (f"<p><strong>References:</strong> {refs}</p>" if refs else "") + "</details>")
     out.append(f"<h4>Verdicts ({len(findings)})</h4>")
     out += [_finding(f) for f in findings]
+    out.append(_judged(c.id, judged))
     out.append("</section>")
     return "\n".join(out)
+
+
+def _judged(commitment: str, judged: list[Judged]) -> str:
+    """Every subject the commitment judged, collapsed: counts, then the first :data:`JUDGED_SHOWN`.
+
+    Those that do not pass come first; the JSON report has the complete list.
+    """
+    if not judged:
+        return ('<details class="judged"><summary>Subjects judged: none listed</summary>'
+                "<p>No subject of the inventory was judged one by one for this commitment."
+                "</p></details>")
+    tally = ", ".join(f"{n} {LABEL.get(v, v).lower()}" for v, n in counts(judged).items())
+    shown = sorted(judged, key=lambda j: j.verdict in ("pass", "not_applicable"))[:JUDGED_SHOWN]
+    rows = "".join(
+        f'<tr data-verdict="{esc(j.verdict)}"><td>{_badge(j.verdict)}</td>'
+        f"<td>{esc(j.subject_type)}</td><td><code>{esc(j.subject_id)}</code></td>"
+        f"<td><code>{esc(where(j))}</code></td><td>{esc(j.reason)}</td></tr>" for j in shown)
+    more = len(judged) - len(shown)
+    note = (f'<p class="judged-more">{more} more not shown here: the JSON report '
+            f"(<code>report.json</code>, <code>commitments[].judged</code> of "
+            f"<code>{esc(commitment)}</code>) lists all {len(judged)}.</p>" if more else "")
+    return (f'<details class="judged"><summary>Subjects judged ({len(judged)}: {tally})'
+            "</summary><table><tr><th>Verdict</th><th>Type</th><th>Subject</th>"
+            f"<th>Declared at</th><th>Why</th></tr>{rows}</table>{note}</details>")
 
 
 def _verdict(report: Report) -> str:
@@ -350,7 +379,8 @@ def render(report: Report, graph: FlowGraph | None = None,
         _filters(report),
         _overview(report), _graph(report, graph),
         '<section id="commitments"><h2>Each commitment</h2>',
-        *(_commitment(c, grouped.get(c.id, []), related or {}) for c in ordered),
+        *(_commitment(c, grouped.get(c.id, []), related or {}, report.judged(c.id))
+          for c in ordered),
         "</section>", _coverage(coverage), _manifest_html(report), "</main>",
         f'<footer class="page">Made by pledge {esc(report.tool.version)} from the files in '
         "the evidence manifest. This page loads nothing from the network.</footer>",

@@ -4,9 +4,11 @@ One test suite per commitment and one test case per finding (a commitment
 and a subject): a failure that fails the run is a ``<failure>`` carrying the
 message and the evidence, a check that could not decide an ``<error>``. What
 is reported without failing the run (waived, in the baseline, below
-``--fail-on``, not applicable) is ``<skipped>`` with the reason. Text is
-redacted, stripped of characters XML cannot hold, and escaped by the XML
-serialiser.
+``--fail-on``, not applicable) is ``<skipped>`` with the reason. Each suite
+ends with one more test case, ``judged subjects``, whose ``<system-out>`` lists
+every subject the commitment judged, passes included, one line each (verdict,
+type, id, file:line, reason). Text is redacted, stripped of characters XML
+cannot hold, kept on one line, and escaped by the XML serialiser.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from collections import Counter
 from typing import Any
 
 from pledge.checks.findings import Finding, Status
+from pledge.checks.judged import counts
 from pledge.reports.document import Report
+from pledge.reports.evidence import lines
 from pledge.reports.markdown import hex_only
-from pledge.reports.safe import plain
+from pledge.reports.safe import plain, printable
 
 _SKIP_REASON = {"baseline": "known failure, in the baseline",
                 "below-threshold": "below the --fail-on severity"}
@@ -130,8 +134,23 @@ def _cases(report: Report, suite: ET.Element, classname: str, mine: list[Finding
         totals[attr or key] += count
 
 
+def _judged_case(report: Report, commitment: str, suite: ET.Element,
+                 totals: Counter[str]) -> None:
+    """The suite's last test case: every subject the commitment judged, in ``<system-out>``."""
+    judged = report.judged(commitment)
+    tally = ", ".join(f"{n} {verdict}" for verdict, n in counts(judged).items()) or "none"
+    case = ET.SubElement(suite, "testcase", {"name": f"judged subjects ({tally})",
+                                             "classname": f"pledge.{_text(commitment)}"})
+    redacted = report.redactor()
+    ET.SubElement(case, "system-out").text = "\n".join(lines(judged, lambda value: (
+        _NOT_XML.sub("\ufffd", printable(redacted(value))))))
+    suite.set("tests", str(int(suite.get("tests", "0")) + 1))
+    totals["tests"] += 1
+
+
 def render(report: Report) -> str:
-    """The report as JUnit XML (one suite per commitment, one case per finding)."""
+    """The report as JUnit XML (one suite per commitment, one case per finding, one listing
+    the judged subjects)."""
     findings: dict[str, list[Finding]] = {}
     for finding in report.findings:
         findings.setdefault(finding.commitment, []).append(finding)
@@ -147,6 +166,7 @@ def render(report: Report) -> str:
                             ("clause", commitment.clause.quote)):
             ET.SubElement(props, "property", {"name": name, "value": _text(value)})
         _cases(report, suite, commitment.id, findings.pop(commitment.id, []), totals)
+        _judged_case(report, commitment.id, suite, totals)
     for other, mine in sorted(findings.items()):  # findings of no commitment: undeclared stores
         suite = ET.SubElement(root, "testsuite", {"name": _text(f"{other} (not a commitment)")})
         _cases(report, suite, other, mine, totals)

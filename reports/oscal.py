@@ -3,6 +3,11 @@
 Each commitment is a reviewed control. Every pledge finding is an observation
 (method ``TEST`` for automated checks; a manual attestation's own ``method``,
 ``EXAMINE``, ``INTERVIEW`` or ``TEST``, with the attesting person as origin).
+Each commitment also has one observation of what it judged: its ``subjects``
+list every subject the check looked at, passes included (an ``inventory-item``
+per store, field, flow, system..., titled by type and id, with its verdict and
+``file:line`` as properties and the reason as remarks); every OSCAL finding of
+the commitment relates to it.
 Each failing, erroring or waived finding becomes an OSCAL finding (target not
 satisfied) with a risk and the remediation as a recommended response; each other
 commitment gets one finding whose target is satisfied. The evidence manifest is
@@ -15,16 +20,20 @@ from the evaluation date (``T00:00:00Z``) unless the report carries one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from pledge.checks.findings import Finding, Status
+from pledge.checks.judged import Judged, counts
 from pledge.reports.document import CommitmentResult, Report
-from pledge.reports.safe import plain
+from pledge.reports.evidence import Quoted, marker, splice, where
+from pledge.reports.safe import plain, printable
 
 OSCAL_VERSION = "1.0.6"
 NAMESPACE = uuid.UUID("3861ecf8-0f66-5a67-b591-24b4f9bf99b0")
@@ -37,6 +46,19 @@ OPEN_STATUSES = (Status.FAIL, Status.ERROR, Status.WAIVED)
 def uid(*parts: object) -> str:
     """A version-5 UUID from stable names."""
     return str(uuid.uuid5(NAMESPACE, "\x1f".join(str(p) for p in parts)))
+
+
+def quick_uid(*parts: str) -> str:
+    """:func:`uid`, without building a :class:`uuid.UUID` (millions of judged subjects)."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "\x1f".join(parts).encode("utf-8"),
+                                    usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_NAMESPACE_BYTES = NAMESPACE.bytes
 
 
 def text(value: object) -> str:
@@ -270,9 +292,91 @@ def tool_component(report: Report, a: Assessment) -> dict[str, Any]:
             "status": {"state": "operational"}}
 
 
-def build(report: Report) -> dict[str, Any]:
-    """The OSCAL assessment-results document as a dict."""
+_SUBJECTS_INDENT = 12
+"""Column of an observation's ``subjects`` key: document, results, result, observations."""
+
+
+class _Subjects:
+    """Judged subjects as OSCAL subject references, written as JSON text (see ``splice``)."""
+
+    def __init__(self, redacted: Callable[[str], str]) -> None:
+        self.quoted = Quoted(lambda value: " ".join(printable(redacted(value)).split()))
+        self.uuids: dict[tuple[str, str], str] = {}
+
+    def uuid(self, j: Judged) -> str:
+        ident = (j.subject_type, j.subject_id)
+        found = self.uuids.get(ident)
+        if found is None:
+            found = self.uuids[ident] = quick_uid("subject", *ident)
+        return found
+
+    def json(self, judged: list[Judged], indent: int) -> str:
+        q = self.quoted
+        pad = " " * (indent + 2)
+        inner, deep, deeper = pad + "  ", pad + "    ", pad + "      "
+        ns = q[PROP_NS]
+
+        def prop_text(name: str, value: str) -> str:
+            return (f'{deep}{{\n{deeper}"name": "{name}",\n{deeper}"ns": {ns},\n'
+                    f'{deeper}"value": {q[value]}\n{deep}}}')
+
+        entries = []
+        for j in judged:
+            found = [prop_text("verdict", j.verdict)]
+            if j.file is not None and q[where(j)] != '""':
+                found.append(prop_text("location", where(j)))
+            remarks = (f'{inner}"remarks": {q[j.reason]},\n' if q[j.reason] != '""' else "")
+            entries.append(f'{pad}{{\n{inner}"props": [\n' + ",\n".join(found)
+                           + f'\n{inner}],\n{remarks}{inner}"subject-uuid": "{self.uuid(j)}",\n'
+                           f'{inner}"title": {q[f"{j.subject_type} {j.subject_id}"]},\n'
+                           f'{inner}"type": "inventory-item"\n{pad}}}')
+        return "[\n" + ",\n".join(entries) + "\n" + " " * indent + "]"
+
+
+def judged_observations(report: Report, a: Assessment) -> dict[str, str]:
+    """One observation per commitment listing the subjects it judged; returns their texts.
+
+    The observations carry :func:`~pledge.reports.evidence.marker` placeholders
+    for their subjects, which :func:`render` splices in as text: a large
+    inventory judges millions of subjects, too many to build as dictionaries.
+    """
+    collected = timestamp(report)
+    writer = _Subjects(report.redactor())
+    parts: dict[str, str] = {}
+    for c in report.commitments:
+        judged = report.judged(c.id)
+        if not judged:
+            continue
+        obs_uuid = uid("judged", c.id)
+        tally = ", ".join(f"{n} {v}" for v, n in counts(judged).items())
+        key = f"subjects:{c.id}"
+        parts[key] = writer.json(judged, _SUBJECTS_INDENT)
+        a.observations.append({
+            "uuid": obs_uuid, "title": text(f"{c.id}: subjects judged"),
+            "description": text(f"{len(judged)} subjects judged ({tally}): every store, "
+                                f"field, flow or other subject the check looked at"),
+            "props": props(("commitment", c.id), ("status", c.status.value),
+                           ("kind", c.kind), ("code", c.code)),
+            "methods": ["TEST"], "types": ["control-objective"],
+            "origins": [{"actors": [{"type": "tool", "actor-uuid": a.tool_uuid}]}],
+            "subjects": marker(key), "collected": collected})
+        for finding in a.findings:
+            if finding["target"]["target-id"] == c.id:
+                finding.setdefault("related-observations", []).append(
+                    {"observation-uuid": obs_uuid})
+    return parts
+
+
+def build(report: Report, parts: dict[str, str] | None = None) -> dict[str, Any]:
+    """The OSCAL assessment-results document as a dict.
+
+    With ``parts``, each commitment's judged subjects are recorded as an
+    observation whose ``subjects`` is a placeholder, and ``parts`` receives
+    their JSON text (:func:`render` splices it in); without, they are left out.
+    """
     a = assess(report)
+    if parts is not None:
+        parts.update(judged_observations(report, a))
     when = timestamp(report)
     doc_seed = seed(report)
     title = (f"Privacy commitments assessment: {report.policy.title} "
@@ -316,5 +420,6 @@ def dump(document: dict[str, Any]) -> str:
 
 
 def render(report: Report) -> str:
-    """The OSCAL assessment results as canonical JSON."""
-    return dump(build(report))
+    """The OSCAL assessment results as canonical JSON, judged subjects included."""
+    parts: dict[str, str] = {}
+    return splice(dump(build(report, parts)), parts)

@@ -22,10 +22,17 @@ def plain(text: object, *, keep_newlines: bool = False) -> str:
     ANSI escape sequences, carriage returns and bidirectional overrides in a
     system name cannot move the cursor, recolour the terminal or hide text.
     """
-    value = redact(str(text))
+    return printable(redact(str(text)), keep_newlines=keep_newlines)
+
+
+def printable(redacted: str, *, keep_newlines: bool = False) -> str:
+    """:func:`plain` of text already passed through :func:`~pledge.policy_model.redact.redact`.
+
+    For callers that redact each distinct text once and print it several times.
+    """
     if keep_newlines:
-        return "\n".join(_CONTROL.sub(_escape, line) for line in value.split("\n"))
-    return _CONTROL.sub(_escape, value.replace("\n", " "))
+        return "\n".join(_CONTROL.sub(_escape, line) for line in redacted.split("\n"))
+    return _CONTROL.sub(_escape, redacted.replace("\n", " "))
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -83,6 +83,34 @@ def test_rules_agree_on_generated_inventories_with_planted_violations(seed: int,
     assert all(ours[rule] for rule in RULES)  # every rule has something to find
 
 
+# Inventories the random test once found the two disagreeing on, kept as fixed cases.
+FOUND = {
+    # a store with no field sends a bank account: PAY-001's payment details include bank
+    # accounts, so what a store sends it holds, for the Rego rules as for pledge
+    "bank-account-sent-from-an-empty-store": {
+        "inventory": {"name": "generated"},
+        "data_subjects": [{"id": "people", "name": "People", "category": "customer"}],
+        "systems": [{"id": "sys0", "name": "System 0", "type": "internal",
+                     "role": "storefront", "country": "MA", "agreements": []}],
+        "stores": [{"id": "store0", "name": "Store 0", "system": "sys0",
+                    "access_roles": [], "fields": []}],
+        "flows": [{"id": "flow0", "source": "store0", "target": "sys0",
+                   "categories": ["user.financial.bank_account"], "purposes": ["analytics"],
+                   "transport": {"protocol": "https", "tls": "1.0"}}],
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOUND))
+def test_rules_agree_on_inventories_found_by_the_random_test(name: str,
+                                                             tmp_path: Path) -> None:
+    path = tmp_path / "inventory.json"
+    path.write_text(json.dumps(FOUND[name]), encoding="utf-8")
+    ours = pledge_failing(path)
+    assert ours == rego_failing(path)
+    assert ours["PAY-001"] == ["store:store0"]
+
+
 @SETTINGS
 @given(inventories())
 def test_rules_agree_on_random_inventories(tmp_path_factory: pytest.TempPathFactory,

@@ -124,9 +124,10 @@ pay_001 contains sprintf("store:%s", [store.id]) if {
 	not store_holds(store, c)
 }
 
-card_flow_category(c) if selected(c, card)
+# PAY-001's payment details, as its fields: a bank account sent counts as card data does
+card_flow_category(c) if selected(c, payment_details)
 
-card_flow_category(c) if broader(c, card)
+card_flow_category(c) if broader(c, payment_details)
 
 # --- RET-001 retention-limit -------------------------------------------------------------------
 personal := {c | some c in field_categories; selected(c, ["user"])}

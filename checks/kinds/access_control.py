@@ -76,6 +76,7 @@ from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members, total
+from pledge.checks.judged import PASS, Default, class_scope
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Exposure
 from pledge.policy_model.types import CategoryIds
@@ -116,6 +117,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     table = ctx.graph.store_table(ctx.inventory)
     covered: list[bool] = []  # per store class: the commitment applies to its stores
     failing: list[bool] = []  # ... and they break it
+    judged: list[Default | None] = []  # ... and what its stores that keep it show
     for store_class in table.store_classes:
         kind = store_class.kind
         applies = not (params.internal_only and kind.owner_type == "third_party") and any(
@@ -127,7 +129,12 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             or (exposure_checked and (kind.exposure is None
                                       or kind.exposure in params.forbidden_exposure))
             or (encryption_checked and kind.encrypted is not True)))
+        kept = ([f"access roles {', '.join(kind.access_roles)}"] if roles_checked else []) + (
+            [f"exposure {kind.exposure}"] if exposure_checked else []) + (
+            ["encrypted at rest"] if encryption_checked else [])
+        judged.append((PASS, "; ".join(kept)) if applies else None)
     ev.checked += total(table.store_sizes, covered)
+    ev.judge(class_scope("store", table.store_class, judged, lambda i: table.stores[i].id))
     for position in members(table.store_class, failing):  # in inventory order
         store = table.stores[position]
         open_roles = sorted(r for r in store.access_roles if role_key(r) in forbidden)

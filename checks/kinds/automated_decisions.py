@@ -67,6 +67,7 @@ from __future__ import annotations
 from typing import Literal
 
 from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.judged import PASS, Scope
 from pledge.checks.registry import KindParams, register
 
 
@@ -81,6 +82,13 @@ class Params(KindParams):
 @register("automated-decisions", code="PLG302", params=Params, noun="automated decisions")
 def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail significant automated decisions the policy rules out or leaves unreviewed."""
+    ev.judge(Scope(lambda: (
+        ("processing_activity", a.id, PASS, "; ".join(
+            f"{d.description}: " + ("human review on request" if d.human_review
+                                    else "no significant effect" if not d.significant_effect
+                                    else "significant effect")
+            for d in a.automated_decisions), None)
+        for a in ctx.inventory.processing_activities if a.automated_decisions)))
     for activity in ctx.inventory.processing_activities:
         for number, decision in enumerate(activity.automated_decisions, start=1):
             ev.checked += 1

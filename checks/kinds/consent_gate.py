@@ -78,7 +78,7 @@ marketing and profiling); ePrivacy Directive Art. 5(3).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal
 from weakref import WeakKeyDictionary
 
@@ -87,10 +87,13 @@ from pydantic import Field
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import total
 from pledge.checks.graph.flow_graph import FlowGraph, PathPrefixes, Reached
+from pledge.checks.graph.tables import FlowClass
+from pledge.checks.judged import PASS, Default, Item, Scope, class_scope
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Flow
 from pledge.policy_model.placeholders import present
 from pledge.policy_model.types import CategoryIds, PurposeIds
+from pledge.policy_model.vocabulary import TermSelection
 
 
 class Params(KindParams):
@@ -142,6 +145,20 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         gate = gates.get(gate_id) if gate_id else None
         return gate is not None and voc.is_selected(purpose, frozenset(gate.purposes))
 
+    def flow_default(flow_class: FlowClass) -> Default:
+        mine = sorted(p for p in flow_class.purposes if chosen[p])
+        covered = [p for p in mine if gated(flow_class.gate, p)]
+        rest = [p for p in mine if p not in covered]
+        return PASS, "; ".join(
+            ([f"gate '{flow_class.gate}' covers {', '.join(covered)}"] if covered else [])
+            + ([f"for {', '.join(rest)}: no ungated path brings personal data to its source"]
+               if rest else []))
+
+    ev.judge(class_scope("flow", graph.flow_class, [
+        flow_default(c) if hit else None for c, hit in zip(classes, processes, strict=True)],
+        lambda i: graph.flow_at[i].id))
+    ev.judge(Scope(lambda: _processing_nodes(graph, chosen)))
+
     # one walk per purpose; purposes the gates treat alike share theirs
     sources = _sources(ctx)
     walks: dict[tuple[bool, ...], Reached] = {}
@@ -183,6 +200,23 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     f"{purpose} but states no opt-out mechanism",
                     remediation="describe how people opt out (mechanism: ...)",
                     evidence={"rule": "no-mechanism", "purpose": purpose})
+
+
+def _processing_nodes(graph: FlowGraph, chosen: TermSelection) -> Iterator[Item]:
+    """Every declared node processing for a chosen purpose (judged on the flows into it)."""
+    said: dict[frozenset[str], str] = {}
+    for node_id in graph.node_ids():
+        attrs = graph.node(node_id)
+        purposes = attrs.get("purposes")
+        if not purposes:
+            continue
+        reason = said.get(purposes)
+        if reason is None:
+            mine = sorted(p for p in purposes if chosen[p])
+            reason = said[purposes] = (f"processes for {', '.join(mine)} and receives no "
+                                       "personal data ungated for it") if mine else ""
+        if reason:
+            yield attrs.get("type", "node"), node_id, PASS, reason, None
 
 
 class _Prefixes(dict[int, PathPrefixes]):

@@ -100,6 +100,7 @@ from pydantic import Field
 
 from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.judged import PASS, Scope
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import ProcessingActivity
 from pledge.policy_model.types import CategoryIds, PurposeIds, SubjectCategoryId
@@ -222,6 +223,13 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     rule = _Rule(params)
     subjects = {s.id: s.category for s in inv.data_subjects}
     by_system: dict[str, list[tuple[ProcessingActivity, int, list[str], list[str]]]] = {}
+    ev.judge(Scope(lambda: (
+        ("processing_activity", a.id, PASS, "the rule does not hold for it", None)
+        for a in inv.processing_activities)))
+    ev.judge(Scope(lambda: (
+        ("field", f"{s.id}.{name}", PASS, "the rule does not hold for its category", None)
+        for s in inv.stores if s.system in by_system
+        for name in dict.fromkeys(f.name for f in s.fields))))
     for activity in inv.processing_activities:
         ev.checked += 1
         verdict, used, whom = _activity_parts(rule, activity, subjects)

@@ -76,6 +76,7 @@ from pydantic import Field
 from pledge.checks.consistency import undeclared_sends
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members
+from pledge.checks.judged import PASS, Default, class_scope
 from pledge.checks.label_lint import message, mislabelled
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Role
@@ -103,16 +104,25 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     ev.checked += len(table.fields)
     verdicts: dict[str, int] = {}  # per category: 0 fine, 1 forbidden, 2 may hold a forbidden one
     suspects: list[bool] = []  # per field class: forbidden unless the store's system is a holder
+    judged: list[Default | None] = []  # per field class: the fields of a forbidden category
     for field_class in table.field_classes:
         category, kind = field_class.category, field_class.store
-        if kind.owner_type == "third_party" and kind.owner_role in roles:
-            suspects.append(False)
-            continue
         verdict = verdicts.get(category)
         if verdict is None:
             verdict = verdicts[category] = (
                 1 if selected[category] else 2 if voc.is_broader(category, selectors) else 0)
-        suspects.append(verdict == 1 or (verdict == 2 and not field_class.tokenised))
+        if kind.owner_type == "third_party" and kind.owner_role in roles:
+            suspects.append(False)
+            judged.append((PASS, f"{category} at a third-party {kind.owner_role}, an allowed "
+                                 "holder") if verdict else None)
+            continue
+        suspect = verdict == 1 or (verdict == 2 and not field_class.tokenised)
+        suspects.append(suspect)
+        judged.append(None if not verdict else (PASS, f"{category}, held by an allowed holder")
+                      if suspect else (PASS, f"{category}, marked tokenised: a processor "
+                                             "token, not the forbidden value"))
+    ev.judge(class_scope("field", table.field_class, judged, lambda i: (
+        f"{table.stores[table.field_store[i]].id}.{table.fields[i].name}")))
     for position in members(table.field_class, suspects):  # in inventory order
         store = table.stores[table.field_store[position]]
         if store.system in holders:

@@ -60,6 +60,7 @@ from pydantic.fields import FieldInfo
 
 from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.judged import PASS, Item, Scope
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import add, within
 from pledge.policy_model.inventory import Organisation
@@ -155,6 +156,7 @@ def _compare(actual: Any, operator: str, expected: Any, as_of: date) -> bool:
 
 def _fact_location(ctx: CheckContext, org_id: str, fact: str) -> Location | None:
     """The line of the fact itself, else of its nearest declared parent, else the section."""
+    section = ctx.sources.locate("organisation", org_id)  # a cached inventory's, on demand
     entry = ctx.sources.entries.get(("organisation", org_id))
     known = entry[2] if entry and entry[2] else {}
     parts = fact.split(".")
@@ -162,7 +164,7 @@ def _fact_location(ctx: CheckContext, org_id: str, fact: str) -> Location | None
         key = ".".join(parts[:end])
         if key in known:
             return ctx.sources.locate("organisation", org_id, key)
-    return ctx.sources.locate("organisation", org_id)
+    return section
 
 
 @register("organisational-facts", code="PLG401", params=Params, noun="facts")
@@ -174,9 +176,11 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                  "so organisational promises cannot be judged",
                  remediation="add an organisation: section with the facts")
         return
+    judged: list[Item] = []
+    ev.judge(Scope(lambda: judged))
     for req in params.requirements:
         if req.fact in SUBJECT_FACTS:
-            _judge_subjects(ctx, ev, req)
+            _judge_subjects(ctx, ev, req, judged)
         ev.checked += 1
         actual: Any = org
         for part in req.fact.split("."):
@@ -185,6 +189,8 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         evidence = {"rule": req.fact, "fact": req.fact, "operator": req.operator,
                     "expected": req.value, "actual": shown}
         where = _fact_location(ctx, org.id, req.fact)
+        judged.append(("organisation", req.fact, PASS, f"organisation fact '{req.fact}' is "
+                       f"{shown!r}: {_wanted(req)}", where))
         if actual is None and req.operator != "present":
             ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is not declared",
                     remediation=f"declare organisation.{req.fact}", evidence=evidence,
@@ -205,7 +211,15 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                     evidence=evidence, location=where)
 
 
-def _judge_subjects(ctx: CheckContext, ev: Evaluation, req: Requirement) -> None:
+def _wanted(req: Requirement) -> str:
+    """What a requirement asks, in words (its description, else its operator and value)."""
+    if req.description:
+        return req.description
+    return req.operator if req.value is None else f"{req.operator} {req.value}"
+
+
+def _judge_subjects(ctx: CheckContext, ev: Evaluation, req: Requirement,
+                    judged: list[Item]) -> None:
     """Hold each data subject's own value of the fact (where declared) to the requirement."""
     key = SUBJECT_FACTS[req.fact]
     for subject in ctx.inventory.data_subjects:
@@ -213,6 +227,9 @@ def _judge_subjects(ctx: CheckContext, ev: Evaluation, req: Requirement) -> None
         if actual is None:
             continue  # the organisation's value applies, judged below
         ev.checked += 1
+        judged.append(("subject", subject.id, PASS, f"data subject '{subject.id}' declares "
+                       f"{key} {actual}: {_wanted(req)}",
+                       ctx.sources.locate("subject", subject.id, key)))
         if not _compare(actual, req.operator, req.value, ctx.as_of):
             want = req.description or f"{req.operator} {req.value}"
             ev.fail("subject", subject.id, f"data subject '{subject.id}' declares {key} "

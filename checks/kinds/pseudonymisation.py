@@ -71,6 +71,7 @@ from pydantic import Field
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members, total
 from pledge.checks.graph.tables import StoreKind
+from pledge.checks.judged import FAIL, PASS, class_scope
 from pledge.checks.label_lint import message, mislabelled
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.types import CategoryIds, PurposeIds
@@ -105,6 +106,13 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     ev.checked += total(table.store_sizes, [bool(matched[c.kind]) for c in table.store_classes])
     exposed = [bool(matched[c.store]) and not c.pseudonymised and not pseudonymous[c.category]
                and identifiers[c.category] for c in table.field_classes]
+    ev.judge(class_scope("field", table.field_class, [
+        None if not matched[c.store] else (PASS, f"{c.category}, marked pseudonymised")
+        if c.pseudonymised else (PASS, f"{c.category}, a pseudonymous category")
+        if pseudonymous[c.category] else (PASS, f"{c.category}, not an identifier")
+        if not identifiers[c.category] else (FAIL, f"{c.category}, an identifier in the clear")
+        for c in table.field_classes], lambda i: (
+        f"{table.stores[table.field_store[i]].id}.{table.fields[i].name}")))
     for position in members(table.field_class, exposed):  # in inventory order
         store, field = table.stores[table.field_store[position]], table.fields[position]
         found = matched[table.field_classes[table.field_class[position]].store]

@@ -91,6 +91,7 @@ from pydantic import Field
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import total
 from pledge.checks.graph.flow_graph import PathPrefixes
+from pledge.checks.judged import PASS, Default, class_scope
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Role
 from pledge.policy_model.types import CategoryIds, PurposeIds
@@ -144,17 +145,28 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     parents = graph.reach_classes(graph.roots() + graph.subjects(), carried)
     ev.checked += total(graph.flow_sizes, carried)
     failing: list[bool] = []
+    judged: list[Default | None] = []  # per class: what its flows that keep it show
     for flow_class, carrying in zip(graph.flow_classes, carried, strict=True):
         target = flow_class.target
         if target is not None and required_by_law(flow_class.purposes, target.third_party,
                                                   target.role):
             failing.append(False)
+            judged.append((PASS, f"to a third-party {target.role}, for legal obligations only: "
+                                 "required by law") if carrying else None)
             continue
-        failing.append(carrying and (
+        fails = carrying and (
             target is None  # undeclared: looked at (and refused) below
             or (target.third_party and target.role not in allowed_roles)
             or (not target.third_party and not params.allow_internal)
-            or bool(banned_in(flow_class.purposes)) or bool(banned_in(target.purposes))))
+            or bool(banned_in(flow_class.purposes)) or bool(banned_in(target.purposes)))
+        failing.append(fails)
+        judged.append(None if not carrying else (
+            PASS, "to a sub-processor of an allowed processor") if fails else (
+            PASS, (f"to a third-party {target.role}, an allowed recipient"
+                   if target is not None and target.third_party else "to an internal system")
+            + (", for no banned purpose" if banned else "")))
+    ev.judge(class_scope("flow", graph.flow_class, judged, lambda i: graph.flow_at[i].id,
+                         key="target"))
     prefixes = PathPrefixes(parents)
     for flow in graph.flows_of(failing):  # in inventory order
         recipient = graph.node(flow.target)

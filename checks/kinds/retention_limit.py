@@ -73,6 +73,7 @@ from pydantic import Field, model_validator
 from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members
+from pledge.checks.judged import PASS, Default, class_scope
 from pledge.checks.label_lint import message, mislabelled
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import exceeds
@@ -139,10 +140,12 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     accepted = params.disposal
     table = ctx.graph.store_table(ctx.inventory)
     verdicts: list[bool] = []  # per field class: every field of a class fails or none does
+    judged: list[Default | None] = []  # per field class: what its fields that keep it show
     for number, field_class in enumerate(table.field_classes):
         category, field_purposes = field_class.category, field_class.purposes
         if not selected[category] or (purposes and not wanted.any(field_purposes)):
             verdicts.append(False)
+            judged.append(None)
             continue
         ev.checked += table.field_sizes[number]
         retention = field_class.retention
@@ -151,6 +154,11 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         else:
             too_long = check_duration  # no retention, or indefinite
         verdicts.append(too_long or (check_disposal and field_class.disposal not in accepted))
+        kept = [f"kept {retention} within {limit_for(field_purposes)}"] if check_duration else []
+        kept += [f"disposal {field_class.disposal}"] if check_disposal else []
+        judged.append((PASS, f"{category}: {', '.join(kept)}"))
+    ev.judge(class_scope("field", table.field_class, judged, lambda i: (
+        f"{table.stores[table.field_store[i]].id}.{table.fields[i].name}")))
     for position in members(table.field_class, verdicts):  # the failing fields, in order
         store = table.stores[table.field_store[position]]
         field = table.fields[position]

@@ -97,6 +97,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.judged import PASS, Scope
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.inventory import Role, System
 from pledge.policy_model.types import CategoryIds
@@ -131,6 +132,13 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     required = set(params.required_agreements)
     systems = {s.id: s for s in ctx.inventory.systems if s.type == "third_party"}
     keeps: dict[tuple[Any, ...], bool] = {}  # third parties repeat a few facts: judge each once
+    ev.judge(Scope(lambda: (
+        ("system", s.id, PASS, f"{s.role}: " + (
+            "a role the policy discloses" if s.role in params.disclosed_roles
+            else f"a sub-processor of '{s.processor_of}'" if s.processor_of
+            else "a service provider the policy's illustrative list covers")
+         + f"; agreements: {', '.join(s.agreements) or 'none'}", None)
+        for s in ctx.inventory.systems if s.type == "third_party" and s.id in exchanging)))
     for system in ctx.inventory.systems:
         if system.type != "third_party" or system.id not in exchanging:
             continue

@@ -86,6 +86,7 @@ from pydantic import Field
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members
 from pledge.checks.graph.tables import TransportClass
+from pledge.checks.judged import NOT_APPLICABLE, PASS, Default, class_scope
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.types import CategoryIds, TLSVersion, tls_tuple
 
@@ -136,18 +137,29 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     groups = ctx.graph.transport_groups()
     verdicts: list[bool] = []  # per class: every flow of a class fails or none does
     reasons: list[tuple[str, str] | None] = []  # per class: (rule, why) when it fails
+    judged: list[Default | None] = []  # per class: what its flows that keep it show
     for number, group in enumerate(groups.classes):
-        if (group.protocol in exempt
-                or (params.scope == "from_subjects" and not group.from_subject)
+        if ((params.scope == "from_subjects" and not group.from_subject)
                 or (params.scope == "between_systems" and group.from_subject)
                 or not any(selected[c] for c in group.categories if not excluded[c])):
             verdicts.append(False)
             reasons.append(None)
+            judged.append(None)
+            continue
+        if group.protocol in exempt:
+            verdicts.append(False)
+            reasons.append(None)
+            judged.append((NOT_APPLICABLE, f"over {group.protocol}, an exempt protocol"))
             continue
         ev.checked += groups.sizes[number]
-        judged = judge(group, params)
-        reasons.append(judged)
-        verdicts.append(judged is not None)
+        why = judge(group, params)
+        reasons.append(why)
+        verdicts.append(why is not None)
+        judged.append((PASS, f"over {group.protocol}" + (
+            f", TLS {group.tls}" if group.tls else ", an encrypted protocol"
+            if group.encrypted is not True else ", declared encrypted")))
+    ev.judge(class_scope("flow", groups.flow_class, judged,
+                         lambda i: ctx.graph.flow_at[i].id, key="transport"))
     for position in members(groups.flow_class, verdicts):  # the failing flows, in order
         flow = ctx.graph.flow_at[position]
         rule, reason = reasons[groups.flow_class[position]] or ("", "")

@@ -2,7 +2,8 @@
 
 The page must load from its file with no other request, no console error, no
 Content-Security-Policy violation, its scripts running, the failing commitment
-visible, the filters working and the data map drawn with the failing path red.
+visible, the filters working, the judged subjects collapsed until opened, and the data
+map drawn with the failing path red.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ FILTER_HIDES_PASSING = """() => {
   document.querySelector('input[name=status][value=pass]').click();
   return ok; }"""
 
+JUDGED_COLLAPSED = """() => { const d = document.querySelector('#c-PAY-002 details.judged');
+  const row = d && d.querySelector('tr[data-verdict=fail]');
+  if (!row) return 'no failing subject listed';
+  const closed = !d.open && !row.checkVisibility();
+  d.querySelector('summary').click();
+  const shown = d.open && row.checkVisibility();
+  d.querySelector('summary').click();
+  return closed && shown; }"""
+
 
 def test_failing_report_renders_in_chromium(chromium: Any, shots: Path, tmp_path: Path) -> None:
     inventory = broken_inventory(tmp_path, hostile=True)  # markup in a name stays text
@@ -42,6 +52,7 @@ def test_failing_report_renders_in_chromium(chromium: Any, shots: Path, tmp_path
         "the report's inline script was blocked or failed"
     assert page.evaluate(FAILING_VISIBLE) is True
     assert page.evaluate(FILTER_HIDES_PASSING) is True
+    assert page.evaluate(JUDGED_COLLAPSED) is True  # judged subjects: closed until asked
     assert page.evaluate("JSON.parse(document.getElementById('pledge-manifest')"
                          ".textContent).inputs.length") == 8
     assert page.evaluate("window.pledgeMap.cy.nodes().length") >= 20

@@ -15,6 +15,7 @@ import subprocess
 import tarfile
 import tempfile
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -230,7 +231,10 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
     result = diff_inventories(base, head, base_label=base_label,
                               head_label=display_path(head_path), as_of=when, fail_on=floor,
                               warnings=warnings)
-    newly = RunResult(outcomes=head.result.outcomes, findings=result.newly_failing)
+    # the report of what the change newly breaks: its subjects are the newly failing
+    # ones (a subject failing before and after must not be listed as passing)
+    newly = RunResult(outcomes=[replace(o, scopes=()) for o in head.result.outcomes],
+                      findings=result.newly_failing)
     gate = Gate(fail_on=floor, select=list(selection.select), ignore=list(selection.ignore))
     report = build_report(loaded_policy, head_loaded, newly, as_of=when, extra_inputs=extra,
                           warnings=warnings, gate=gate)

@@ -11,6 +11,7 @@ data store mapped to no inventory store counts), 0 otherwise, 2 on bad input.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -150,7 +151,10 @@ def terraform_diff(paths: tuple[Path, ...], plan_path: Path, mapping: Path | Non
                               head_label=inventory_shown, as_of=as_of, fail_on=floor,
                               warnings=[*warnings, *reading.warnings()])
     changes = plan_changes(reading, loaded.inventory)
-    newly = RunResult(outcomes=head.result.outcomes, findings=result.newly_failing)
+    # the report of what the change newly breaks: its subjects are the newly failing
+    # ones (a subject failing before and after must not be listed as passing)
+    newly = RunResult(outcomes=[replace(o, scopes=()) for o in head.result.outcomes],
+                      findings=result.newly_failing)
     gate = Gate(fail_on=floor, select=list(selection.select), ignore=list(selection.ignore))
     report = build_report(loaded_policy, after.loaded, newly, as_of=as_of, gate=gate,
                           warnings=list(result.warnings))

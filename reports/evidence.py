@@ -1,0 +1,124 @@
+"""Judged subjects in the outputs: the JSON list, one line of text each, counts.
+
+Every commitment's judged subjects (:meth:`pledge.reports.document.Report.judged`)
+may number hundreds of thousands on a large inventory, so they are written as
+text directly, not built as models or dictionaries first: each distinct string
+is made safe (:func:`pledge.reports.safe.plain`) and JSON-escaped once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from pledge.checks.judged import Judged
+from pledge.reports.safe import plain, printable
+
+
+def _plain_lines(text: str) -> str:
+    return plain(text, keep_newlines=True)
+
+
+def plain_lines(redacted: Callable[[str], str]) -> Callable[[str], str]:
+    """:func:`~pledge.reports.safe.plain` keeping newlines, masking through ``redacted``."""
+    return lambda text: printable(redacted(text), keep_newlines=True)
+
+
+class Quoted(dict[str, str]):
+    """``quoted[text]``: ``clean(text)`` as a JSON string, made once per distinct text.
+
+    ``clean`` defaults to :func:`~pledge.reports.safe.plain` keeping newlines, as
+    :func:`~pledge.reports.safe.plain_data` treats the rest of the JSON report.
+    """
+
+    def __init__(self, clean: Callable[[str], str] = _plain_lines) -> None:
+        super().__init__()
+        self.clean = clean
+
+    def __missing__(self, text: str) -> str:
+        value = self[text] = json.dumps(self.clean(text), ensure_ascii=False)
+        return value
+
+
+def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:
+    """The subjects as the JSON array ``json.dumps(..., indent=2, sort_keys=True)`` writes.
+
+    ``indent`` is the column of the array's opening line, so the text can stand
+    in a document printed with two-space indentation, byte for byte as if the
+    whole document had been dumped at once; ``None`` gives the compact form
+    (``separators=(",", ":")``) a body hash is taken over.
+    """
+    if not judged:
+        return "[]"
+    if indent is None:
+        return "[" + ",".join(
+            '{"location":' + ("null" if j.file is None else
+                              f'{{"file":{quoted[j.file]},"line":'
+                              f'{"null" if j.line is None else j.line}}}')
+            + f',"reason":{quoted[j.reason]},"subject_id":{quoted[j.subject_id]},'
+              f'"subject_type":{quoted[j.subject_type]},"verdict":"{j.verdict}"}}'
+            for j in judged) + "]"
+    pad = " " * (indent + 2)
+    inner = pad + "  "
+    deep = inner + "  "
+    entries = []
+    for j in judged:
+        if j.file is None:
+            where = "null"
+        else:
+            line = "null" if j.line is None else str(j.line)
+            where = (f'{{\n{deep}"file": {quoted[j.file]},\n{deep}"line": {line}\n{inner}}}')
+        entries.append(f'{pad}{{\n{inner}"location": {where},\n'
+                       f'{inner}"reason": {quoted[j.reason]},\n'
+                       f'{inner}"subject_id": {quoted[j.subject_id]},\n'
+                       f'{inner}"subject_type": {quoted[j.subject_type]},\n'
+                       f'{inner}"verdict": "{j.verdict}"\n{pad}}}')
+    return "[\n" + ",\n".join(entries) + "\n" + " " * indent + "]"
+
+
+def where(j: Judged) -> str:
+    """``file:line`` of a subject (``file`` alone without a line; empty when undeclared)."""
+    if j.file is None:
+        return ""
+    return j.file if j.line is None else f"{j.file}:{j.line}"
+
+
+def lines(judged: Iterable[Judged], clean: Callable[[str], str]) -> list[str]:
+    """One line per subject: verdict, type, id, where, reason.
+
+    Each part goes through ``clean`` on its own, once per distinct text (a
+    subject judged by several commitments, a reason shared by a class).
+    """
+    cleaned: dict[str, str] = {}
+
+    def part(text: str) -> str:
+        found = cleaned.get(text)
+        if found is None:
+            found = cleaned[text] = clean(text)
+        return found
+
+    return [f"{j.verdict} {part(f'{j.subject_type} {j.subject_id}')}"
+            + (f" at {part(j.file)}" + ("" if j.line is None else f":{j.line}")
+               if j.file is not None else "") + f": {part(j.reason)}" for j in judged]
+
+
+def splice(text: str, parts: dict[str, str]) -> str:
+    """``text`` with each JSON string ``"\\u0000<key>"`` replaced by ``parts[key]``.
+
+    A real NUL never reaches a rendered document (:func:`~pledge.reports.safe.plain`
+    escapes control characters first), so the markers cannot collide with input.
+    """
+    if not parts:
+        return text
+    pieces = text.split('"\\u0000')
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        key, rest = piece.split('"', 1)
+        out.append(parts[key])
+        out.append(rest)
+    return "".join(out)
+
+
+def marker(key: str) -> str:
+    """The placeholder string :func:`splice` replaces (``key`` holds no quote)."""
+    return "\x00" + key
