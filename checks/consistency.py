@@ -14,8 +14,8 @@ store, so each (store class, flow class) pair is judged once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import add, mul
 from weakref import WeakKeyDictionary
 
 from pledge.checks.context import CheckContext
@@ -33,14 +33,73 @@ class UndeclaredSend:
     categories: tuple[str, ...]
 
 
-_SOURCE = attrgetter("source")
 
 
-def _IS_SET(value: object) -> bool:  # noqa: N802 - read as a constant predicate
-    return value is not None
+@dataclass(frozen=True)
+class SendGroup:
+    """The flows sending, from stores of one class, flows of one class, what those stores lack.
+
+    ``positions`` are the flows' positions in the inventory, in order, and
+    ``stores`` the positions of their source stores, pair by pair.
+    """
+
+    store_class: int
+    categories: tuple[str, ...]
+    positions: tuple[int, ...]
+    stores: tuple[int, ...]
 
 
+_GROUPS: WeakKeyDictionary[StoreTable, list[SendGroup]] = WeakKeyDictionary()
 _FOUND: WeakKeyDictionary[StoreTable, list[UndeclaredSend]] = WeakKeyDictionary()
+
+
+def undeclared_groups(ctx: CheckContext) -> list[SendGroup]:
+    """The flows sending from a store what it does not hold, by (store class, flow class).
+
+    Every flow is numbered by the pair of its source store's class and its own
+    class (``-1`` when it leaves no store) in C-level passes; each distinct
+    pair is judged once, and only the flows of the pairs that lack something
+    are visited. A store id declared twice counts as its last declaration.
+    """
+    graph = ctx.graph
+    table = graph.store_table(ctx.inventory)
+    found = _GROUPS.get(table)
+    if found is not None:
+        return found
+    voc = ctx.vocab.data_categories
+    width = len(graph.flow_classes)
+    nodes = graph.store_numbers(table)
+    # by node number: the last store of that id, and its class times the number of flow
+    # classes (a flow's pair is that plus its own class); nodes that are no store: none
+    last_store = dict(zip(nodes, range(len(nodes)), strict=True))
+    last_store.pop(None, None)
+    base = dict(zip(nodes, map(mul, table.store_class, repeat(width)), strict=True))
+    pairs = list(map(add, map(base.get, graph.source_numbers(range(len(graph.flow_at))),
+                              repeat(-width)),
+                     graph.flow_class))  # negative: the flow leaves no store
+    lacking: dict[int, tuple[str, ...]] = {}
+    for pair in set(pairs):
+        if pair < 0:
+            continue
+        store_class, flow_class = divmod(pair, width)
+        held = table.store_classes[store_class].categories
+        missing = tuple(sorted(
+            c for c in graph.flow_classes[flow_class].categories
+            if not any(voc.is_selected(c, frozenset({h})) or voc.is_selected(h, frozenset({c}))
+                       for h in held)))
+        if missing:
+            lacking[pair] = missing
+    members: dict[int, list[int]] = {}
+    for position in compress(range(len(pairs)), map(lacking.__contains__, pairs)):
+        members.setdefault(pairs[position], []).append(position)
+    found = []
+    sources = graph.source_numbers
+    for pair, positions in sorted(members.items(), key=lambda item: item[1][0]):
+        stores = tuple(map(last_store.__getitem__, sources(positions)))
+        found.append(SendGroup(pair // width, lacking[pair], tuple(positions), stores))
+    _GROUPS[table] = found
+    return found
+
 
 
 def undeclared_sends(ctx: CheckContext) -> list[UndeclaredSend]:
@@ -48,26 +107,10 @@ def undeclared_sends(ctx: CheckContext) -> list[UndeclaredSend]:
     graph = ctx.graph
     table = graph.store_table(ctx.inventory)
     found = _FOUND.get(table)
-    if found is not None:
-        return found
-    voc = ctx.vocab.data_categories
-    where = {store.id: position for position, store in enumerate(table.stores)}
-    from_store = list(map(where.get, map(_SOURCE, graph.flow_at)))
-    memo: dict[tuple[int, int], tuple[str, ...]] = {}
-    found = []
-    for position in compress(range(len(from_store)), map(_IS_SET, from_store)):
-        store_position = from_store[position]
-        assert store_position is not None
-        key = (table.store_class[store_position], graph.flow_class[position])
-        missing = memo.get(key)
-        if missing is None:
-            held = table.store_classes[key[0]].categories
-            missing = memo[key] = tuple(sorted(
-                c for c in graph.flow_classes[key[1]].categories
-                if not any(voc.is_selected(c, frozenset({h}))
-                           or voc.is_selected(h, frozenset({c})) for h in held)))
-        if missing:
-            found.append(UndeclaredSend(graph.flow_at[position], table.stores[store_position],
-                                        store_position, missing))
-    _FOUND[table] = found
+    if found is None:
+        sends = [(position, store, group.categories) for group in undeclared_groups(ctx)
+                 for position, store in zip(group.positions, group.stores, strict=True)]
+        found = _FOUND[table] = [
+            UndeclaredSend(graph.flow_at[position], table.stores[store], store, categories)
+            for position, store, categories in sorted(sends)]
     return found

@@ -10,8 +10,10 @@ that judge fields by category (forbidden-storage, retention-limit,
 pseudonymisation) fail a mislabelled field when the suggested category is one
 they judge and the label hides it ("named like a card number, labelled X").
 
-The lint runs once per inventory: names and labels repeat, so each distinct
-(name, label) pair is matched once.
+The lint runs once per inventory, on the store table's shapes (the names and
+classes of a store's fields, a few thousand over hundreds of thousands of
+stores): each distinct name is matched once, each (name, label) pair judged once,
+and only the stores of a shape with a mislabelled field are visited.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
-from operator import attrgetter
 from weakref import WeakKeyDictionary
 
 from pledge.checks.context import CheckContext
@@ -36,8 +37,6 @@ class Mislabel:
     match: NameMatch
 
 
-_NAME = attrgetter("name")
-_CATEGORY = attrgetter("category")
 _FOUND: WeakKeyDictionary[StoreTable, list[Mislabel]] = WeakKeyDictionary()
 
 
@@ -60,17 +59,29 @@ def mislabelled(ctx: CheckContext) -> list[Mislabel]:
     if found is None:
         rules = bundled_rules()
         voc = ctx.vocab.data_categories
-        fields = table.fields
-        keys = list(zip(map(_NAME, fields), map(_CATEGORY, fields), strict=True))
-        bad: dict[tuple[str, str], tuple[NameMatch, ...]] = {}
-        for name, category in set(keys):  # a few hundred distinct (name, label) pairs
-            matches = tuple(m for m in rules.match_name(name)
-                            if not consistent(category, m.category, voc))
-            if matches:
-                bad[(name, category)] = matches
-        found = [Mislabel(position, m) for position in
-                 compress(range(len(keys)), map(bad.__contains__, keys))
-                 for m in bad[keys[position]]]
+        suggesting: dict[str, list[NameMatch]] = {}
+        judged: dict[tuple[str, str], tuple[NameMatch, ...]] = {}
+        bad: dict[int, list[tuple[int, tuple[NameMatch, ...]]]] = {}
+        # stores repeat a few thousand shapes (their fields' names and classes): each
+        # distinct name is matched once, each (name, label) pair judged once
+        for shape, (names, classes) in enumerate(table.shapes):
+            for offset, (name, field_class) in enumerate(zip(names, classes, strict=True)):
+                matches = suggesting.get(name)
+                if matches is None:
+                    matches = suggesting[name] = rules.match_name(name)
+                if not matches:
+                    continue
+                key = (name, table.field_classes[field_class].category)
+                hidden = judged.get(key)
+                if hidden is None:
+                    hidden = judged[key] = tuple(m for m in matches
+                                                 if not consistent(key[1], m.category, voc))
+                if hidden:
+                    bad.setdefault(shape, []).append((offset, hidden))
+        shapes, starts = table.store_shape, table.field_start
+        found = [Mislabel(starts[store] + offset, m) for store in
+                 compress(range(len(shapes)), map(bad.__contains__, shapes))
+                 for offset, hidden in bad[shapes[store]] for m in hidden]
         _FOUND[table] = found
     return found
 

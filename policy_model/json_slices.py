@@ -17,11 +17,12 @@ benchmark's generator) put each entity of a long section on a line of its own::
 For such a file each long section is validated about a megabyte of lines at a
 time (each slice wrapped as a JSON array), the models of each slice given their
 shared key sets at once (:mod:`pledge.policy_model.shared_keys`), and the rest of
-the file (the section emptied) validated on its own. The layout is checked,
-never assumed: every slice must be a JSON array with one item per line, and the
-rest must hold the section, empty, at its top level; otherwise ``None``, and the
-caller validates the whole text as usual. The values are the same either way:
-the same parser and validators see the same items.
+the file (the section emptied) validated on its own and given its shared key sets
+(the fragment returned is shared throughout: the loader does not walk it again).
+The layout is checked, never assumed: every slice must be a JSON array with one
+item per line, and the rest must hold the section, empty, at its top level;
+otherwise ``None``, and the caller validates the whole text as usual. The values
+are the same either way: the same parser and validators see the same items.
 
 Both paths are probes: they stop at the first invalid item of a list
 (pydantic's ``FailFast``), and a text they refuse is read again by the loader's
@@ -87,16 +88,22 @@ def _fragment(probe: InventoryFragment) -> InventoryFragment:
         _fields_set=set(given), **{name: getattr(probe, name) for name in given})
 
 
-def models_from_json(text: str, shared: dict[frozenset[str], SharedKeys]
-                     ) -> InventoryFragment | None:
+Layout = list[tuple[int, int, list[Any]]]
+"""Where a sliced file's long sections stand: (offset of the first item's line, offset
+after the last item's line, the items' models, one per line, in order), by offset."""
+
+
+def models_from_json(text: str, shared: dict[frozenset[str], SharedKeys],
+                     layout: Layout | None = None) -> InventoryFragment | None:
     """A large JSON text's models: sliced when laid out one entity per line, else whole.
 
     ``None`` when the text is invalid (an invalid slice settles it: the rest is
     not read) or not JSON these probes read exactly; the caller then reads it
-    the usual way.
+    the usual way. ``layout`` receives where a sliced file's items stand (see
+    :func:`models_by_lines`).
     """
     try:
-        found = _by_lines(text, shared) if len(text) > MIN_SECTION_CHARS else None
+        found = _by_lines(text, shared, layout) if len(text) > MIN_SECTION_CHARS else None
     except InvalidSlice:
         return None
     return found if found is not None else validate_whole(text)
@@ -119,21 +126,24 @@ def _regions(text: str) -> dict[str, tuple[int, int]] | None:
     return found or None
 
 
-def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys]
-                    ) -> InventoryFragment | None:
+def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
+                    layout: Layout | None = None) -> InventoryFragment | None:
     """The file's models, long sections validated a slice of lines at a time; or ``None``.
 
     ``None`` when the file is not laid out one entity per line or anything in it
     is invalid: the caller then validates it whole, for the data or the errors.
+    On success ``layout`` (when given) receives where each long section's items
+    stand, for locating them without searching the text
+    (:mod:`pledge.policy_model.sources`).
     """
     try:
-        return _by_lines(text, shared)
+        return _by_lines(text, shared, layout)
     except InvalidSlice:
         return None
 
 
-def _by_lines(text: str, shared: dict[frozenset[str], SharedKeys]
-              ) -> InventoryFragment | None:
+def _by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
+              layout: Layout | None = None) -> InventoryFragment | None:
     """:func:`models_by_lines`, raising :class:`InvalidSlice` for an invalid item."""
     regions = _regions(text)
     if regions is None:
@@ -170,8 +180,12 @@ def _by_lines(text: str, shared: dict[frozenset[str], SharedKeys]
         return None
     except ValueError:
         return None
-    for section, items in models.items():
+    for section in models:
         if section not in fragment.model_fields_set or getattr(fragment, section):
             return None  # the emptied section was not where the layout said
-        setattr(fragment, section, items)
+    share_given_keys([fragment], shared)  # the rest: the long sections' models have theirs
+    for section, items in models.items():  # given already (above): the key set stays right
+        fragment.__dict__[section] = items
+    if layout is not None:
+        layout.extend(sorted((*regions[section], items) for section, items in models.items()))
     return fragment

@@ -30,7 +30,7 @@ from pledge.policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
-from pledge.policy_model.json_slices import models_from_json
+from pledge.policy_model.json_slices import Layout, models_from_json
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
@@ -440,7 +440,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             errors.append(err)
             continue
         parsing[0] += time.perf_counter() - started
-        direct = _models_from_json(text) if cached is None and is_json else None
+        layout: Layout = []
+        direct = _models_from_json(text, layout) if cached is None and is_json else None
         if direct is not None:  # no parsed tree at all: the models straight from the text
             raw, quick = dict[str, Any](), True
         elif cached is None:
@@ -467,7 +468,7 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                                      f"({', '.join(SECTIONS)})", shown,
                                      getattr(raw, "line", 1)))
             continue
-        index.add_text(shown, text, is_json=is_json)
+        index.add_text(shown, text, is_json=is_json, layout=layout or None)
         declared = _declarations(raw)  # only used once every file is valid
         if cache is None:
             for kind_of, ident, line, key_lines in declared:
@@ -531,7 +532,8 @@ def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: st
            merged: dict[str, Any], singles: dict[str, tuple[Any, str]],
            errors: list[InputError]) -> None:
     """Add one file's models to the inventory being merged; one organisation in all."""
-    share_given_keys([fragment], _SHARED_KEYS)
+    if not isinstance(fragment.model_fields_set, SharedKeys):  # else shared while validated
+        share_given_keys([fragment], _SHARED_KEYS)
     for section in LIST_SECTIONS:
         merged[section].extend(getattr(fragment, section))
     for section in ("inventory", "organisation"):
@@ -550,7 +552,7 @@ _SHARED_KEYS: dict[frozenset[str], SharedKeys] = {}
 """Every key set the loaded models were given, one instance each (a few dozen)."""
 
 
-def _models_from_json(text: str) -> InventoryFragment | None:
+def _models_from_json(text: str, layout: Layout) -> InventoryFragment | None:
     """A JSON file's models, validated by pydantic-core straight from the text; or ``None``.
 
     No tree of Python dictionaries is built in between (on a million systems,
@@ -560,7 +562,7 @@ def _models_from_json(text: str) -> InventoryFragment | None:
     (invalid, or not JSON it reads exactly) is read again by the usual path,
     for the data or for the located errors.
     """
-    return models_from_json(text, _SHARED_KEYS)
+    return models_from_json(text, _SHARED_KEYS, layout)
 
 
 def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bool]:

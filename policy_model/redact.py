@@ -5,19 +5,21 @@ meet real card numbers. Every renderer and every error line passes
 input-derived text through :func:`redact`, so a password or a full card number
 never reaches a report, a CI log or a terminal.
 
-How it stays linear. The text is turned once into two byte strings of the
-same length (a lower-cased ASCII view, and a class view: ``1`` for a digit of
-any script, space for a separator, ``x`` otherwise). Anchors are found in them
+How it stays linear. The text is turned once into two byte strings of the same
+length (a lower-cased ASCII view, and a class view: ``1`` for a digit of any
+script, space for a separator, ``x`` otherwise). Anchors are found in them
 with literal searches (``bytes.find`` and patterns that open with a literal,
 which the regular-expression engine also finds with a fast literal search);
 every quantifier after the literal is bounded or possessive, so nothing
-backtracks. Each anchor is handled by string operations that never look behind
+backtracks (the one pattern that opens otherwise, a quoted value's body up to
+its closing quote, is possessive and only matched where a value opens, never
+searched). Each anchor is handled by string operations that never look behind
 the point reached, and anchors inside a masked span are skipped: every
 character is looked at a bounded number of times. The runs of digit groups are
 cut out by one split; a run that can hold only one card (the usual case) is
-judged by its shape, computed once per distinct shape, and its Luhn sum inline,
-with no Python call per card. ``benchmarks/redact_speed.py`` measures 10 MB
-strings of hostile shapes.
+judged by its shape, computed once per distinct shape, and its Luhn sum
+inline, with no Python call per card. ``benchmarks/redact_speed.py`` measures
+10 MB strings of hostile shapes.
 
 What is masked:
 
@@ -78,7 +80,10 @@ _RUN_SPLIT = re.compile(rb"(1[1 ]{12,}+)")
 _GROUP = re.compile(rb"1++")
 _TOKEN_END = re.compile(rb"[\s\"'<>`]")
 _NEWLINE = re.compile(rb"\n")
-_CLOSERS = {quote: re.compile(re.escape(quote)) for quote in (b'"', b"'", b"}")}
+_CLOSERS = {quote: re.compile(rb"(?:[^" + re.escape(quote) + rb"\\\n]++|\\[^\n])*+"
+                              + re.escape(quote)) for quote in (b'"', b"'", b"}")}
+"""The body of a quoted value up to its closing quote, escapes skipped: possessive, so
+nothing backtracks."""
 _BARE_END = re.compile(rb"[\s\"'<>`;&,)\]}|]")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _MAX_GROUPS = 6
@@ -99,11 +104,24 @@ def redact(text: str) -> str:
     lower = work.lower()
     spans: list[tuple[int, int, str]] = []
     ends = _Ends(work)
+    token_end = last_at = -1
     for match in _URL.finditer(lower):
-        _url(work, match.end(), spans, ends)
+        start = match.end()
+        if start <= token_end and last_at < start:
+            continue  # in the token just looked at, past its last "@": no password here
+        token_end, last_at = _url(work, start, spans, ends)
     for pattern in _KEYS:
+        covered = -1  # the end of the last bare value masked (see below)
         for match in pattern.finditer(lower):
-            _key_value(work, lower, match, spans, ends)
+            value = match.end()
+            if value < covered - 6 and work[value] != 0x7B:  # 0x7B: "{"
+                # Inside the bare value just masked, which holds no terminator: this key's
+                # value ends at the same place (no quote can open it, and it is too long
+                # to be an auth scheme): nothing to add. password=password=... costs one
+                # step per key instead of a call.
+                continue
+            if _key_value(work, lower, match, spans, ends):
+                covered = spans[-1][1]
     for match in _BEARER.finditer(lower):
         _credential(work, match.end(), spans, ends)
     for prefix in _PREFIXES:
@@ -162,6 +180,7 @@ class _Ends:
         self.work = work
         self.found: dict[re.Pattern[bytes], tuple[int, int]] = {}
         self._at: tuple[int, int, int] | None = None
+        self.closed: dict[bytes, tuple[int, int]] = {}
 
     def end(self, start: int, pattern: re.Pattern[bytes] = _TOKEN_END) -> int:
         """Offset of ``pattern``'s first match at or after ``start``, else the text's end."""
@@ -171,6 +190,19 @@ class _Ends:
         match = pattern.search(self.work, start)
         end = match.start() if match else len(self.work)
         self.found[pattern] = (start, end)
+        return end
+
+    def closing(self, start: int, quote: bytes) -> int:
+        """Offset of the ``quote`` closing a value that opens at ``start`` (a backslash
+        escapes the character after it), else of the line's end. One possessive pattern
+        scans it in C; a later start inside the same stretch meets the same escapes (its
+        opening quote was one of them), so the answer is remembered like :meth:`end`'s."""
+        last = self.closed.get(quote)
+        if last is not None and last[0] <= start <= last[1]:
+            return last[1]
+        match = _CLOSERS[quote].match(self.work, start)
+        end = match.end() - 1 if match else self.end(start, _NEWLINE)
+        self.closed[quote] = (start, end)
         return end
 
     def last_at(self, start: int, end: int) -> int:
@@ -183,56 +215,46 @@ class _Ends:
         return at
 
 
-def _url(work: bytes, start: int, spans: list[tuple[int, int, str]], ends: _Ends) -> None:
-    """Mask the password of ``scheme://user:password@host`` (the last ``@`` ends it)."""
+def _url(work: bytes, start: int, spans: list[tuple[int, int, str]],
+         ends: _Ends) -> tuple[int, int]:
+    """Mask the password of ``scheme://user:password@host`` (the last ``@`` ends it);
+    return the token's end and its last ``@`` (-1: none after ``start``)."""
     end = ends.end(start)
     at = ends.last_at(start, end)
     if at < 0:
-        return
+        return end, at
     colon = work.find(b":", start, at)
     if colon >= 0:
         spans.append((colon + 1, at, MASK))
     elif work.find(b"/", start, at) < 0 and at > start:  # https://TOKEN@host
         spans.append((start, at, MASK))
+    return end, at
 
 
 def _key_value(work: bytes, lower: bytes, match: re.Match[bytes],
-               spans: list[tuple[int, int, str]], ends: _Ends) -> None:
-    """Mask the value after ``key=``, ``key: `` or ``"key": `` (quoted, braced or bare)."""
+               spans: list[tuple[int, int, str]], ends: _Ends) -> bool:
+    """Mask the value after ``key=``, ``key: `` or ``"key": `` (quoted, braced or bare);
+    True when the last span added is that bare value."""
     if lower.startswith(b"key", match.start()):  # only api_key, access-key, privatekey ...
         head = lower[max(0, match.start() - 12):match.start()].rstrip(b"_-")
         if not head.endswith(_KEY_OWNERS):
-            return
+            return False
     start = match.end()
     if start >= len(work):
-        return
+        return False
     opening = work[start:start + 1]
     if opening in (b'"', b"'", b"{"):
-        end = _closing(work, start + 1, b"}" if opening == b"{" else opening, ends)
+        end = ends.closing(start + 1, b"}" if opening == b"{" else opening)
         spans.append((start + 1, end, MASK))
-        return
+        return False
     end = ends.end(start, _BARE_END)
     if end == start:
-        return
+        return False
     if end - start <= 6 and lower[start:end] in _SCHEMES:  # Authorization: Bearer <token>
         _credential(work, end, spans, ends)
-        return
+        return False
     spans.append((start, end, MASK))
-
-
-def _closing(work: bytes, start: int, closing: bytes, ends: _Ends) -> int:
-    """Offset of the quote closing a value (escaped quotes skipped), else of the line's end."""
-    limit = ends.end(start, _NEWLINE)
-    at = ends.end(start, _CLOSERS[closing])
-    at = at if at < limit else -1
-    while at > start:
-        first = at  # the backslashes before this quote: each looked at once
-        while first > start and work[first - 1] == 0x5C:
-            first -= 1
-        if (at - first) % 2 == 0:
-            break
-        at = work.find(closing, at + 1, limit)
-    return at if at >= 0 else limit
+    return True
 
 
 def _credential(work: bytes, start: int, spans: list[tuple[int, int, str]],

@@ -18,8 +18,9 @@ import typing
 from collections import deque
 from collections.abc import Iterable
 from functools import cache
-from itertools import repeat
-from operator import attrgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, eq, not_
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -37,22 +38,56 @@ def share_given_keys(roots: Iterable[BaseModel], shared: dict[frozenset[str], Sh
     across calls). Models are visited a class at a time, a column of models at
     a time: no Python call per model.
     """
-    pending: list[list[BaseModel]] = [list(roots)]
+    pending: list[list[Any]] = [list(roots)]
     while pending:
         items = pending.pop()
         if not items:
             continue
-        classes = {type(item) for item in items}
+        classes = set(map(type, items))
+        if not all(isinstance(cls, type) and issubclass(cls, BaseModel) for cls in classes):
+            items = [i for i in items if isinstance(i, BaseModel)]
+            classes = set(map(type, items))
         for cls in classes:
             same = items if len(classes) == 1 else [i for i in items if type(i) is cls]
-            keys = list(map(SharedKeys, map(_given, same)))
-            keys = list(map(shared.setdefault, keys, keys))
-            deque(map(object.__setattr__, same, repeat(_FIELDS_SET), keys), maxlen=0)
+            _share(same, shared)
             for name in _nested_fields(cls):
                 values = list(map(attrgetter(name), same))
-                pending.append([v for v in values if isinstance(v, BaseModel)])
-                pending.append([x for v in values if isinstance(v, list | tuple)
-                                for x in v if isinstance(x, BaseModel)])
+                kinds = set(map(type, values))
+                if kinds <= _LISTS:  # a list of models, as validated: flattened in C
+                    pending.append(list(chain.from_iterable(values)))
+                else:
+                    pending.append([v for v in values if isinstance(v, BaseModel)])
+                    pending.append([x for v in values if isinstance(v, list | tuple)
+                                    for x in v if isinstance(x, BaseModel)])
+
+
+_LISTS = frozenset({list, tuple})
+_PASSES = 8
+"""Distinct key sets looked for column-wide, one C-level pass each, before set by set."""
+
+
+def _share(same: list[Any], shared: dict[frozenset[str], SharedKeys]) -> None:
+    """Give the models of one class their shared key sets.
+
+    A column holds a few distinct key sets: each pass takes the first model's
+    not yet shared, and every model whose set equals it (compared in C, no set
+    built) gets the shared one; what is left after a few passes, set by set.
+    """
+    given = list(map(_given, same))
+    left: list[int] | range = range(len(same))
+    for _ in range(_PASSES):
+        if not left:
+            return
+        probe = SharedKeys(given[left[0]])
+        keys = shared.setdefault(probe, probe)
+        equal = list(map(eq, map(given.__getitem__, left), repeat(keys)))
+        deque(map(object.__setattr__, map(same.__getitem__, compress(left, equal)),
+                  repeat(_FIELDS_SET), repeat(keys)), maxlen=0)
+        left = list(compress(left, map(not_, equal)))
+    rest = [same[i] for i in left]
+    found = list(map(SharedKeys, map(_given, rest)))
+    found = list(map(shared.setdefault, found, found))
+    deque(map(object.__setattr__, rest, repeat(_FIELDS_SET), found), maxlen=0)
 
 
 @cache

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from pledge.policy_model.json_slices import Layout
 
 
 class Location(BaseModel):
@@ -44,6 +48,7 @@ class SourceIndex:
                                                compare=False)
     _deferred: list[tuple[str, Mapping[tuple[str, str], Declared]]] = field(
         default_factory=list, repr=False, compare=False)
+    _layouts: dict[str, Layout] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, kind: str, ident: str, file: str, line: int | None,
             key_lines: dict[str, int] | None = None) -> None:
@@ -59,10 +64,18 @@ class SourceIndex:
         """
         self._deferred.append((file, declared))
 
-    def add_text(self, file: str, text: str, *, is_json: bool) -> None:
-        """Keep a JSON file's text to locate its entities on demand."""
+    def add_text(self, file: str, text: str, *, is_json: bool,
+                 layout: Layout | None = None) -> None:
+        """Keep a JSON file's text to locate its entities on demand.
+
+        ``layout`` is where the sliced loader found the items of the file's long
+        sections, one per line (:func:`pledge.policy_model.json_slices.models_by_lines`):
+        their ids are then looked up among the models instead of indexed in the text.
+        """
         if is_json:
             self.json_texts[file] = text
+            if layout:
+                self._layouts[file] = layout
 
     def add_text_file(self, file: str) -> None:
         """Note a file whose data carries no lines (nothing to do until asked)."""
@@ -113,7 +126,8 @@ class SourceIndex:
         """The search helper of one JSON file, made on first use."""
         found = self._json_found.get(file)
         if found is None:
-            found = self._json_found[file] = _TextIndex(self.json_texts[file])
+            found = self._json_found[file] = _TextIndex(self.json_texts[file],
+                                                        self._layouts.get(file))
         return found
 
 
@@ -136,8 +150,10 @@ class _TextIndex:
 
     _ID = re.compile(r'"id":( ?"[^"\\]*(?:\\.[^"\\]*)*")')
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, layout: Layout | None = None) -> None:
         self.text = text
+        self._layout = layout
+        self._by_line: _LineLayout | None = None
         self._ids: dict[str, int] | None = None
         self._starts: list[int] = [0]
         self._spaced_after: dict[str, int] = {}
@@ -149,6 +165,13 @@ class _TextIndex:
 
     def first(self, ident: str) -> int:
         """Offset of the first ``"id": ident`` (else ``"id":ident``), or -1."""
+        if self._layout is not None:
+            if self._by_line is None:
+                self._by_line = _LineLayout(self, self._layout)
+            found = self._by_line.first(ident)
+            if found is not None:
+                return found
+            self._layout = None  # a form the layout cannot vouch for: the whole text's index
         if self._ids is None:
             self._ids = self._index_ids()
         value_text = json.dumps(ident)
@@ -218,3 +241,84 @@ class _TextIndex:
         """1-based line of a character offset."""
         block = offset // _BLOCK
         return self.lines_before[block] + self.text.count("\n", block * _BLOCK, offset) + 1
+
+    def line_offset(self, line: int) -> int:
+        """Offset of the start of 1-based ``line`` (the text has that many lines)."""
+        newlines = line - 1  # the line starts after this many newlines
+        if newlines <= 0:
+            return 0
+        block = bisect_left(self.lines_before, newlines) - 1  # the block holding the last one
+        pos = block * _BLOCK - 1
+        for _ in range(newlines - self.lines_before[block]):
+            pos = self.text.find("\n", pos + 1)
+        return pos + 1
+
+
+class _LineLayout:
+    """Finds ``"id"`` values in a file laid out one entity per line, from its models.
+
+    In such a file (:data:`~pledge.policy_model.json_slices.Layout`) the only
+    ``"id"`` key on a long section's line is its item's own: the models hold no
+    free-form mappings, strings hold no bare quotes, and a loaded file repeats
+    no key. So the first ``"id": ident`` (else ``"id":ident``) of the text is the
+    first of: the occurrences outside the long sections (indexed by a search of
+    that text alone) and the lines of the items whose id is ``ident``, each
+    checked to hold it written so. An item whose line does not (an id written
+    with escapes, or spaced otherwise) gives ``None``: the caller then searches
+    the whole text, as for any other file.
+    """
+
+    def __init__(self, index: _TextIndex, layout: Layout) -> None:
+        self.index = index
+        self.layout = layout
+        self.first_lines = [index.line_of(start) for start, _end, _items in layout]
+        self._items: list[dict[str | None, int] | None] = [None] * len(layout)
+        self._outside: dict[str, int] | None = None
+
+    def _outside_ids(self) -> dict[str, int]:
+        """The first offset of each ``"id"`` value (spaced or not) outside the long sections."""
+        if self._outside is None:
+            text, last = self.index.text, 0
+            found: dict[str, int] = {}
+            for start, end in [*((s, e) for s, e, _items in self.layout), (len(text), 0)]:
+                for match in _TextIndex._ID.finditer(text, last, start):
+                    found.setdefault(match.group(1), match.start())
+                last = end
+            self._outside = found
+        return self._outside
+
+    def _position(self, region: int, ident: str) -> int | None:
+        found = self._items[region]
+        if found is None:
+            ids: list[str | None] = list(map(getattr, self.layout[region][2], repeat("id"),
+                                             repeat(None)))
+            found = self._items[region] = dict(zip(  # the first line of each id
+                reversed(ids), range(len(ids) - 1, -1, -1), strict=True))
+        return found.get(ident)
+
+    def first(self, ident: str) -> int | None:
+        """Offset of the first ``"id": ident`` (else ``"id":ident``), -1 for none; ``None``:
+        the layout cannot tell."""
+        text, value = self.index.text, json.dumps(ident)
+        outside = self._outside_ids()
+        spaced: list[int] = []
+        compact: list[int] = []
+        for space, found in ((" ", spaced), ("", compact)):
+            at = outside.get(space + value)
+            if at is not None:
+                found.append(at)
+        for region, first_line in enumerate(self.first_lines):
+            position = self._position(region, ident)
+            if position is None:
+                continue
+            start = self.index.line_offset(first_line + position)
+            end = text.find("\n", start)
+            end = len(text) if end < 0 else end
+            for space, found in ((" ", spaced), ("", compact)):
+                at = text.find(f'"id":{space}{value}', start, end)
+                if at >= 0:
+                    found.append(at)
+                    break
+            else:
+                return None
+        return min(spaced) if spaced else min(compact) if compact else -1

@@ -131,7 +131,8 @@ def _store_facts(store: Store, owner: System | None, lists: Lists) -> dict[str, 
     return facts
 
 
-def _nodes(fg: FlowGraph, bad: set[str], lists: Lists) -> list[dict[str, Any]]:
+def _nodes(fg: FlowGraph, bad: set[str], lists: Lists,
+           only: set[str] | None = None) -> list[dict[str, Any]]:
     inv = fg.inventory
     systems = {s.id: s for s in inv.systems}
     stores = {s.id: s for s in inv.stores}
@@ -140,7 +141,7 @@ def _nodes(fg: FlowGraph, bad: set[str], lists: Lists) -> list[dict[str, Any]]:
     for store in inv.stores:
         held.setdefault(store.system, []).append(store.id)
     nodes = []
-    for node_id in sorted(fg.node_ids()):
+    for node_id in sorted(fg.node_ids() if only is None else only):
         attrs = fg.node(node_id)
         kind = str(attrs["type"])
         entry: dict[str, Any] = {"id": _text(node_id), "name": _text(attrs.get("name") or node_id),
@@ -170,9 +171,12 @@ def _nodes(fg: FlowGraph, bad: set[str], lists: Lists) -> list[dict[str, Any]]:
     return nodes
 
 
-def _flows(fg: FlowGraph, bad: set[str], lists: Lists) -> list[dict[str, Any]]:
+def _flows(fg: FlowGraph, bad: set[str], lists: Lists,
+           only: set[str] | None = None) -> list[dict[str, Any]]:
     out = []
     for flow in sorted(fg.flows.values(), key=lambda f: f.id):
+        if only is not None and not (flow.source in only and flow.target in only):
+            continue
         entry: dict[str, Any] = {
             "id": _text(flow.id), "source": _text(flow.source), "target": _text(flow.target),
             "categories": lists.ref(_texts(flow.categories)),
@@ -206,26 +210,43 @@ def _terms(fg: FlowGraph, kind: str, used: set[str]) -> dict[str, str]:
     return {_text(t): _text(vocab.terms[t].name if t in vocab.terms else t) for t in sorted(ids)}
 
 
-def build(fg: FlowGraph, findings: list[Finding], *, title: str) -> dict[str, Any]:
+def failing_subgraph(fg: FlowGraph, findings: Iterable[Finding]) -> set[str]:
+    """The nodes on failing findings' paths, failing subjects and the ends of failing flows."""
+    nodes, flows = failing_elements(findings)
+    for flow_id in flows:
+        flow = fg.flows.get(flow_id)
+        if flow is not None:
+            nodes.update((flow.source, flow.target))
+    return nodes & set(fg.node_ids())
+
+
+def build(fg: FlowGraph, findings: list[Finding], *, title: str,
+          only: set[str] | None = None) -> dict[str, Any]:
     """The map's data: nodes, flows, gates, vocabulary names and findings, all sorted.
 
     A flow's ``categories`` and ``purposes`` and a node's ``agreements``,
     ``declared_purposes``, ``access_roles`` and ``fields`` are indexes into
     ``lists`` (:class:`Lists`); ``failing``, ``third_party``, ``gate`` and ``tls``
-    are left out when false or empty.
+    are left out when false or empty. With ``only``, just those nodes and the
+    flows between them are embedded, and ``partial`` gives the whole graph's
+    counts (a report's map at scale: see :data:`pledge.reports.html.MAP_NODES`).
     """
     bad_nodes, bad_flows = failing_elements(findings)
     inv = fg.inventory
     lists = Lists()
-    nodes = _nodes(fg, bad_nodes, lists)
-    flows = _flows(fg, bad_flows, lists)
+    nodes = _nodes(fg, bad_nodes, lists, only)
+    flows = _flows(fg, bad_flows, lists, only)
     categories = {f.category for s in inv.stores for f in s.fields} | {
         c for f in fg.flows.values() for c in f.categories}
     purposes = {p for f in fg.flows.values() for p in f.purposes}
-    known_nodes, known_flows = set(fg.node_ids()), set(fg.flows)
+    known_nodes = set(fg.node_ids()) if only is None else set(only)
+    known_flows = set(fg.flows) if only is None else {
+        f.id for f in fg.flows.values() if f.source in only and f.target in only}
+    partial = {} if only is None else {
+        "partial": {"nodes": len(fg.node_ids()), "flows": len(fg.flows)}}
     return {
         "format": MAP_FORMAT, "title": _text(title), "threshold": GROUP_THRESHOLD,
-        "slice": SLICE_SIZE,
+        "slice": SLICE_SIZE, **partial,
         "nodes": nodes, "flows": flows, "lists": lists.items,
         "gates": {_text(g.id): {"name": _text(g.name), "type": g.type,
                                 "purposes": _texts(g.purposes)}

@@ -284,11 +284,19 @@ def _overview(report: Report) -> str:
             f"<th>Promise</th><th>Severity</th><th>Verdict</th></tr>{rows}</table></section>")
 
 
+MAP_NODES = 20_000
+"""Above this many nodes the report embeds only the failing paths' part of the data map
+(the whole map at 100,000 systems is about 100 MB of page); ``pledge graph html`` draws all."""
+
+
 def _graph(report: Report, graph: FlowGraph | None) -> str:
     """The interactive data map (:mod:`pledge.reports.map_page`), or nothing without a graph."""
     if graph is None:
         return ""
-    return map_page.section(data_map.build(graph, report.findings, title=report.inventory))
+    only = (data_map.failing_subgraph(graph, report.findings)
+            if len(graph.node_ids()) > MAP_NODES else None)
+    return map_page.section(data_map.build(graph, report.findings, title=report.inventory,
+                                           only=only))
 
 
 def _coverage(coverage: Coverage | None) -> str:

@@ -99,6 +99,12 @@ def section(data: dict[str, Any], *, heading: str = "Where personal data flows")
     nodes, flows = len(data["nodes"]), len(data["flows"])
     grouped = (f" It has {nodes:,} boxes, so it opens with one box per team or role; click "
                "one to open it." if nodes > data["threshold"] else "")
+    partial = data.get("partial")
+    if partial:
+        grouped += (f" The inventory has {partial['nodes']:,} boxes and {partial['flows']:,} "
+                    "flows, too many to embed here: this map holds only the boxes on failing "
+                    "paths and the flows between them; <code>pledge graph html</code> draws "
+                    "them all.")
     return (
         f'<section id="data-map" class="data-map"><h2>{_esc(heading)}</h2>'
         f"<p>Each box is a group of people, a system or a data store; each arrow is a flow "

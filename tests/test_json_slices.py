@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 import pledge.policy_model.json_slices as slices
 from benchmarks.generate import generate, write_json
@@ -78,3 +79,23 @@ def test_the_loader_takes_the_sliced_path_with_the_same_inventory(
         whole = load_inventory(generated)
     assert sliced.inventory.model_dump(mode="json") == whole.inventory.model_dump(mode="json")
     assert type(sliced.inventory.flows[0].model_fields_set) is SharedKeys
+
+
+def test_the_sliced_path_shares_every_models_key_set(small_slices: None,
+                                                      generated: Path) -> None:
+    def models(model: BaseModel) -> list[BaseModel]:
+        found = [model]
+        for name in type(model).model_fields:
+            value = getattr(model, name)
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, BaseModel):
+                    found += models(item)
+        return found
+
+    sliced = slices.models_by_lines(generated.read_text(encoding="utf-8"), {})
+    assert sliced is not None
+    every = models(sliced)
+    assert len(every) > 1_000
+    assert all(type(m.__pydantic_fields_set__) is SharedKeys for m in every)
+    one = {frozenset(m.model_fields_set): m.__pydantic_fields_set__ for m in every}
+    assert all(m.__pydantic_fields_set__ is one[frozenset(m.model_fields_set)] for m in every)

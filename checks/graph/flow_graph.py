@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
+from operator import attrgetter
 from typing import Any, Protocol
 
 import networkx as nx
@@ -31,6 +32,7 @@ from pledge.policy_model.inventory import Flow, Inventory
 from pledge.policy_model.vocabulary import TermSelection, Vocabularies
 
 EdgeFilter = Callable[[Flow], bool]
+_ID = attrgetter("id")
 Parents = dict[str, tuple[str, str] | None]
 Steps = list[list[int] | None]
 """By node number, the positions of the node's flows out (or in), by the node at the other
@@ -98,6 +100,10 @@ class Reached(Mapping[str, "tuple[str, str] | None"]):
 
     def __len__(self) -> int:
         return len(self._via)
+
+    def holds(self, numbers: Iterable[int]) -> list[bool]:
+        """For each node number, whether the traversal reached that node (one C-level pass)."""
+        return list(map(self._via.__contains__, numbers))
 
     def nodes(self) -> list[str]:
         """Every node reached, the sources first, in the order reached."""
@@ -167,6 +173,8 @@ class FlowGraph:
         self._flow_ids: list[str] = []
         self._repeated_ids = False
         self._store_table = StoreTable(inventory, {})
+        self._store_nodes: list[int] = []  # the node number of each store of the table built
+        self._built_table = self._store_table
         with paused_gc():  # hundreds of thousands of long-lived nodes and flows
             self._build(inventory)
 
@@ -225,15 +233,17 @@ class FlowGraph:
                             "system": system_id}, distinct[(third_party, role, purposes)])
         table = self._store_table = StoreTable(
             inventory, owners, {s.id: tuple(s.purposes) for s in inventory.systems})
+        store_nodes = self._store_nodes.append
         for store in inventory.stores:
             kind = table.add(store)
             third_party = kind.owner_type == "third_party"
             purposes = shared.setdefault(kind.purposes, kind.purposes)
-            add(store.id, {"type": "store", "name": store.name, "system": store.system,
-                           "role": kind.owner_role, "third_party": third_party,
-                           "purposes": purposes},
-                distinct[(third_party, kind.owner_role, purposes)])
+            store_nodes(add(store.id, {"type": "store", "name": store.name,
+                                       "system": store.system, "role": kind.owner_role,
+                                       "third_party": third_party, "purposes": purposes},
+                            distinct[(third_party, kind.owner_role, purposes)]))
         table.done()
+        self._built_table = table
 
         flows = self.flows
         classes: Classes[FlowClass] = Classes(lambda key: FlowClass(
@@ -425,6 +435,12 @@ class FlowGraph:
             self._store_table = StoreTable.of(inventory)
         return self._store_table
 
+    def store_numbers(self, table: StoreTable) -> list[int | None]:
+        """The node number of each store of ``table``, in its order (``None``: not a node)."""
+        if len(self._store_nodes) == len(table.stores) and table is self._built_table:
+            return list(self._store_nodes)
+        return list(map(self._index.get, map(_ID, table.stores)))
+
     def transport_groups(self) -> TransportGroups:
         """The flows sorted by what transport checks judge, once and kept."""
         if self._transport is None:
@@ -444,6 +460,10 @@ class FlowGraph:
     def carrying(self, selectors: frozenset[str], *, broader: bool = False) -> list[bool]:
         """For each flow class, whether its flows carry a selected category (:meth:`carries`)."""
         return [self._carries(c.categories, selectors, broader) for c in self.flow_classes]
+
+    def source_numbers(self, positions: Iterable[int]) -> list[int]:
+        """The node numbers of the sources of the flows at ``positions`` (:meth:`Reached.holds`)."""
+        return list(map(self._sources.__getitem__, positions))
 
     def flows_of(self, verdicts: Sequence[bool]) -> list[Flow]:
         """The flows, in inventory order, of the classes ``verdicts`` marks true."""

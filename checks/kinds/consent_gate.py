@@ -79,13 +79,14 @@ marketing and profiling); ePrivacy Directive Art. 5(3).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from itertools import compress
 from typing import Literal
 from weakref import WeakKeyDictionary
 
 from pydantic import Field
 
 from pledge.checks.context import CheckContext, Evaluation
-from pledge.checks.graph.classes import total
+from pledge.checks.graph.classes import members, total
 from pledge.checks.graph.flow_graph import FlowGraph, PathPrefixes, Reached
 from pledge.checks.graph.tables import FlowClass
 from pledge.checks.judged import PASS, Default, Item, Scope, class_scope
@@ -172,11 +173,21 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
 
     used: set[str] = set()
     prefixes = _Prefixes(walk_of)
-    for flow in graph.flows_of(processes):  # in inventory order
-        hit = sorted(p for p in flow.purposes if chosen[p]
-                     and flow.source in walk_of[p] and not gated(flow.consent_gate, p))
-        if not hit:
-            continue
+    # Each processing flow's ungated purposes depend on its class and on which walks
+    # reached its source: judged once per (class, walks reaching), in C-level passes.
+    distinct = list({id(w): w for w in walk_of.values()}.values())
+    walk_number = {id(w): n for n, w in enumerate(distinct)}
+    ungated = [tuple((p, walk_number[id(walk_of[p])]) for p in sorted(c.purposes)
+                     if chosen[p] and not gated(c.gate, p)) if hit else ()
+               for c, hit in zip(classes, processes, strict=True)]
+    positions = members(graph.flow_class, processes)
+    starts = graph.source_numbers(positions)
+    keys = list(zip(map(graph.flow_class.__getitem__, positions),
+                    *(walk.holds(starts) for walk in distinct), strict=True))
+    hits = {key: [p for p, n in ungated[key[0]] if key[1 + n]] for key in set(keys)}
+    for position, key in compress(zip(positions, keys, strict=True),
+                                  map(bool, map(hits.__getitem__, keys))):  # inventory order
+        flow, hit = graph.flow_at[position], list(hits[key])
         used.update(hit)
         evidence = prefixes.of(walk_of[hit[0]]).evidence(flow.source, (flow.id, flow.target))
         reason = (f"gate '{flow.consent_gate}' does not cover {', '.join(hit)}"
@@ -249,8 +260,11 @@ def _judge_nodes(ctx: CheckContext, ev: Evaluation, walk_of: dict[str, Reached],
         into = [carries and c.target is not None and purpose in c.target.purposes
                 and not gated(c.gate, purpose)
                 for c, carries in zip(classes, personal, strict=True)]
-        for flow in graph.flows_of(into):  # in inventory order
-            if flow.source in walk and purpose not in hits.get(flow.target, ()):
+        into_positions = members(graph.flow_class, into)  # in inventory order
+        for position in compress(into_positions,
+                                 walk.holds(graph.source_numbers(into_positions))):
+            flow = graph.flow_at[position]
+            if purpose not in hits.get(flow.target, ()):
                 hits.setdefault(flow.target, []).append(purpose)
                 via.setdefault(flow.target, (purpose, flow))
     for node_id in sorted(hits):

@@ -69,11 +69,12 @@ PCI DSS v4.0.1 Req. 3.2, 3.3; GDPR Art. 5(1)(c) (data minimisation).
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Literal
 
 from pydantic import Field
 
-from pledge.checks.consistency import undeclared_sends
+from pledge.checks.consistency import undeclared_groups
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.graph.classes import members
 from pledge.checks.judged import PASS, Default, class_scope
@@ -179,17 +180,21 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                 evidence={"rule": "label", "category": field.category,
                           "suggested": hit.match.category, "label_rule": hit.match.rule_id,
                           "store": store.id, "system": store.system})
-    for sent in undeclared_sends(ctx):  # a store sends what it does not declare it holds
-        hidden = [c for c in sent.categories if selected[c] or voc.is_broader(c, selectors)]
-        kind = table.store_classes[table.store_class[sent.store_position]].kind
-        if not hidden or sent.store.system in holders or (
-                kind.owner_type == "third_party" and kind.owner_role in roles):
+    sends: list[tuple[int, int, list[str]]] = []  # (flow position, store position, hidden)
+    for group in undeclared_groups(ctx):  # a store sends what it does not declare it holds
+        hidden = [c for c in group.categories if selected[c] or voc.is_broader(c, selectors)]
+        kind = table.store_classes[group.store_class].kind
+        if hidden and not (kind.owner_type == "third_party" and kind.owner_role in roles):
+            sends.extend(zip(group.positions, group.stores, repeat(hidden)))
+    for position, store_position, hidden in sorted(sends):  # in inventory order
+        store, flow = table.stores[store_position], ctx.graph.flow_at[position]
+        if store.system in holders:
             continue
-        ev.fail("store", sent.store.id, f"store '{sent.store.id}' sends {', '.join(hidden)} in "
-                f"flow '{sent.flow.id}' but declares no field of it: what a store sends, it "
+        ev.fail("store", store.id, f"store '{store.id}' sends {', '.join(hidden)} in "
+                f"flow '{flow.id}' but declares no field of it: what a store sends, it "
                 "holds, and it may not hold this",
                 remediation="declare the field (and remove it), or correct the flow's "
                             "categories",
-                evidence={"rule": "undeclared-holding", "store": sent.store.id,
-                          "flow": sent.flow.id, "categories": hidden,
-                          "system": sent.store.system})
+                evidence={"rule": "undeclared-holding", "store": store.id,
+                          "flow": flow.id, "categories": list(hidden),
+                          "system": store.system})
