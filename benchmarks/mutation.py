@@ -40,7 +40,7 @@ DOC = ROOT / "docs" / "mutation-testing.md"
 BEGIN, END = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
 KINDS = sorted(p.stem for p in (ROOT / "checks" / "kinds").glob("*.py") if p.stem != "__init__")
 GRAPH = "checks/graph/flow_graph.py"
-TRAVERSAL = ["subjects", "roots", "reached_where", "owners", "carrying", "flows_of", "_carries",
+TRAVERSAL = ["subjects", "roots", "owners", "carrying", "flows_of", "_carries",
              "carries", "_first", "_start", "_walk", "reach", "reach_classes", "path",
              "path_evidence"]
 # Which tests judge each module's mutants: pyproject's [tool.pledge.mutation] (the kinds' fast
