@@ -2,17 +2,20 @@
 
 Each module is mutated by mutmut (2.x: it mutates a copy of the repository in
 place, so decorated functions such as every kind's ``run`` are mutated too)
-and judged by the kinds' fast tests only. The copy lives in a temporary
-directory and imports as ``pledge.*`` through symlinks, so the working tree is
-never touched. Results go to ``benchmarks/out/mutation/<module>.json`` and the
-table between the markers of ``docs/mutation-testing.md``.
+and judged by its own kind's fast tests only (pyproject's
+``[tool.pledge.mutation]``). The copy lives in a temporary directory and
+imports as ``pledge.*`` through symlinks, so the working tree is never
+touched. Results go to ``benchmarks/out/mutation/<module>.json`` and the table
+between the markers of ``docs/mutation-testing.md``.
 
     pip install -e '.[mutation]'
-    python benchmarks/mutation.py                      # every kind, then the traversal
-    python benchmarks/mutation.py forbidden_storage    # one kind (module stem)
-    python benchmarks/mutation.py flow_graph           # the traversal functions only
+    nice -n 15 python benchmarks/mutation.py                   # every kind, then the traversal
+    nice -n 15 python benchmarks/mutation.py forbidden_storage # one kind (module stem)
+    nice -n 15 python benchmarks/mutation.py flow_graph        # the traversal functions only
+    python benchmarks/mutation.py --recheck forbidden_storage  # stored survivors, today's tests
+    python benchmarks/mutation.py --collect COPY                # a run stopped early, in COPY
 
-Not run in CI: about three seconds per mutant, a few minutes per module on two cores.
+Not run in CI: one to three seconds of CPU per mutant, minutes per module.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ DOC = ROOT / "docs" / "mutation-testing.md"
 BEGIN, END = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
 KINDS = sorted(p.stem for p in (ROOT / "checks" / "kinds").glob("*.py") if p.stem != "__init__")
 GRAPH = "checks/graph/flow_graph.py"
-TRAVERSAL = ["subjects", "roots", "reached_where", "owners", "carrying", "flows_of", "_carries",
+TRAVERSAL = ["subjects", "roots", "owners", "carrying", "flows_of", "_carries",
              "carries", "_first", "_start", "_walk", "reach", "reach_classes", "path",
              "path_evidence"]
 # Which tests judge each module's mutants: pyproject's [tool.pledge.mutation] (the kinds' fast
@@ -95,14 +98,16 @@ def runner_for(module: str) -> str:
     return runner + " ".join(TESTS) + f" -k '{keyword}'"
 
 
-def recheck(copy: Path, module: str) -> dict[str, Any]:
+def recheck(copy: Path, module: str, tests: list[str] | None = None) -> dict[str, Any]:
     """Run the stored survivors of ``module`` again against the current tests.
 
     Each survivor is applied by hand (its line, found by its text, replaced by the mutated
     line) in the copy, so a module is not mutated from scratch after tests are added: tests
     only ever add kills, so a survivor killed now is killed, and the other mutants stay
     killed. A survivor whose line is no longer in the source is dropped (the code changed:
-    measure the module again).
+    measure the module again). ``tests`` (test files, all of the module's selection or some
+    of it) replaces the module's runner: a mutant a part of the selection kills, the whole
+    selection kills; one that survives the part stays listed.
     """
     result = normalise(json.loads((OUT / f"{module}.json").read_text(encoding="utf-8")))
     source = copy / result["module"]
@@ -111,6 +116,9 @@ def recheck(copy: Path, module: str) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     kept, killed, gone = [], [], []
     for found in result["survivors"]:
+        if not any(x.startswith("-") for x in found["diff"]):
+            kept.append(found)  # mutmut could not show it: it stays a survivor
+            continue
         old = next(x[1:] for x in found["diff"] if x.startswith("-"))
         new = next((x[1:] for x in found["diff"] if x.startswith("+")), None)  # None: removed
         at = [i for i, line in enumerate(lines) if line.strip() == old.strip()]
@@ -123,7 +131,10 @@ def recheck(copy: Path, module: str) -> dict[str, Any]:
                    *lines[near + 1:]]
         source.write_text("".join(mutated), encoding="utf-8")
         try:
-            run = subprocess.run(runner_for(module), shell=True, cwd=copy, env=env,
+            runner = runner_for(module) if not tests else (
+                f"{sys.executable} -m pytest -x -q -p no:cacheprovider -p no:hypothesispytest "
+                + " ".join(tests))
+            run = subprocess.run(runner, shell=True, cwd=copy, env=env,
                                  capture_output=True, timeout=600, check=False)
             alive = run.returncode == 0
         except subprocess.TimeoutExpired:
@@ -151,11 +162,15 @@ def run_module(copy: Path, module: str) -> dict[str, Any]:
         command += ["--use-patch-file", str(traversal_patch(copy))]
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     pristine = (copy / path).read_text(encoding="utf-8")
-    for _attempt in range(5):
+    left, stalled = None, 0
+    while stalled < 3:  # resume while mutmut makes progress
         mutmut(command, copy, env)
         (copy / path).write_text(pristine, encoding="utf-8")  # a lost worker may leave a mutant
-        if not untested(copy):
+        now = untested(copy)
+        if not now:
             break
+        stalled = 0 if left is None or 0 <= now < left else stalled + 1
+        left = now
     return collect(copy, path)
 
 
@@ -194,10 +209,13 @@ def mutmut(command: list[str], copy: Path, env: dict[str, str]) -> None:
 
 
 def untested(copy: Path) -> int:
-    """How many mutants the cache of the copy still holds untested."""
+    """How many mutants the cache of the copy still holds untested (-1: none listed yet)."""
     with sqlite3.connect(copy / ".mutmut-cache") as db:
-        return int(db.execute("SELECT count(*) FROM Mutant WHERE status = 'untested'")
-                   .fetchone()[0])
+        try:
+            return int(db.execute("SELECT count(*) FROM Mutant WHERE status = 'untested'")
+                       .fetchone()[0])
+        except sqlite3.OperationalError:  # mutmut stopped before listing the mutants
+            return -1
 
 
 def collect(copy: Path, path: str) -> dict[str, Any]:
@@ -275,6 +293,9 @@ def main() -> None:
     parser.add_argument("--recheck", action="store_true",
                         help="run only the stored survivors of the modules again, against "
                              "the current tests")
+    parser.add_argument("--tests", nargs="+", metavar="TEST",
+                        help="with --recheck: run these test files (part of the module's "
+                             "selection) instead of the whole selection")
     parser.add_argument("--collect", metavar="COPY", type=Path,
                         help="read the results of the one module mutated in the copy COPY "
                              "(after rerunning mutmut there with new tests)")
@@ -292,7 +313,8 @@ def main() -> None:
     copy = stage() if modules else None
     try:
         for module in modules:
-            result = recheck(copy, module) if args.recheck else run_module(copy, module)
+            result = (recheck(copy, module, args.tests) if args.recheck
+                      else run_module(copy, module))
             (OUT / f"{module}.json").write_text(json.dumps(result, indent=2) + "\n",
                                                 encoding="utf-8")
             print(f"{result['module']}: {result['killed']}/{result['mutants']} killed "

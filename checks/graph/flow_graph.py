@@ -439,20 +439,6 @@ class FlowGraph:
         """Every distinct set of purposes a declared node processes for."""
         return [p for p in self._purpose_classes()[0] if p is not None]
 
-    def reached_where(self, reached: Reached,
-                      wanted: Callable[[frozenset[str] | None], bool]) -> list[str]:
-        """The nodes of ``reached``, in the order reached, whose purposes ``wanted`` accepts.
-
-        ``wanted`` sees each node's ``purposes`` attribute (``None`` for an
-        undeclared node), once per distinct set.
-        """
-        distinct, of_node = self._purpose_classes()
-        verdicts = list(map(wanted, distinct))
-        order = reached.order
-        ids = self._ids
-        return [ids[n] for n in compress(order, map(verdicts.__getitem__,
-                                                     map(of_node.__getitem__, order)))]
-
     def owners(self, verdicts: Sequence[bool]) -> set[str]:
         """Who holds the data at either end of the flows of the classes ``verdicts`` marks true.
 

@@ -35,7 +35,8 @@ class OrderedOptionsCommand(click.Command):
 class FormatChoice(click.Choice):  # type: ignore[type-arg]
     """A format name, or ``FORMAT:PATH`` to name its output file too."""
 
-    def get_metavar(self, param: click.Parameter, *args: Any) -> str:
+    def get_metavar(self, param: click.Parameter, *args: Any, **kwargs: Any) -> str:
+        # click 8.2 added ``ctx`` (positional in some releases, by keyword in others)
         return "[" + "|".join(map(str, self.choices)) + "][:PATH]"
 
     def convert(self, value: Any, param: click.Parameter | None,

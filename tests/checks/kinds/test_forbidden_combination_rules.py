@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from tests.helpers import only, policy_with, run_check
 
 IBAN, CARD, EMAIL = ("user.financial.bank_account", "user.financial.credit_card.number",
                      "user.contact.email")
@@ -95,3 +95,14 @@ def test_a_field_takes_the_surest_verdict_of_its_systems_activities(tmp_path: Pa
     assert (finding.subject.type, finding.subject.id) == ("field", "audiences.iban")
     assert finding.evidence["rule"] == "forbidden"
     assert result.outcomes[0].checked == 3  # one activity, two field names
+
+
+@pytest.mark.parametrize("part", ["data_categories", "data_uses", "data_subjects"])
+def test_a_rule_part_without_values_is_refused(part: str) -> None:
+    check = {"kind": "forbidden-combination",
+             "data_categories": {"matches": "ANY", "values": ["user.financial"]},
+             "data_uses": {"matches": "ANY", "values": ["marketing"]},
+             "data_subjects": {"matches": "ANY", "values": ["customer"]}}
+    check[part] = {"matches": "ANY"}
+    with pytest.raises(ValueError, match=rf"{part}\.values"):
+        policy_with(check)

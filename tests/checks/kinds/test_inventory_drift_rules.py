@@ -76,3 +76,25 @@ def test_every_observation_counts_even_beyond_the_compared_columns(tmp_path: Pat
     assert [f.subject.type for f in only(result, Status.FAIL)] == ["field", "store"]
     result = _run(tmp_path / "more", observations=[EMAIL], compared=5)
     assert result.outcomes[0].checked == 5
+
+
+def test_explain_describes_each_observation_fact() -> None:
+    from pledge.checks.registry import get_kind
+
+    kind = get_kind("inventory-drift")
+    assert kind is not None
+    props = kind.params.model_json_schema()["$defs"]["Observation"]
+    assert props["required"] == ["rule", "store", "table"]
+    described = {name: (p.get("description"), p.get("default", "required"))
+                 for name, p in props["properties"].items()}
+    assert described == {
+        "rule": (None, "required"),
+        "store": ("The inventory store (declared or discovered).", "required"),
+        "field": ("The field or column name.", None),
+        "table": ("schema.table in the database.", "required"),
+        "column": (None, None),
+        "category": ("The category discovery proposes.", None),
+        "declared": ("The category the inventory declares.", None),
+        "rows": ("Rows in the table.", None),
+        "reason": ("Why discovery proposes the category.", ""),
+    }

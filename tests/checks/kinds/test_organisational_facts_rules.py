@@ -109,3 +109,33 @@ def test_an_unknown_fact_is_refused_with_the_known_ones() -> None:
         Requirement(fact="privacy_contacts", operator="present")
     with pytest.raises(ValueError, match=r"unknown organisation fact 'breach_response\.hours'"):
         Requirement(fact="breach_response.hours", operator="present")
+
+
+def test_an_unknown_fact_is_refused_naming_every_known_fact() -> None:
+    from pledge.checks.kinds.organisational_facts import Requirement
+    from pledge.policy_model.inventory import Organisation
+
+    known = ", ".join(sorted(Organisation.model_fields))
+    with pytest.raises(ValueError) as refused:
+        Requirement(fact="nope", operator="present")
+    assert f"Value error, unknown organisation fact 'nope' (known: {known}) [" in str(
+        refused.value)
+    assert "privacy_contact, security_measures" in known
+
+
+@pytest.mark.parametrize("operator", ["contains_all", "eq", "ne"])
+def test_a_compared_value_outside_the_facts_vocabulary_is_refused(operator: str) -> None:
+    from pledge.checks.kinds.organisational_facts import Requirement
+
+    value = ["emial"] if operator == "contains_all" else "emial"
+    with pytest.raises(ValueError) as refused:
+        Requirement(fact="breach_response.channels", operator=operator, value=value)
+    assert ("Value error, 'emial' is not a notification channel for breach_response.channels: "
+            "did you mean email? [") in str(refused.value)
+
+
+def test_a_value_is_not_held_to_the_vocabulary_where_the_operator_does_not_compare_it() -> None:
+    from pledge.checks.kinds.organisational_facts import Requirement
+
+    requirement = Requirement(fact="breach_response.channels", operator="present", value="x")
+    assert requirement.value == "x"

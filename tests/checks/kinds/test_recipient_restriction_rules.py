@@ -75,3 +75,9 @@ def test_an_internal_recipient_is_named_with_every_category(tmp_path: Path) -> N
     assert finding.message == ("user.financial.credit_card.cvv, user.financial.credit_card.number"
                                " reaches internal 'shop': buyers -> shop")
     assert finding.evidence["rule"] == "internal"
+
+
+def test_allowing_subprocessors_does_not_question_an_allowed_recipient(tmp_path: Path) -> None:
+    promo = _flow("promo", "buyers", "psp", ["marketing.communications"])
+    [finding] = _run(tmp_path, [promo], allow_subprocessors=True)
+    assert finding.evidence["rule"] == "flow-purpose"  # the purpose, not the recipient

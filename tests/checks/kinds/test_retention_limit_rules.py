@@ -19,7 +19,8 @@ INVENTORY = {"systems": [{"id": "shop", "name": "Shop", "type": "internal", "rol
 @pytest.mark.parametrize("aspects", [None, ["duration"], ["duration", "disposal"]])
 def test_checking_durations_without_a_limit_is_refused(aspects: list[str] | None) -> None:
     check = {"kind": "retention-limit", **({"aspects": aspects} if aspects else {})}
-    with pytest.raises(ValueError, match="max_retention is required when 'duration' is checked"):
+    refusal = r"error, max_retention is required when 'duration' is checked \["
+    with pytest.raises(ValueError, match=refusal):
         policy_with(check)
 
 
@@ -43,3 +44,19 @@ def test_an_override_for_the_fields_purpose_lengthens_the_limit(tmp_path: Path) 
     assert failing(run_check(tmp_path / "a", check, INVENTORY)) == set()
     assert failing(run_check(tmp_path / "b", {**check, "overrides": []}, INVENTORY)) == {
         "crm.email"}
+
+
+def test_a_mislabelled_field_is_judged_only_where_its_purposes_are_checked(
+        tmp_path: Path) -> None:
+    stores = [{"id": name, "name": name.title(), "system": "shop", "retention": "P2Y",
+               "purposes": [purpose],
+               "fields": [{"name": "email_address", "category": "system.operations"}]}
+              for name, purpose in (("mailing", "marketing.communications.email"),
+                                    ("orders", "essential.service"))]
+    check = {"kind": "retention-limit", "max_retention": "P1Y", "purposes": ["marketing"]}
+    result = run_check(tmp_path, check, {**INVENTORY, "stores": stores})
+    [finding] = only(result, Status.FAIL)
+    assert finding.subject.id == "mailing.email_address"
+    assert finding.evidence["rule"] == "label"
+    assert "the label keeps it out of this retention rule, the name puts it in" in (
+        finding.message)

@@ -94,3 +94,10 @@ def test_a_processor_of_an_undeclared_principal_fails(tmp_path: Path) -> None:
         "third party 'fraud' is declared the processor of 'stripe', which is not a declared "
         "third party"]
     assert findings[0].remediation == "name the third party it works for (processor_of: ...)"
+
+
+def test_a_third_party_after_alike_kept_ones_is_still_judged(tmp_path: Path) -> None:
+    kept = [_vendor(name, "payment_processor", agreements=["dpa"]) for name in ("psp_a", "psp_b")]
+    result = _run(tmp_path, [*kept, _vendor("broker", "marketing_partner", agreements=["dpa"])])
+    assert [f.subject.id for f in only(result, Status.FAIL)] == ["broker"]
+    assert result.outcomes[0].checked == 3
