@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from pledge.checks.engine import RunResult
-from pledge.checks.gating.diff import InventoryDiff, Side, breaks, diff_inventories
+from pledge.checks.gating.diff import InventoryDiff, Side, diff_inventories
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.cli.common import (
@@ -35,6 +35,7 @@ from pledge.policy_model import BUNDLED_INVENTORY
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.loading import LoadedPolicy, display_path
 from pledge.policy_model.vocabulary import default_vocabularies
+from pledge.reports.diff import commitment_lines, location_text, verdict_line
 from pledge.reports.document import Gate, build_report
 from pledge.reports.formats import RENDERERS
 from pledge.reports.markdown import md, render_diff
@@ -53,46 +54,19 @@ def _side(policy: LoadedPolicy, future: Future, *, when: date, selection: Select
     return Side(loaded.inventory, loaded.sources, graph, result), warnings
 
 
-def _at(change: PlanChange) -> str:
-    where = change.location
-    if where is None:
-        return ""
-    return f"  {plain(where.file)}" + (f":{where.line}" if where.line else "")
-
-
 def render_text(plan: str, changes: list[PlanChange], diff: InventoryDiff) -> str:
     """The plan's relevant changes, the commitments it newly breaks or keeps, the verdict."""
     lines = [f"pledge diff --terraform: {plain(plan)} against {plain(diff.head)} as of "
              f"{diff.as_of.isoformat()}"]
     if changes:
         lines += ["", "Changes that matter for personal data:"]
-        lines += [f"  ~ {plain(c.describe())}{_at(c)}" for c in changes]
-    for title, findings in (("Commitments newly broken:", diff.newly_failing),
-                            ("Commitments newly kept:", diff.newly_fixed)):
-        if findings:
-            lines += ["", title]
-            for f in findings:
-                where = (f"  {plain(f.location.file)}" + (f":{f.location.line}"
-                         if f.location.line else "")) if f.location else ""
-                lines.append(f"  {f.status.value.upper()} {f.commitment} [{f.code}] "
-                             f"{plain(f.subject.type)} {plain(f.subject.id)}{where}")
-                lines.append(f"      {plain(f.message)}")
+        lines += [f"  ~ {plain(c.describe())}{location_text(c.location)}" for c in changes]
+    lines += commitment_lines(diff)
     if not changes and not diff.newly_failing and not diff.newly_fixed:
         lines += ["", "No change in the plan matters for personal data."]
-    broken = sorted({f.commitment for f in diff.newly_failing if breaks(f, diff.fail_on)})
-    count = sum(1 for f in diff.newly_failing if breaks(f, diff.fail_on))
-    if broken:
-        verdict = (f"FAIL: the plan newly breaks {', '.join(broken)} "
-                   f"({count} failing finding{'s' if count != 1 else ''})")
-    else:
-        verdict = "PASS: the plan breaks no commitment"
-        if diff.newly_failing:
-            verdict += f" at or above --fail-on {diff.fail_on.value}"
-    lines += ["", verdict]
+    lines += ["", verdict_line(diff, "the plan")]
     lines += [f"warning: {plain(w)}" for w in diff.warnings]
     return "\n".join(lines) + "\n"
-
-
 
 
 def render_json_diff(plan: str, changes: list[PlanChange], diff: InventoryDiff) -> str:
