@@ -40,9 +40,16 @@ DOC = ROOT / "docs" / "mutation-testing.md"
 BEGIN, END = "<!-- mutation-table:begin -->", "<!-- mutation-table:end -->"
 KINDS = sorted(p.stem for p in (ROOT / "checks" / "kinds").glob("*.py") if p.stem != "__init__")
 GRAPH = "checks/graph/flow_graph.py"
+# The traversal: the graph's walks and what reads them (a walk's Reached answer, the
+# per-flow filter, bounded path evidence), and the queries the kinds start from.
 TRAVERSAL = ["subjects", "roots", "owners", "carrying", "flows_of", "_carries",
-             "carries", "_first", "_start", "_walk", "reach", "reach_classes", "path",
-             "path_evidence"]
+             "carries", "_first", "_walk", "reach", "reach_classes", "path",
+             "_sorted_flows", "out_flows", "in_flows", "source_numbers",
+             # Reached (and _FollowEach's __getitem__)
+             "order", "__getitem__", "__contains__", "__iter__", "__len__", "holds", "nodes",
+             "recipients",
+             # PathPrefixes: a finding's path evidence
+             "_fill", "evidence", "left_out_marker"]
 # Which tests judge each module's mutants: pyproject's [tool.pledge.mutation] (the kinds' fast
 # test files, and per kind module a -k expression choosing its own tests among them).
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pledge"][

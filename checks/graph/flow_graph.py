@@ -693,8 +693,3 @@ class PathPrefixes:
             nodes.append(then[1])
         return evidence
 
-
-def path_evidence(hops: list[Hop]) -> dict[str, Any]:
-    """Evidence for a finding: the nodes and flows of a path, in order."""
-    nodes = [hops[0].source] + [h.target for h in hops] if hops else []
-    return {"path": nodes, "flows": [h.flow for h in hops]}
