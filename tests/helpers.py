@@ -10,6 +10,7 @@ import yaml
 
 from pledge.checks.engine import RunResult, evaluate
 from pledge.checks.findings import Finding, Status
+from pledge.checks.judged import Judged, Locator, expand
 from pledge.policy_model.loading import load_inventory
 from pledge.policy_model.policy import Policy
 
@@ -59,6 +60,17 @@ def run_check(tmp_path: Path, check: dict[str, Any], inventory: dict[str, Any] |
     root = write_inventory(tmp_path / "inventory", inventory)
     loaded = load_inventory(root)
     return evaluate(policy_with(check, commitment_id), loaded, as_of=AS_OF_DATE)
+
+
+def run_judged(tmp_path: Path, check: dict[str, Any], inventory: dict[str, Any] | str,
+               name: str = "inventory.yaml") -> tuple[RunResult, list[Judged]]:
+    """Evaluate one check against one inventory (written as ``name``), with every subject it
+    judged as the reports list them: each pass with its reason, each failure, and the
+    (file, line) each is declared at."""
+    root = write_inventory(tmp_path / "inventory", inventory, name)
+    loaded = load_inventory(root)
+    result = evaluate(policy_with(check), loaded, as_of=AS_OF_DATE)
+    return result, expand(result.outcomes[0].scopes, result.findings, Locator(loaded.sources))
 
 
 def failing(result: RunResult) -> set[str]:

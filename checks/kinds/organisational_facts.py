@@ -84,7 +84,7 @@ Operator = Literal["eq", "ne", "le", "lt", "ge", "gt", "true", "present", "conta
 def _fact_field(path: str) -> FieldInfo | None:
     """The model field a dotted fact names, or ``None`` when there is no such fact."""
     model: Any = Organisation
-    info: FieldInfo | None = None
+    info: FieldInfo  # set by the loop, which runs at least once (split gives a part)
     for part in path.split("."):
         fields = getattr(model, "model_fields", None)
         if not fields or part not in fields:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from tests.conftest import run_inprocess
+from tests.helpers import only, run_check, run_judged
 
 ORG = {"id": "org", "name": "Org", "country": "MA", "minimum_user_age": 18,
        "last_security_audit": "2025-11-29", "privacy_contact": "privacy@org.ma",
@@ -139,3 +142,152 @@ def test_a_value_is_not_held_to_the_vocabulary_where_the_operator_does_not_compa
 
     requirement = Requirement(fact="breach_response.channels", operator="present", value="x")
     assert requirement.value == "x"
+
+
+SHOP = {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront", "country": "MA"}
+
+
+def _signup(flow_id: str, source: str) -> dict[str, Any]:
+    return {"id": flow_id, "source": source, "target": "shop", "categories": ["user.name"],
+            "purposes": ["essential.service"], "transport": {"protocol": "https", "tls": "1.3"}}
+
+
+def _groups(requirement: dict[str, Any], tmp_path: Path) -> Any:
+    """Two groups of minors (one sending in two flows, one in one), teenagers declaring their
+    own minimum age, adults declaring theirs, and a minor group that sends nothing."""
+    return run_judged(tmp_path, {"kind": "organisational-facts", "requirements": [requirement]}, {
+        "organisation": ORG, "systems": [SHOP],
+        "data_subjects": [
+            {"id": "juniors", "name": "Juniors", "category": "customer.minor"},
+            {"id": "kids", "name": "Kids", "category": "customer.minor"},
+            {"id": "teens", "name": "Teens", "category": "customer", "minimum_age": 16},
+            {"id": "adults", "name": "Adults", "category": "customer", "minimum_age": 21},
+            {"id": "quiet", "name": "Quiet", "category": "customer.minor"}],
+        "flows": [_signup("j2", "juniors"), _signup("j1", "juniors"), _signup("k1", "kids"),
+                  _signup("t1", "teens"), _signup("a1", "adults")]})
+
+
+def _line(tmp_path: Path, text: str, after: str = "") -> int:
+    """The line of the written inventory holding ``text`` (the first after ``after``)."""
+    lines = (tmp_path / "inventory" / "inventory.yaml").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line)
+    return next(i for i, line in enumerate(lines) if i >= start and text in line) + 1
+
+
+def test_minors_sending_data_break_an_adult_age_floor(tmp_path: Path) -> None:
+    result, judged = _groups({"fact": "minimum_user_age", "operator": "ge", "value": 18},
+                             tmp_path)
+    minors = [f for f in only(result, Status.FAIL) if f.evidence["rule"].endswith(":minors")]
+    assert [(f.subject.type, f.subject.id, f.message, f.remediation, f.evidence)
+            for f in minors] == [
+        ("subject", "juniors", "data subject 'juniors' is a group of minors (category "
+         "customer.minor) and sends personal data in flows j1, j2: the policy requires "
+         "minimum_user_age ge 18, and data knowingly collected from minors breaks it",
+         "stop collecting data from this group, or remove the flows from it",
+         {"rule": "minimum_user_age:minors", "category": "customer.minor",
+          "flows": ["j1", "j2"], "expected": 18, "operator": "ge"}),
+        ("subject", "kids", "data subject 'kids' is a group of minors (category "
+         "customer.minor) and sends personal data in flow k1: the policy requires "
+         "minimum_user_age ge 18, and data knowingly collected from minors breaks it",
+         "stop collecting data from this group, or remove the flows from it",
+         {"rule": "minimum_user_age:minors", "category": "customer.minor", "flows": ["k1"],
+          "expected": 18, "operator": "ge"})]
+    assert [f.location.line if f.location else None for f in minors] == [
+        _line(tmp_path, "category: customer.minor", "id: juniors"),
+        _line(tmp_path, "category: customer.minor", "id: kids")]
+    assert result.outcomes[0].checked == 5  # two groups of minors, two ages, the organisation
+    assert ("subject", "quiet") not in {(j.subject_type, j.subject_id) for j in judged}
+
+
+@pytest.mark.parametrize(("operator", "value", "held"), [
+    ("ge", 18, True), ("gt", 17, True), ("ge", 17, False), ("gt", 16, False),
+    ("le", 21, False), ("eq", 18, False)])
+def test_minors_are_held_only_to_a_floor_of_adulthood(tmp_path: Path, operator: str,
+                                                      value: int, held: bool) -> None:
+    result, _ = _groups({"fact": "minimum_user_age", "operator": operator, "value": value},
+                        tmp_path)
+    minors = [f.subject.id for f in only(result, Status.FAIL)
+              if f.evidence["rule"].endswith(":minors")]
+    assert minors == (["juniors", "kids"] if held else [])
+
+
+def test_each_group_declaring_its_own_age_is_held_to_the_promise(tmp_path: Path) -> None:
+    result, judged = _groups({"fact": "minimum_user_age", "operator": "ge", "value": 18},
+                             tmp_path)
+    [teens] = [f for f in only(result, Status.FAIL) if f.evidence["rule"].endswith(":subject")]
+    assert (teens.subject.type, teens.subject.id) == ("subject", "teens")
+    assert teens.message == ("data subject 'teens' declares minimum_age 16; the policy "
+                             "requires minimum_user_age ge 18, for every group served")
+    assert teens.remediation == "serve this group only at ge 18, or stop collecting its data"
+    assert teens.evidence == {"rule": "minimum_user_age:subject", "fact": "minimum_age",
+                              "operator": "ge", "expected": 18, "actual": 16}
+    assert teens.location is not None
+    assert teens.location.line == _line(tmp_path, "minimum_age: 16")
+    [adults] = [j for j in judged if j.subject_id == "adults"]
+    assert (adults.subject_type, adults.verdict, adults.reason, adults.line) == (
+        "subject", "pass", "data subject 'adults' declares minimum_age 21: ge 18",
+        _line(tmp_path, "minimum_age: 21"))
+
+
+def test_each_fact_judged_is_listed_with_what_it_holds(tmp_path: Path) -> None:
+    _, judged = run_judged(tmp_path, {"kind": "organisational-facts", "requirements": [
+        {"fact": "minimum_user_age", "operator": "ge", "value": 18},
+        {"fact": "privacy_contact", "operator": "present"},
+        {"fact": "breach_response.channels", "operator": "contains_all", "value": ["email"],
+         "description": "breaches told by email"}]}, {"organisation": ORG})
+    assert [(j.subject_type, j.subject_id, j.verdict, j.reason, j.line) for j in judged] == [
+        ("organisation", "breach_response.channels", "pass",
+         "organisation fact 'breach_response.channels' is ['email', 'sms']: breaches told by "
+         "email", _line(tmp_path, "channels:")),
+        ("organisation", "minimum_user_age", "pass",
+         "organisation fact 'minimum_user_age' is 18: ge 18", _line(tmp_path, "minimum_user_age")),
+        ("organisation", "privacy_contact", "pass",
+         "organisation fact 'privacy_contact' is 'privacy@org.ma': present",
+         _line(tmp_path, "privacy_contact"))]
+
+
+def test_a_missing_nested_fact_is_shown_at_its_parent(tmp_path: Path) -> None:
+    [finding] = _verdict(tmp_path, "breach_response.authority", "eq", "CNDP")  # not declared
+    assert (finding.subject.type, finding.subject.id) == (
+        "organisation", "breach_response.authority")
+    assert finding.location is not None
+    assert finding.location.line == _line(tmp_path, "breach_response:")
+
+
+def test_a_fact_of_a_json_inventory_is_shown_in_its_file(tmp_path: Path) -> None:
+    inventory = json.dumps({"inventory": {"name": "test"},
+                            "organisation": {**ORG, "minimum_user_age": 16}}, indent=2)
+    result, judged = run_judged(tmp_path, {"kind": "organisational-facts", "requirements": [
+        {"fact": "minimum_user_age", "operator": "ge", "value": 18}]}, inventory,
+        "inventory.json")
+    [finding] = only(result, Status.FAIL)
+    assert finding.message == ("organisation fact 'minimum_user_age' is 16; the policy "
+                               "requires ge 18")
+    assert finding.location is not None and finding.location.file.endswith("inventory.json")
+    assert [(j.subject_id, j.verdict) for j in judged] == [("minimum_user_age", "fail")]
+
+
+def test_a_date_compared_to_a_date_is_not_read_as_a_period(tmp_path: Path) -> None:
+    [finding] = _verdict(tmp_path, "last_security_audit", "ge", date(2026, 1, 1))
+    assert finding.message == ("organisation fact 'last_security_audit' is '2025-11-29'; the "
+                               "policy requires ge 2026-01-01")
+
+
+def test_no_organisation_section_is_an_error_saying_what_to_add(tmp_path: Path) -> None:
+    result = run_check(tmp_path, {"kind": "organisational-facts", "requirements": [
+        {"fact": "privacy_contact", "operator": "present"}]}, {"systems": [SHOP]})
+    [finding] = result.findings
+    assert (finding.subject.type, finding.subject.id) == ("organisation", "organisation")
+    assert finding.message == ("the inventory has no organisation section, so organisational "
+                               "promises cannot be judged")
+    assert finding.remediation == "add an organisation: section with the facts"
+
+
+def test_explain_shows_what_a_requirement_needs_and_what_it_defaults_to() -> None:
+    run = run_inprocess("explain", "organisational-facts", "--format", "json")
+    assert run.code == 0, run.err
+    requirement = json.loads(run.out)["kind"]["parameters_schema"]["$defs"]["Requirement"]
+    assert requirement["required"] == ["fact", "operator"]
+    assert {name: part.get("default", "required")
+            for name, part in requirement["properties"].items()} == {
+        "description": None, "fact": "required", "operator": "required", "value": None}
