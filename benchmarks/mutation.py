@@ -178,6 +178,9 @@ def run_module(copy: Path, module: str) -> dict[str, Any]:
             break
         stalled = 0 if left is None or 0 <= now < left else stalled + 1
         left = now
+    if stalled >= 3:
+        print(f"  mutmut left {left} mutants untested after three runs without progress",
+              flush=True)
     return collect(copy, path)
 
 
@@ -236,6 +239,8 @@ def collect(copy: Path, path: str) -> dict[str, Any]:
         rows = db.execute("SELECT m.id, m.status, l.line_number FROM Mutant m "
                           "JOIN Line l ON m.line = l.id ORDER BY m.id").fetchall()
     survivors = []
+    left = [{"id": number, "line": line + 1} for number, status, line in rows
+            if status == "untested"]
     for number, status, line in rows:
         if status in ("bad_survived", "bad_timeout"):
             shown = subprocess.run([sys.executable, "-m", "mutmut", "show", str(number)],
@@ -254,7 +259,8 @@ def collect(copy: Path, path: str) -> dict[str, Any]:
             "killed": killed + timeouts, "timeouts": timeouts,
             "score": round(100 * (killed + timeouts) / total, 1) if total else 100.0,
             "survivors": [s for s in survivors if s["status"] == "bad_survived"],
-            "timed_out": [s for s in survivors if s["status"] == "bad_timeout"]}
+            "timed_out": [s for s in survivors if s["status"] == "bad_timeout"],
+            "untested_mutants": left}
 
 
 def normalise(result: dict[str, Any]) -> dict[str, Any]:

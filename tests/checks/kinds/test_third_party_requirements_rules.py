@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from tests.helpers import only, run_check, run_judged
 
 HTTPS = {"protocol": "https", "tls": "1.3"}
 
@@ -101,3 +101,54 @@ def test_a_third_party_after_alike_kept_ones_is_still_judged(tmp_path: Path) -> 
     result = _run(tmp_path, [*kept, _vendor("broker", "marketing_partner", agreements=["dpa"])])
     assert [f.subject.id for f in only(result, Status.FAIL)] == ["broker"]
     assert result.outcomes[0].checked == 3
+
+
+def test_each_kept_third_party_is_listed_with_why_it_is_allowed(tmp_path: Path) -> None:
+    vendors = [_vendor("psp", "payment_processor", agreements=["dpa", "scc"]),
+               _vendor("cdn", "hosting", processor_of="psp"),
+               _vendor("mailer", "email_marketing", agreements=["dpa"]),
+               _vendor("police", "authority"),
+               _vendor("broker", "marketing_partner", agreements=["dpa"])]
+    flows = [{"id": f"to_{v['id']}", "source": "buyers", "target": v["id"],
+              "categories": ["user.contact.email"], "purposes": ["essential.service"],
+              "transport": HTTPS} for v in vendors if v["id"] != "broker"]
+    flows.append({"id": "to_broker", "source": "shop", "target": "broker",
+                  "categories": ["system.operations"], "purposes": ["essential.service"],
+                  "transport": HTTPS})  # no personal data: not judged
+    shop = {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront",
+            "country": "MA"}
+    flows.append({"id": "to_shop", "source": "buyers", "target": "shop",
+                  "categories": ["user.contact.email"], "purposes": ["essential.service"],
+                  "transport": HTTPS})  # internal: not a third party
+    result, judged = run_judged(tmp_path, {
+        "kind": "third-party-requirements", "disclosed_roles": ["payment_processor",
+                                                                "authority"],
+        "disclosure": "illustrative", "subprocessors_of": ["payment_processor"]}, {
+        "data_subjects": [{"id": "buyers", "name": "Buyers", "category": "customer"}],
+        "systems": [shop, *vendors], "flows": flows})
+    assert only(result, Status.FAIL) == []
+    assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged] == [
+        ("system", "cdn", "pass", "hosting: a sub-processor of 'psp'; agreements: none"),
+        ("system", "mailer", "pass", "email_marketing: a service provider the policy's "
+                                     "illustrative list covers; agreements: dpa"),
+        ("system", "police", "pass", "authority: a role the policy discloses; agreements: none"),
+        ("system", "psp", "pass",
+         "payment_processor: a role the policy discloses; agreements: dpa, scc")]
+    assert all(j.line for j in judged)
+
+
+@pytest.mark.parametrize(("principal_agreements", "subprocessors_of", "missing"), [
+    (["dpa"], ["payment_processor"], []),  # covered by its principal's agreement
+    ([], ["payment_processor"], ["cdn"]),  # the principal holds none to cover it
+    (["dpa"], ["shipping"], ["cdn"]),  # the principal's role is not one whose sub-processors
+])  # the policy covers: the sub-processor is held to its own agreements
+def test_a_sub_processor_is_bound_only_by_a_covering_principals_agreement(
+        tmp_path: Path, principal_agreements: list[str], subprocessors_of: list[str],
+        missing: list[str]) -> None:
+    result = _run(tmp_path, [_vendor("psp", "payment_processor", agreements=principal_agreements),
+                             _vendor("cdn", "hosting", processor_of="psp")],
+                  disclosed_roles=["payment_processor", "hosting"],
+                  subprocessors_of=subprocessors_of)
+    unbound = [f.subject.id for f in only(result, Status.FAIL)
+               if f.evidence["rule"] == "agreement" and f.subject.id == "cdn"]
+    assert unbound == missing
