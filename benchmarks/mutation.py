@@ -25,6 +25,7 @@ import ast
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -204,16 +205,19 @@ def mutmut(command: list[str], copy: Path, env: dict[str, str]) -> None:
 
     mutmut 2.x runs the tests in one worker process; if that process dies (killed on a
     shared machine), the parent waits on its queue for ever. The caller restores the
-    source and runs mutmut again, which resumes with the mutants not yet tested.
+    source and runs mutmut again, which resumes with the mutants not yet tested. mutmut
+    runs in a session of its own and the whole session is stopped: a worker left behind
+    would go on mutating the module under the next run (which then drops the mutants of
+    the line it finds changed, and leaves those of the mutated line untested).
     """
     proc = subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     idle = 0.0
     while proc.poll() is None:
         time.sleep(5)
         idle = 0.0 if has_worker(proc.pid) else idle + 5
         if idle >= 20:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             print(f"  mutmut lost its worker; resuming ({untested(copy)} left)", flush=True)
 

@@ -94,6 +94,11 @@ def test_a_processor_of_an_undeclared_principal_fails(tmp_path: Path) -> None:
         "third party 'fraud' is declared the processor of 'stripe', which is not a declared "
         "third party"]
     assert findings[0].remediation == "name the third party it works for (processor_of: ...)"
+    assert findings[0].evidence == {"rule": "processor-of", "system": "fraud",
+                                    "role": "payment_processor"}
+    lines = (tmp_path / "inventory" / "inventory.yaml").read_text(encoding="utf-8").splitlines()
+    assert findings[0].location is not None
+    assert lines[findings[0].location.line - 1].strip() == "processor_of: stripe"
 
 
 def test_a_third_party_after_alike_kept_ones_is_still_judged(tmp_path: Path) -> None:
