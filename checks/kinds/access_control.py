@@ -24,6 +24,8 @@ bucket readable by anyone or one database listening on the internet.
   French (``tous_les_employes``, ``tout_le_personnel``), Spanish
   (``todos_los_empleados``), German (``alle_mitarbeiter``) and transliterated
   Arabic (``jami3_al_muwazafin``), accents ignored (a policy may replace the list).
+  While the list holds ``*``, a role holding a wildcard (``analyst*``, ``s3:*``)
+  is broad too.
 - ``forbidden_exposure`` (list of ``internet``/``public``/``internal``; default internet,
   public).
 - ``require_encryption_at_rest`` (bool, default false).
@@ -136,6 +138,12 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     """Fail stores of personal data open to everyone or to the internet."""
     selected = ctx.graph.selection("data_categories", frozenset(params.categories))
     forbidden = {role_key(r) for r in params.forbidden_roles}
+    wildcards = "*" in forbidden  # then a role holding a wildcard is broad too
+
+    def broad(role: str) -> bool:
+        key = role_key(role)
+        return key in forbidden or (wildcards and "*" in key)
+
     roles_checked = "roles" in params.aspects
     exposure_checked = "exposure" in params.aspects
     encryption_checked = "encryption" in params.aspects and params.require_encryption_at_rest
@@ -150,7 +158,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         covered.append(applies)
         failing.append(applies and (
             (roles_checked and (not kind.access_roles
-                                or any(role_key(r) in forbidden for r in kind.access_roles)))
+                                or any(map(broad, kind.access_roles))))
             or (exposure_checked and (kind.exposure is None
                                       or kind.exposure in params.forbidden_exposure))
             or (encryption_checked and kind.encrypted is not True)))
@@ -162,7 +170,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     ev.judge(class_scope("store", table.store_class, judged, lambda i: table.stores[i].id))
     for position in members(table.store_class, failing):  # in inventory order
         store = table.stores[position]
-        open_roles = sorted(r for r in store.access_roles if role_key(r) in forbidden)
+        open_roles = sorted(filter(broad, store.access_roles))
         held = sorted({f.category for f in store.fields if selected[f.category]})
         facts = {"store": store.id, "system": store.system, "categories": held,
                  "access_roles": list(store.access_roles), "exposure": store.exposure}

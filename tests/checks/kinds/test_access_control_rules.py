@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from pledge.checks.findings import Status
 from tests.helpers import failing, run_check
 
 SHOP = {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront", "country": "MA"}
@@ -53,3 +54,25 @@ def test_encryption_is_not_required_unless_asked(tmp_path: Path) -> None:
     result = run_check(tmp_path, {"kind": "access-control"},
                        {"systems": [SHOP], "stores": [_store("plain", encryption_at_rest=False)]})
     assert failing(result) == set()
+
+
+@pytest.mark.parametrize(("roles", "forbidden_roles", "open_roles"), [
+    (["analyst*", "support_agent"], None, ["analyst*"]),  # the default list holds "*"
+    (["s3:*"], None, ["s3:*"]),
+    (["*"], ["*"], ["*"]),
+    (["analyst*", "public"], ["public"], ["public"]),  # no "*" forbidden: a pattern is a name
+    (["analyst*"], ["analyst"], []),  # a wildcard is not its stem
+])
+def test_a_role_holding_a_wildcard_is_broad_while_the_list_forbids_wildcards(
+        tmp_path: Path, roles: list[str], forbidden_roles: list[str] | None,
+        open_roles: list[str]) -> None:
+    check: dict[str, Any] = {"kind": "access-control", "aspects": ["roles"]}
+    if forbidden_roles is not None:
+        check["forbidden_roles"] = forbidden_roles
+    result = run_check(tmp_path, check, {"systems": [SHOP], "stores": [
+        _store("db", access_roles=roles)]})
+    found = [f for f in result.findings if f.status is Status.FAIL]
+    assert [f.evidence["rule"] for f in found] == (["public-role"] if open_roles else [])
+    if open_roles:
+        assert found[0].message == (f"store 'db' grants access to {', '.join(open_roles)}: a "
+                                    "public or broad role, not named staff roles")
