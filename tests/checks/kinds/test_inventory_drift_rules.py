@@ -98,3 +98,11 @@ def test_explain_describes_each_observation_fact() -> None:
         "rows": ("Rows in the table.", None),
         "reason": ("Why discovery proposes the category.", ""),
     }
+
+
+def test_a_discovery_that_compared_nothing_is_not_applicable(tmp_path: Path) -> None:
+    result = _run(tmp_path, observations=[], compared=0)
+    assert result.findings[0].status is Status.NOT_APPLICABLE
+    assert result.outcomes[0].checked == 0
+    with pytest.raises(ValueError, match="greater than or equal to 0"):
+        _run(tmp_path / "negative", observations=[], compared=-1)
