@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pledge.checks.findings import Status
-from tests.helpers import only, policy_with, run_check
+from tests.helpers import only, policy_with, run_check, run_judged
 
 IBAN, CARD, EMAIL = ("user.financial.bank_account", "user.financial.credit_card.number",
                      "user.contact.email")
@@ -106,3 +106,32 @@ def test_a_rule_part_without_values_is_refused(part: str) -> None:
     check[part] = {"matches": "ANY"}
     with pytest.raises(ValueError, match=rf"{part}\.values"):
         policy_with(check)
+
+
+def test_each_activity_and_field_kept_is_listed_with_why(tmp_path: Path) -> None:
+    check = {"kind": "forbidden-combination",
+             "data_categories": {"matches": "ANY", "values": ["user.financial"]},
+             "data_uses": {"matches": "ANY", "values": ["marketing.advertising"]},
+             "data_subjects": {"matches": "ANY", "values": ["customer"]}}
+    result, judged = run_judged(tmp_path, check, {
+        "data_subjects": [{"id": "buyers", "name": "Buyers", "category": "customer"}],
+        "systems": [{"id": "ads", "name": "Ads", "type": "third_party", "role": "advertising",
+                     "country": "IE"},
+                    {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront",
+                     "country": "MA"}],
+        "stores": [{"id": "audiences", "name": "Audiences", "system": "ads",
+                    "fields": [{"name": "email", "category": EMAIL},
+                               {"name": "iban", "category": IBAN}]},
+                   {"id": "orders", "name": "Orders", "system": "shop",
+                    "fields": [{"name": "card", "category": CARD}]}],
+        "processing_activities": [{
+            "id": "targeting", "name": "Targeting",
+            "purposes": ["marketing.advertising.third_party.targeted"],
+            "legal_basis": "consent", "data_subjects": ["buyers"], "categories": [EMAIL],
+            "systems": ["ads"]}]})
+    assert [f.subject.id for f in only(result, Status.FAIL)] == ["audiences.iban"]
+    assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged
+            if j.verdict == "pass"] == [
+        ("field", "audiences.email", "pass", "the rule does not hold for its category"),
+        ("processing_activity", "targeting", "pass", "the rule does not hold for it")]
+    assert all(j.line for j in judged)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from tests.helpers import only, run_check, run_judged
 
 PEOPLE = {"id": "buyers", "name": "Buyers", "category": "customer"}
 SHOP = {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront", "country": "MA"}
@@ -67,3 +67,27 @@ def test_scope_all_covers_both_kinds_of_hop(tmp_path: Path, scope: dict[str, str
     assert _run(tmp_path / "b", {"protocol": "https", "tls": "1.2"}, **scope) == []
     [old] = _run(tmp_path / "c", {"protocol": "https", "tls": "1.1"}, **scope)
     assert old.evidence["rule"] == "old-tls"
+
+
+def test_each_kept_or_exempt_flow_is_listed_with_how_it_travels(tmp_path: Path) -> None:
+    def flow(flow_id: str, transport: dict[str, Any],
+             category: str = "user.contact.email") -> dict[str, Any]:
+        return {"id": flow_id, "source": "shop", "target": "worker", "categories": [category],
+                "purposes": ["essential.service"], "transport": transport}
+
+    flows = [flow("web", {"protocol": "https", "tls": "1.3"}),
+             flow("ssh", {"protocol": "ssh"}),
+             flow("vpn", {"protocol": "custom", "encrypted": True}),
+             flow("bus", {"protocol": "internal"}),
+             flow("ops", {"protocol": "http"}, "system.operations")]
+    result, judged = run_judged(tmp_path, {"kind": "transport-encryption",
+                                           "exempt_protocols": ["internal"]},
+                                {"systems": [SHOP, WORKER], "flows": flows})
+    assert only(result, Status.FAIL) == []
+    assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged] == [
+        ("flow", "bus", "not_applicable", "over internal, an exempt protocol"),
+        ("flow", "ssh", "pass", "over ssh, an encrypted protocol"),
+        ("flow", "vpn", "pass", "over custom, declared encrypted"),
+        ("flow", "web", "pass", "over https, TLS 1.3")]
+    lines = (tmp_path / "inventory" / "inventory.yaml").read_text(encoding="utf-8").splitlines()
+    assert [lines[(j.line or 0) - 1].split(":")[0].strip() for j in judged] == ["transport"] * 4
