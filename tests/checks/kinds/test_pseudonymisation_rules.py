@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from tests.helpers import only, run_check, run_judged
 
 PROFILING = "marketing.advertising.profiling"
 SHOP = {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront", "country": "MA"}
@@ -25,3 +25,28 @@ def test_every_checked_purpose_of_the_store_is_named(tmp_path: Path) -> None:
                                "but field 'email' holds user.contact.email in the clear")
     assert finding.evidence["purposes"] == ["analytics.reporting", PROFILING]
     assert result.outcomes[0].checked == 1
+
+
+def test_each_field_of_a_checked_store_is_listed_with_why_it_keeps_or_breaks(
+        tmp_path: Path) -> None:
+    stores = [{"id": "warehouse", "name": "Warehouse", "system": "shop",
+               "purposes": [PROFILING],
+               "fields": [{"name": "email", "category": "user.contact.email"},
+                          {"name": "hashed", "category": "user.contact.email",
+                           "pseudonymised": True},
+                          {"name": "visitor", "category": "user.unique_id.pseudonymous"},
+                          {"name": "clicks", "category": "user.behavior.browsing_history"}]},
+              {"id": "orders", "name": "Orders", "system": "shop",
+               "purposes": ["essential.service"],
+               "fields": [{"name": "email", "category": "user.contact.email"}]}]
+    result, judged = run_judged(tmp_path, {"kind": "pseudonymisation", "purposes": [PROFILING]},
+                                {"systems": [SHOP], "stores": stores})
+    assert [f.subject.id for f in only(result, Status.FAIL)] == ["warehouse.email"]
+    assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged] == [
+        ("field", "warehouse.clicks", "pass", "user.behavior.browsing_history, not an identifier"),
+        ("field", "warehouse.email", "fail", "store 'warehouse' is kept for "
+         f"{PROFILING} but field 'email' holds user.contact.email in the clear"),
+        ("field", "warehouse.hashed", "pass", "user.contact.email, marked pseudonymised"),
+        ("field", "warehouse.visitor", "pass",
+         "user.unique_id.pseudonymous, a pseudonymous category")]
+    assert all(j.line for j in judged)

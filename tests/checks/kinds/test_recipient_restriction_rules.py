@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from tests.helpers import only, run_check, run_judged
 
 CARD = ["user.financial.credit_card.cvv", "user.financial.credit_card.number"]
 HTTPS = {"protocol": "https", "tls": "1.3"}
@@ -81,3 +81,36 @@ def test_allowing_subprocessors_does_not_question_an_allowed_recipient(tmp_path:
     promo = _flow("promo", "buyers", "psp", ["marketing.communications"])
     [finding] = _run(tmp_path, [promo], allow_subprocessors=True)
     assert finding.evidence["rule"] == "flow-purpose"  # the purpose, not the recipient
+
+
+def test_each_kept_flow_is_listed_with_why_its_recipient_is_allowed(tmp_path: Path) -> None:
+    inventory = {
+        "data_subjects": [{"id": "buyers", "name": "Buyers", "category": "customer"}],
+        "systems": [
+            {"id": "psp", "name": "PSP", "type": "third_party", "role": "payment_processor",
+             "country": "IE"},
+            {"id": "cdn", "name": "CDN", "type": "third_party", "role": "hosting",
+             "country": "IE", "processor_of": "psp"},
+            {"id": "police", "name": "Police", "type": "third_party", "role": "authority",
+             "country": "MA"},
+            {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront",
+             "country": "MA"}],
+        "flows": [_flow("pay", "shop", "psp", ["essential.service"]),
+                  _flow("host", "psp", "cdn", ["essential.service"]),
+                  _flow("order", "buyers", "shop", ["essential.service"]),
+                  _flow("warrant", "shop", "police", ["essential.legal_obligation"]),
+                  {**_flow("notes", "buyers", "shop", ["essential.service"]),
+                   "categories": ["user.contact.email"]}]}  # not a checked category
+    for banned, words in (([], ""), (["marketing"], ", for no banned purpose")):
+        check = {**CHECK, "allowed_roles": ["payment_processor"], "banned_purposes": banned,
+                 "allow_subprocessors": True, "unless_required_by_law": True}
+        result, judged = run_judged(tmp_path / str(len(banned)), check, inventory)
+        assert only(result, Status.FAIL) == []
+        assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged] == [
+            ("flow", "host", "pass", "to a sub-processor of an allowed processor"),
+            ("flow", "order", "pass", f"to an internal system{words}"),
+            ("flow", "pay", "pass", f"to a third-party payment_processor, an allowed "
+                                    f"recipient{words}"),
+            ("flow", "warrant", "pass", "to a third-party authority, for legal obligations "
+                                        "only: required by law")]
+        assert all(j.line for j in judged)
