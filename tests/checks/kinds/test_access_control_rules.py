@@ -115,6 +115,7 @@ def test_each_kept_store_is_listed_with_what_it_shows(tmp_path: Path, aspects: l
     result, judged = run_judged(tmp_path, {"kind": "access-control", "aspects": aspects,
                                            "require_encryption_at_rest": True},
                                 {"systems": [SHOP], "stores": stores})
+    assert failing(result) == set()
     assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged] == [
         ("store", "db", "pass", reason)]
     assert judged[0].line

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from tests.helpers import only, run_check, run_judged
 
 PURPOSES = ["marketing.advertising.profiling", "marketing.advertising.third_party.targeted"]
 HTTPS = {"protocol": "https", "tls": "1.3"}
@@ -44,3 +44,41 @@ def test_a_gate_covering_both_passes(tmp_path: Path) -> None:
     [finding] = result.findings
     assert finding.status is Status.PASS
     assert finding.message == "all 1 flows and nodes checked keep the commitment"
+
+
+def test_each_kept_flow_and_node_is_listed_with_why(tmp_path: Path) -> None:
+    profiling, targeted = PURPOSES
+
+    def flow(flow_id: str, source: str, target: str, purposes: list[str],
+             gate: str | None = None) -> dict[str, Any]:
+        return {"id": flow_id, "source": source, "target": target,
+                "categories": ["user.contact.email"], "purposes": purposes,
+                "transport": HTTPS, **({"consent_gate": gate} if gate else {})}
+
+    def system(system_id: str, kind: str, purposes: list[str]) -> dict[str, Any]:
+        return {"id": system_id, "name": system_id, "type": kind, "role": "advertising",
+                "country": "MA", "purposes": purposes}
+
+    result, judged = run_judged(tmp_path, {"kind": "consent-gate", "purposes": PURPOSES}, {
+        "data_subjects": [{"id": "customers", "name": "Customers", "category": "customer"}],
+        "systems": [system("ads", "third_party", [profiling]),
+                    system("warehouse", "internal", ["essential.service"]),
+                    system("crm", "internal", ["essential.service"])],
+        "consent_gates": [
+            {"id": "banner", "name": "Banner", "type": "opt_in",
+             "purposes": ["marketing.advertising"], "mechanism": "Cookie settings"},
+            {"id": "partial", "name": "Partial", "type": "opt_out", "purposes": [profiling],
+             "mechanism": "Unsubscribe link"}],
+        "flows": [flow("pixel", "customers", "ads", PURPOSES, "banner"),
+                  flow("sync", "warehouse", "crm", [profiling]),
+                  flow("mixed", "warehouse", "crm", PURPOSES, "partial")]})
+    assert only(result, Status.FAIL) == []
+    no_path = "no ungated path brings personal data to its source"
+    assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged] == [
+        ("flow", "mixed", "pass", f"gate 'partial' covers {profiling}; for {targeted}: "
+                                  f"{no_path}"),
+        ("flow", "pixel", "pass", f"gate 'banner' covers {profiling}, {targeted}"),
+        ("flow", "sync", "pass", f"for {profiling}: {no_path}"),
+        ("system", "ads", "pass",
+         f"processes for {profiling} and receives no personal data ungated for it")]
+    assert all(j.line for j in judged)

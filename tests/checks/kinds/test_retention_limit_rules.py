@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from pledge.checks.findings import Status
-from tests.helpers import failing, only, policy_with, run_check
+from tests.conftest import run_inprocess
+from tests.helpers import failing, only, policy_with, run_check, run_judged
 
 STORE = {"id": "crm", "name": "CRM", "system": "shop", "purposes": ["essential.service"],
          "disposal": "delete",
@@ -60,3 +62,35 @@ def test_a_mislabelled_field_is_judged_only_where_its_purposes_are_checked(
     assert finding.evidence["rule"] == "label"
     assert "the label keeps it out of this retention rule, the name puts it in" in (
         finding.message)
+
+
+@pytest.mark.parametrize(("aspects", "email", "visits"), [
+    (["duration", "disposal"], "user.contact.email: kept P1Y within P2Y, disposal delete",
+     "user.behavior.browsing_history: kept P3Y within P5Y, disposal anonymise"),
+    (["duration"], "user.contact.email: kept P1Y within P2Y",
+     "user.behavior.browsing_history: kept P3Y within P5Y"),
+    (["disposal"], "user.contact.email: disposal delete",
+     "user.behavior.browsing_history: disposal anonymise"),
+])
+def test_each_kept_field_is_listed_with_its_retention_and_disposal(
+        tmp_path: Path, aspects: list[str], email: str, visits: str) -> None:
+    store = {**STORE, "fields": [
+        {"name": "email", "category": "user.contact.email", "retention": "P1Y"},
+        {"name": "visits", "category": "user.behavior.browsing_history", "retention": "P3Y",
+         "purposes": ["analytics.reporting"], "disposal": "anonymise"}]}
+    result, judged = run_judged(tmp_path, {
+        "kind": "retention-limit", "max_retention": "P2Y", "aspects": aspects,
+        "overrides": [{"purposes": ["analytics"], "max_retention": "P5Y"}]},
+        {**INVENTORY, "stores": [store]})
+    assert only(result, Status.FAIL) == []
+    assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged] == [
+        ("field", "crm.email", "pass", email), ("field", "crm.visits", "pass", visits)]
+    assert all(j.line for j in judged)
+
+
+def test_explain_shows_what_an_override_needs_and_defaults_to() -> None:
+    run = run_inprocess("explain", "retention-limit", "--format", "json")
+    assert run.code == 0, run.err
+    override = json.loads(run.out)["kind"]["parameters_schema"]["$defs"]["Override"]
+    assert override["required"] == ["purposes", "max_retention"]
+    assert override["properties"]["reason"]["default"] is None
