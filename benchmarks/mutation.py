@@ -107,7 +107,7 @@ def runner_for(module: str) -> str:
 
 
 def recheck(copy: Path, module: str, tests: list[str] | None = None) -> dict[str, Any]:
-    """Run the stored survivors of ``module`` again against the current tests.
+    """Run the stored survivors (and timeouts) of ``module`` again against the current tests.
 
     Each survivor is applied by hand (its line, found by its text, replaced by the mutated
     line) in the copy, so a module is not mutated from scratch after tests are added: tests
@@ -123,9 +123,12 @@ def recheck(copy: Path, module: str, tests: list[str] | None = None) -> dict[str
     lines = original.splitlines(keepends=True)
     env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
     kept, killed, gone = [], [], []
-    for found in result["survivors"]:
+    # a timeout may be a slow machine rather than an endless loop: each is run again too, and
+    # one the tests now pass is a survivor
+    for found in [*result["survivors"], *result["timed_out"]]:
         if not any(x.startswith("-") for x in found["diff"]):
-            kept.append(found)  # mutmut could not show it: it stays a survivor
+            if found["status"] == "bad_survived":
+                kept.append(found)  # mutmut could not show it: it stays a survivor
             continue
         old = next(x[1:] for x in found["diff"] if x.startswith("-"))
         new = next((x[1:] for x in found["diff"] if x.startswith("+")), None)  # None: removed
@@ -149,12 +152,14 @@ def recheck(copy: Path, module: str, tests: list[str] | None = None) -> dict[str
             alive = False
         finally:
             source.write_text(original, encoding="utf-8")
-        (kept if alive else killed).append({**found, "line": near + 1})
+        (kept if alive else killed).append({**found, "line": near + 1,
+                                            "status": "bad_survived" if alive else "ok_killed"})
         print(f"  line {near + 1}: {'survives' if alive else 'killed'}", flush=True)
     total = result["mutants"] - len(gone)
-    return {**result, "mutants": total, "killed": total - len(kept),
+    return {**result, "mutants": total, "killed": total - len(kept), "timeouts": 0,
             "score": round(100 * (total - len(kept)) / total, 1) if total else 100.0,
-            "survivors": kept, "rechecked_killed": result.get("rechecked_killed", []) + killed}
+            "survivors": kept, "timed_out": [],
+            "rechecked_killed": result.get("rechecked_killed", []) + killed}
 
 
 def run_module(copy: Path, module: str) -> dict[str, Any]:
