@@ -162,7 +162,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                          lambda i: ctx.graph.flow_at[i].id, key="transport"))
     for position in members(groups.flow_class, verdicts):  # the failing flows, in order
         flow = ctx.graph.flow_at[position]
-        rule, reason = reasons[groups.flow_class[position]] or ("", "")
+        why = reasons[groups.flow_class[position]]
+        assert why is not None  # a class fails for a reason
+        rule, reason = why
         where = f"{flow.source} -> {flow.target}"
         evidence = {"path": [flow.source, flow.target], "flows": [flow.id],
                     "protocol": flow.transport.protocol, "tls": flow.transport.tls,

@@ -37,6 +37,7 @@ def test_a_tls_protocol_without_its_version_fails(tmp_path: Path, protocol: str)
     assert finding.message == (f"flow 'hop' (shop -> worker) carries personal data unprotected: "
                                f"it travels over {protocol} (TLS) but its TLS version is not "
                                f"declared")
+    assert finding.remediation == 'declare the TLS version (tls: "1.2" or later)'
 
 
 @pytest.mark.parametrize("protocol", ["sftp", "scp", "ssh", "ipsec", "wireguard", "SSH"])
