@@ -167,10 +167,9 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         if store.system in holders or (kind.owner_type == "third_party"
                                        and kind.owner_role in roles):
             continue
-        field = table.fields[hit.position]
-        if selected[field.category] and voc.is_selected(field.category,
-                                                        frozenset({hit.match.category})):
-            continue  # already failed above on its label, which says as much as the name
+        field = table.fields[hit.position]  # its label hides the name's category: the
+        # label is neither that category nor one under it, so a forbidden label failed above
+        # for what it says, and the name is reported for what the label does not say
         ev.fail("field", f"{store.id}.{field.name}",
                 message(store.id, field.name, field.category, hit.match,
                         f"pledge trusts the name over the label, and {hit.match.category} "
