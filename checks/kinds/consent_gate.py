@@ -234,7 +234,7 @@ def _processing_nodes(graph: FlowGraph, chosen: TermSelection) -> Iterator[Item]
             reason = said[purposes] = (f"processes for {', '.join(mine)} and receives no "
                                        "personal data ungated for it") if mine else ""
         if reason:
-            yield attrs.get("type", "node"), node_id, PASS, reason, None
+            yield attrs["type"], node_id, PASS, reason, None  # declared: it has purposes
 
 
 class _Prefixes(dict[int, PathPrefixes]):
@@ -288,7 +288,7 @@ def _judge_nodes(ctx: CheckContext, ev: Evaluation, walk_of: dict[str, Reached],
         ev.checked += 1
         purpose, flow = via[node_id]
         evidence = prefixes.of(walk_of[purpose]).evidence(flow.source, (flow.id, node_id))
-        ev.fail(node.get("type", "node"), node_id, f"'{node_id}' processes for "
+        ev.fail(node["type"], node_id, f"'{node_id}' processes for "
                 f"{', '.join(hit)} and receives personal data with no gate for it on the way: "
                 f"{' -> '.join(evidence['path'])}",
                 remediation="gate the flows into it for these purposes, or stop processing "

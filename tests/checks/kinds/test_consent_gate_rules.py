@@ -61,7 +61,7 @@ def test_each_kept_flow_and_node_is_listed_with_why(tmp_path: Path) -> None:
 
     result, judged = run_judged(tmp_path, {"kind": "consent-gate", "purposes": PURPOSES}, {
         "data_subjects": [{"id": "customers", "name": "Customers", "category": "customer"}],
-        "systems": [system("ads", "third_party", [profiling]),
+        "systems": [system("ads", "third_party", PURPOSES),
                     system("warehouse", "internal", ["essential.service"]),
                     system("crm", "internal", ["essential.service"])],
         "consent_gates": [
@@ -71,14 +71,30 @@ def test_each_kept_flow_and_node_is_listed_with_why(tmp_path: Path) -> None:
              "mechanism": "Unsubscribe link"}],
         "flows": [flow("pixel", "customers", "ads", PURPOSES, "banner"),
                   flow("sync", "warehouse", "crm", [profiling]),
-                  flow("mixed", "warehouse", "crm", PURPOSES, "partial")]})
+                  flow("mixed", "warehouse", "crm", PURPOSES, "partial"),
+                  flow("both", "warehouse", "crm", PURPOSES)]})
     assert only(result, Status.FAIL) == []
     no_path = "no ungated path brings personal data to its source"
     assert [(j.subject_type, j.subject_id, j.verdict, j.reason) for j in judged] == [
+        ("flow", "both", "pass", f"for {profiling}, {targeted}: {no_path}"),
         ("flow", "mixed", "pass", f"gate 'partial' covers {profiling}; for {targeted}: "
                                   f"{no_path}"),
         ("flow", "pixel", "pass", f"gate 'banner' covers {profiling}, {targeted}"),
         ("flow", "sync", "pass", f"for {profiling}: {no_path}"),
         ("system", "ads", "pass",
-         f"processes for {profiling} and receives no personal data ungated for it")]
+         f"processes for {profiling}, {targeted} and receives no personal data ungated for "
+         "it")]
     assert all(j.line for j in judged)
+
+
+def test_a_node_receiving_data_ungated_for_its_purposes_names_each(tmp_path: Path) -> None:
+    inventory = _inventory(["analytics"], mechanism="Cookie settings")
+    inventory["systems"][0]["purposes"] = PURPOSES
+    inventory["flows"][0].pop("consent_gate")
+    result = run_check(tmp_path, {"kind": "consent-gate", "purposes": PURPOSES}, inventory)
+    [node] = [f for f in only(result, Status.FAIL) if f.evidence["rule"] == "ungated-node"]
+    assert (node.subject.type, node.subject.id) == ("system", "ads")
+    assert node.message == (f"'ads' processes for {', '.join(PURPOSES)} and receives personal "
+                            "data with no gate for it on the way: customers -> ads")
+    assert node.remediation == ("gate the flows into it for these purposes, or stop processing "
+                                "for them")
