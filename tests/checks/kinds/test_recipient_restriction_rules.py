@@ -114,3 +114,33 @@ def test_each_kept_flow_is_listed_with_why_its_recipient_is_allowed(tmp_path: Pa
             ("flow", "warrant", "pass", "to a third-party authority, for legal obligations "
                                         "only: required by law")]
         assert all(j.line for j in judged)
+
+
+def test_a_sub_processor_is_allowed_only_from_its_own_allowed_principal(tmp_path: Path) -> None:
+    def vendor(system_id: str, role: str, kind: str = "third_party",
+               **facts: str) -> dict[str, Any]:
+        return {"id": system_id, "name": system_id, "type": kind, "role": role,
+                "country": "IE", **facts}
+
+    inventory = {
+        "systems": [vendor("psp", "payment_processor"), vendor("psp2", "payment_processor"),
+                    vendor("till", "payment_processor", "internal"),
+                    vendor("cdn", "hosting", processor_of="psp"),
+                    vendor("cdn2", "hosting", processor_of="psp2"),
+                    vendor("cdn3", "hosting", processor_of="till")],
+        "stores": [{"id": "ledger", "name": "Ledger", "system": "psp",
+                    "fields": [{"name": "pan", "category": CARD[1]}]},
+                   {"id": "edge", "name": "Edge", "system": "cdn",
+                    "fields": [{"name": "pan", "category": CARD[1]}]}],
+        "flows": [_flow("ok1", "psp", "cdn", ["essential.service"]),
+                  _flow("ok2", "ledger", "cdn", ["essential.service"]),  # from its store
+                  _flow("ok3", "psp", "edge", ["essential.service"]),  # into its store
+                  _flow("bad1", "psp", "cdn2", ["essential.service"]),  # another's
+                  _flow("bad2", "till", "cdn3", ["essential.service"])]}  # not a third party
+    result, judged = run_judged(tmp_path, {**CHECK, "allowed_roles": ["payment_processor"],
+                                           "banned_purposes": [],
+                                           "allow_subprocessors": True}, inventory)
+    assert sorted(f.subject.id for f in only(result, Status.FAIL)
+                  if f.evidence["rule"] == "recipient") == ["bad1", "bad2"]
+    lines = (tmp_path / "inventory" / "inventory.yaml").read_text(encoding="utf-8").splitlines()
+    assert {lines[(j.line or 0) - 1].split(":")[0].strip() for j in judged} == {"target"}
