@@ -94,3 +94,27 @@ def test_explain_shows_what_an_override_needs_and_defaults_to() -> None:
     override = json.loads(run.out)["kind"]["parameters_schema"]["$defs"]["Override"]
     assert override["required"] == ["purposes", "max_retention"]
     assert override["properties"]["reason"]["default"] is None
+
+
+def test_a_name_under_a_skipped_label_is_reported_after_names_not_in_scope(
+        tmp_path: Path) -> None:
+    def store(store_id: str, purpose: str, name: str) -> dict[str, object]:
+        return {"id": store_id, "name": store_id.title(), "system": "shop", "retention": "P2Y",
+                "purposes": [purpose], "disposal": "delete",
+                "fields": [{"name": name, "category": "system.operations"}]}
+
+    stores = [store("orders", "essential.service", "email_address"),  # purpose not checked
+              store("people", "marketing.communications.email", "birth_date"),  # not contact
+              store("mailing", "marketing.communications.email", "email_address")]
+    check = {"kind": "retention-limit", "categories": ["user.contact"], "max_retention": "P1Y",
+             "purposes": ["marketing"]}
+    result = run_check(tmp_path, check, {**INVENTORY, "stores": stores})
+    [finding] = only(result, Status.FAIL)
+    assert finding.subject.id == "mailing.email_address"
+    assert finding.message.endswith("labelled system.operations: the label keeps it out of "
+                                    "this retention rule, the name puts it in")
+    assert finding.remediation == ("label the field user.contact.email (and keep it within the "
+                                   "rule), or waive this finding if the name misleads")
+    assert finding.evidence == {"rule": "label", "category": "system.operations",
+                                "suggested": "user.contact.email", "label_rule": "email",
+                                "store": "mailing"}
