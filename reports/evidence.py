@@ -9,7 +9,7 @@ is made safe (:func:`pledge.reports.safe.plain`) and JSON-escaped once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from pledge.checks.judged import Judged
 from pledge.reports.safe import plain, printable
@@ -36,8 +36,21 @@ class Quoted(dict[str, str]):
         self.clean = clean
 
     def __missing__(self, text: str) -> str:
-        value = self[text] = json.dumps(self.clean(text), ensure_ascii=False)
+        value = self[text] = _json_string(self.clean(text))
         return value
+
+
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
+"""``json.dumps(text, ensure_ascii=False)`` of a string, without the encoder around it."""
+
+
+def texts(judged: Iterable[Judged]) -> Iterator[str]:
+    """The texts of the subjects that the JSON list and the text lines print."""
+    for j in judged:
+        yield j.subject_id
+        yield j.reason
+        if j.file is not None:
+            yield j.file
 
 
 def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:

@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 from urllib.parse import quote
 
@@ -299,8 +300,10 @@ _SUBJECTS_INDENT = 12
 class _Subjects:
     """Judged subjects as OSCAL subject references, written as JSON text (see ``splice``)."""
 
-    def __init__(self, redacted: Callable[[str], str]) -> None:
+    def __init__(self, redacted: Callable[[str], str],
+                 redact_ahead: Callable[[Iterable[str]], None]) -> None:
         self.quoted = Quoted(lambda value: " ".join(printable(redacted(value)).split()))
+        self.redact_ahead = redact_ahead
         self.uuids: dict[tuple[str, str], str] = {}
 
     def uuid(self, j: Judged) -> str:
@@ -320,6 +323,9 @@ class _Subjects:
             return (f'{deep}{{\n{deeper}"name": "{name}",\n{deeper}"ns": {ns},\n'
                     f'{deeper}"value": {q[value]}\n{deep}}}')
 
+        self.redact_ahead(chain.from_iterable(
+            (j.reason, f"{j.subject_type} {j.subject_id}")
+            + (() if j.file is None else (where(j),)) for j in judged))
         entries = []
         for j in judged:
             found = [prop_text("verdict", j.verdict)]
@@ -341,7 +347,7 @@ def judged_observations(report: Report, a: Assessment) -> dict[str, str]:
     inventory judges millions of subjects, too many to build as dictionaries.
     """
     collected = timestamp(report)
-    writer = _Subjects(report.redactor())
+    writer = _Subjects(report.redactor(), report.redact_ahead)
     parts: dict[str, str] = {}
     for c in report.commitments:
         judged = report.judged(c.id)

@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import click
 
+from pledge.base.memory import paused_gc
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.cli.common import (
     EXIT_FAIL,
@@ -59,11 +61,17 @@ def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInvento
     """How to render each format (lazily: only the asked formats are computed)."""
     policy = loaded_policy.policy
 
+    built: dict[str, Any] = {}  # each built once for the formats that share it
+
     def matrix() -> coverage.Coverage:
-        return coverage.build(policy, loaded_policy.source_text, report)
+        if "matrix" not in built:
+            built["matrix"] = coverage.build(policy, loaded_policy.source_text, report)
+        return cast(coverage.Coverage, built["matrix"])
 
     def record() -> ropa.Record:
-        return ropa.build(loaded.inventory, graph)
+        if "record" not in built:
+            built["record"] = ropa.build(loaded.inventory, graph)
+        return cast(ropa.Record, built["record"])
 
     return {
         "html": lambda: html.render(report, graph, matrix(),
@@ -108,23 +116,25 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
     loaded = get_inventory(inventory, max_file_size, cache)
     result, graph, warnings, extra = run_with_waivers(
         loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size)
-    doc = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
-                       generated_at=now_utc() if timestamp else None, warnings=warnings,
-                       written=[output_dir])
     chosen = [f for f in OUTPUTS if f in formats] if formats else list(OUTPUTS)
-    make = renderers(doc, loaded_policy, loaded, graph)
     rendered: list[tuple[str, Path]] = []
     skipped: list[str] = []
     pack: list[tuple[str, str, str]] = []
-    for fmt in chosen:  # everything rendered before anything is written
-        try:
-            text = make[fmt]()
-        except poam.NothingToPlan:
-            skipped.append(fmt)
-            continue
-        rendered.append((text, output_dir / OUTPUTS[fmt]))
-        pack.append((fmt, OUTPUTS[fmt], text))
-    rendered.append((pack_manifest.render(doc, pack), output_dir / pack_manifest.MANIFEST_FILE))
+    with paused_gc():  # the judged subjects: millions of objects, all kept to the end
+        doc = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
+                           generated_at=now_utc() if timestamp else None, warnings=warnings,
+                           written=[output_dir])
+        make = renderers(doc, loaded_policy, loaded, graph)
+        for fmt in chosen:  # everything rendered before anything is written
+            try:
+                text = make[fmt]()
+            except poam.NothingToPlan:
+                skipped.append(fmt)
+                continue
+            rendered.append((text, output_dir / OUTPUTS[fmt]))
+            pack.append((fmt, OUTPUTS[fmt], text))
+        rendered.append((pack_manifest.render(doc, pack),
+                         output_dir / pack_manifest.MANIFEST_FILE))
     for text, path in rendered:
         write_output(text, path)
     s = doc.summary
