@@ -503,6 +503,24 @@ class FlowGraph:
                 selected[c] or (broader and voc.is_broader(c, selectors)) for c in categories)
         return hit
 
+    def categories_carry(self, categories: frozenset[str], selectors: frozenset[str], *,
+                         broader: bool = False) -> bool:
+        """Whether a flow declaring ``categories`` carries a selected one (:meth:`carries`)."""
+        return self._carries(categories, selectors, broader)
+
+    def edges(self) -> set[tuple[str, str, frozenset[str]]] | None:
+        """Every (source, target, categories) the flows declare, as a set (made in C passes).
+
+        ``None`` when a flow id is used twice: traversals then follow the last flow
+        of each id (:meth:`_steps_by_id`), which the set would not tell.
+        """
+        if self._repeated_ids:
+            return None
+        classes = self.flow_classes
+        return set(zip(map(self._ids.__getitem__, self._sources),
+                       map(self._ids.__getitem__, self._targets),
+                       (classes[n].categories for n in self.flow_class), strict=True))
+
     def carries(self, flow: Flow, selectors: frozenset[str], *, broader: bool = False) -> bool:
         """Whether ``flow`` carries a selected category.
 
