@@ -405,8 +405,7 @@ class FlowGraph:
         """Per node number, its owner's: a store's system (itself when the system is not
         declared), any other node itself. Made once."""
         if self._owners is None:
-            index = self._index
-            self._owners = [index.get(owner, n) for n, owner in enumerate(self._owner)]
+            self._owners = list(map(self._index.get, self._owner, range(len(self._owner))))
         return self._owners
 
     def node(self, node_id: str) -> dict[str, Any]:
