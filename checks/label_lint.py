@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
+from itertools import chain, compress
+from operator import itemgetter, not_
 from weakref import WeakKeyDictionary
 
 from pledge.checks.context import CheckContext
@@ -60,16 +61,20 @@ def mislabelled(ctx: CheckContext) -> list[Mislabel]:
     found = cached[1] if cached is not None and cached[0] is rules else None
     if found is None:
         voc = ctx.vocab.data_categories
-        suggesting: dict[str, list[NameMatch]] = {}
+        # stores repeat a few thousand shapes (their fields' names and classes): each
+        # distinct name is matched once, only the shapes holding a name that suggests a
+        # category are visited, and each (name, label) pair judged once
+        every_name = set(chain.from_iterable(map(itemgetter(0), table.shapes)))
+        suggesting = {name: matched for name in sorted(every_name)
+                      if (matched := rules.match_name(name))}
         judged: dict[tuple[str, str], tuple[NameMatch, ...]] = {}
         bad: dict[int, list[tuple[int, tuple[NameMatch, ...]]]] = {}
-        # stores repeat a few thousand shapes (their fields' names and classes): each
-        # distinct name is matched once, each (name, label) pair judged once
-        for shape, (names, classes) in enumerate(table.shapes):
+        named = suggesting.keys()
+        for shape in compress(range(len(table.shapes)), map(
+                not_, map(named.isdisjoint, map(itemgetter(0), table.shapes)))):
+            names, classes = table.shapes[shape]
             for offset, (name, field_class) in enumerate(zip(names, classes, strict=True)):
                 matches = suggesting.get(name)
-                if matches is None:
-                    matches = suggesting[name] = rules.match_name(name)
                 if not matches:
                     continue
                 key = (name, table.field_classes[field_class].category)
