@@ -160,6 +160,25 @@ def _no_implicit(ctx: click.Context, _param: click.Parameter, value: bool) -> No
         ctx.find_root().meta["pledge.no_implicit_waivers"] = True
 
 
+LABEL_RULES_HELP = ("A YAML file of extra label rules, merged with the bundled set (a rule with "
+                    "a bundled id replaces it); repeatable. The label lint and discovery both "
+                    "read them.")
+
+
+def label_rules_option(func: F) -> F:
+    """--label-rules FILE (repeatable): the user's label rules beside the bundled ones."""
+    return click.option("--label-rules", "label_rules", multiple=True,
+                        type=click.Path(path_type=Path), help=LABEL_RULES_HELP)(func)
+
+
+def strict_inventory_option(func: F) -> F:
+    """--strict-inventory: the inventory's warning notices fail the run too."""
+    return click.option(
+        "--strict-inventory", is_flag=True,
+        help="Inventory warnings (a system, third party or store in no flow) fail the run "
+             "too; an inventory that sends what it does not hold always fails.")(func)
+
+
 def no_implicit_waivers_option(func: F) -> F:
     """--no-implicit-waivers (env PLEDGE_NO_IMPLICIT_WAIVERS=1): ignore the inventory's own."""
     return click.option("--no-implicit-waivers", is_flag=True, expose_value=False,

@@ -26,13 +26,16 @@ from pledge.cli.common import (
     cache_option,
     get_inventory,
     get_policy,
+    label_rules_option,
     limits_option,
     no_implicit_waivers_option,
     policy_option,
     resolve_as_of,
+    strict_inventory_option,
     write_output,
 )
 from pledge.cli.run import run_with_waivers
+from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
 from pledge.reports import coverage, html, json_report, oscal, pack_manifest, poam, ropa
 from pledge.reports.document import Report, build_report
@@ -101,9 +104,12 @@ def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInvento
 @no_implicit_waivers_option
 @limits_option
 @cache_option
+@strict_inventory_option
+@label_rules_option
 def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
            formats: tuple[str, ...], as_of: str | None, timestamp: bool,
-           waivers: Path | None, max_file_size: int, cache: Path | None) -> int:
+           waivers: Path | None, max_file_size: int, cache: Path | None,
+           strict_inventory: bool, label_rules: tuple[Path, ...]) -> int:
     """Write the audit reports of INVENTORY (default: the bundled one) into --output-dir.
 
     Files: report.html, assessment-results.json (OSCAL), poam.json (OSCAL POA&M,
@@ -112,10 +118,12 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
     Exit 0 when every commitment holds, 1 on any failure or error, 2 on bad input.
     """
     when = resolve_as_of(as_of)
+    rules = LabelRules.load(label_rules) if label_rules else None  # bad files: located, exit 2
     loaded_policy = get_policy(policy_path, max_file_size)
     loaded = get_inventory(inventory, max_file_size, cache)
     result, graph, warnings, extra = run_with_waivers(
-        loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size)
+        loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size,
+        label_rules=rules)
     chosen = [f for f in OUTPUTS if f in formats] if formats else list(OUTPUTS)
     rendered: list[tuple[str, Path]] = []
     skipped: list[str] = []
@@ -123,7 +131,7 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
     with paused_gc():  # the judged subjects: millions of objects, all kept to the end
         doc = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
                            generated_at=now_utc() if timestamp else None, warnings=warnings,
-                           written=[output_dir])
+                           written=[output_dir], strict_inventory=strict_inventory)
         make = renderers(doc, loaded_policy, loaded, graph)
         for fmt in chosen:  # everything rendered before anything is written
             try:
