@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pledge.checks.engine import RunResult
 from pledge.checks.findings import Finding, Status
 from pledge.checks.graph.flow_graph import FlowGraph, Hop, Reached
-from pledge.policy_model.inventory import Inventory
+from pledge.policy_model.inventory import Inventory, Store
 from pledge.policy_model.sources import Location, SourceIndex
 from pledge.policy_model.types import Severity
 
@@ -397,8 +397,45 @@ def _fields(inv: Inventory) -> dict[tuple[str, str], tuple[str, str | None]]:
             for s in inv.stores for f in s.fields}
 
 
+_NAME_AND_RETENTION = attrgetter("name", "retention")
+
+
+def _retentions(store: Store) -> list[tuple[str, str | None]]:
+    return list(map(_NAME_AND_RETENTION, store.fields))
+
+
 def retention_changes(base: Side, head: Side) -> list[RetentionChange]:
-    """Fields on both sides whose effective retention differs."""
+    """Fields on both sides whose effective retention differs.
+
+    Stores are compared as wholes first (their retention, and each field's name
+    and retention, in C passes): only the stores where one of those differs are
+    looked at field by field. When a store id repeats on either side, every
+    field is compared by (store, field), as the inventory's dictionaries merge them.
+    """
+    stores_before = {s.id: s for s in base.inventory.stores}
+    stores_after = {s.id: s for s in head.inventory.stores}
+    if (len(stores_before) < len(base.inventory.stores)
+            or len(stores_after) < len(head.inventory.stores)):
+        return _retention_by_field(base, head)
+    changed: list[tuple[str, str, str, str | None, str | None]] = []
+    for ident, now in stores_after.items():
+        was = stores_before.get(ident)
+        if was is None or (was.retention == now.retention
+                           and _retentions(was) == _retentions(now)):
+            continue
+        kept = {f.name: f.retention or was.retention for f in was.fields}
+        for name, (category, retention) in {f.name: (f.category, f.retention or now.retention)
+                                            for f in now.fields}.items():
+            if name in kept and kept[name] != retention:
+                changed.append((ident, name, category, kept[name], retention))
+    changed.sort(key=lambda c: (c[0], c[1]))
+    return [RetentionChange(store=s, field=f, category=category, base=was, head=now,
+                            location=head.sources.locate("field", f"{s}.{f}"))
+            for s, f, category, was, now in changed]
+
+
+def _retention_by_field(base: Side, head: Side) -> list[RetentionChange]:
+    """:func:`retention_changes` by (store, field) over every field of both sides."""
     before, after = _fields(base.inventory), _fields(head.inventory)
     return [RetentionChange(store=s, field=f, category=after[(s, f)][0],
                             base=before[(s, f)][1], head=after[(s, f)][1],
