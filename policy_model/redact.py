@@ -162,6 +162,24 @@ def redact_many(texts: Sequence[str]) -> list[str]:
     return out
 
 
+_SUFFIX_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "bearer", "://",
+                 "-----begin", *(prefix.decode("ascii").lower() for prefix in _PREFIXES))
+"""What a value, a token or a block that could run on into a suffix starts with (lower case)."""
+
+
+def line_suffix_kept(text: str) -> bool:
+    """Whether ``redact(text + ":" + digits) == redact(text) + ":" + digits`` for every run
+    of at most twelve digits (a line number), so that the suffix needs no masking pass.
+
+    True when ``text`` holds none of the words a masked value, token, URL password
+    or PEM block starts with (:data:`_SUFFIX_WORDS`, looked for in lower case, so
+    more often than the masking pass finds them): what remains is the runs of digit
+    groups, which the colon ends, and twelve digits are too few to make a card.
+    """
+    lower = text.lower()
+    return not any(word in lower for word in _SUFFIX_WORDS)
+
+
 def _spans(text: str) -> list[tuple[int, int, str]]:
     """What :func:`redact` masks in ``text``: (start, end, replacement), in no order."""
     work = _ascii_view(text)

@@ -113,8 +113,12 @@ def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
     return load_inventory(path, display=str(path), max_size=max_size, cache=cache)
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Print ``text``, or write it to ``output`` atomically (never half-written)."""
+def write_output(text: str | bytes, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output`` atomically (never half-written).
+
+    ``text`` may come encoded already (UTF-8 bytes): a large report is encoded
+    once, for its hash and for the file.
+    """
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
@@ -122,8 +126,12 @@ def write_output(text: str, output: Path | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
         umask = os.umask(0)
         os.umask(umask)
         Path(tmp).chmod(0o666 & ~umask)  # a report is for sharing, not private like mkstemp's

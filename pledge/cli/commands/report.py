@@ -10,6 +10,7 @@ rendered before any is written; the same inputs give the same bytes, and only
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,7 +126,7 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
         loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size,
         label_rules=rules)
     chosen = [f for f in OUTPUTS if f in formats] if formats else list(OUTPUTS)
-    rendered: list[tuple[str, Path]] = []
+    rendered: list[tuple[bytes, Path]] = []
     skipped: list[str] = []
     pack: list[tuple[str, str, str]] = []
     with paused_gc():  # the judged subjects: millions of objects, all kept to the end
@@ -135,20 +136,20 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
         make = renderers(doc, loaded_policy, loaded, graph)
         for fmt in chosen:  # everything rendered before anything is written
             try:
-                text = make[fmt]()
+                data = make[fmt]().encode("utf-8")  # once, for the hash and the file
             except poam.NothingToPlan:
                 skipped.append(fmt)
                 continue
-            rendered.append((text, output_dir / OUTPUTS[fmt]))
-            pack.append((fmt, OUTPUTS[fmt], text))
-        rendered.append((pack_manifest.render(doc, pack),
+            rendered.append((data, output_dir / OUTPUTS[fmt]))
+            pack.append((fmt, OUTPUTS[fmt], hashlib.sha256(data).hexdigest()))
+        rendered.append((pack_manifest.render(doc, pack).encode("utf-8"),
                          output_dir / pack_manifest.MANIFEST_FILE))
-    for text, path in rendered:
-        write_output(text, path)
+    for data, path in rendered:
+        write_output(data, path)
     s = doc.summary
     counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.commitments_by_status.items())
     click.echo(f"{s.result.upper()}: {s.commitments} commitments ({counts}) as of {when}")
-    for _text, path in rendered:
+    for _data, path in rendered:
         click.echo(f"wrote {plain(path)}")
     if "poam" in skipped:
         stale = output_dir / OUTPUTS["poam"]
