@@ -20,9 +20,10 @@ store, so each (holdings, flow class) pair is judged once.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import add, attrgetter, mul
+from itertools import chain, compress, repeat
+from operator import add, attrgetter, itemgetter, mul
 from typing import cast
 from weakref import WeakKeyDictionary
 
@@ -194,16 +195,7 @@ def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
     owner = graph.owner_numbers()
     # None only for a store of an undeclared system, which is never a sender
     store_owner = cast("list[int]", graph.store_owner_numbers())
-    owned: dict[int, list[int]] = {}
-    for system, store_class in set(compress(zip(store_owner, table.store_class, strict=True),
-                                            map(senders.__contains__, store_owner))):
-        owned.setdefault(system, []).append(store_class)
-    shapes: dict[frozenset[int], int] = {frozenset(): 0}  # store classes owned -> a number
-    shape_of = dict.fromkeys(senders, 0)
-    for system, owned_classes in owned.items():
-        shape_of[system] = shapes.setdefault(frozenset(owned_classes), len(shapes))
-    held = [frozenset(c for n in shape for c in table.store_classes[n].categories)
-            for shape in shapes]
+    shape_of, held = _holdings(senders, store_owner, table)
     keys = list(zip(map(shape_of.get, sources), classes, strict=True))
     unexplained = {key for key in set(keys) if key[0] is not None
                    and not flow_classes[key[1]].categories <= held[key[0]]
@@ -220,10 +212,13 @@ def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
         received.setdefault(system, set()).add(flow_class)
     # what a processing activity records the system processing about data subjects: collected
     collected: dict[int, set[str]] = {}
-    for activity in ctx.inventory.processing_activities:
-        for number in graph.numbers(activity.systems):
-            if number is not None and number in bare:
-                collected.setdefault(number, set()).update(activity.categories)
+    activities = ctx.inventory.processing_activities
+    named = list(map(attrgetter("systems"), activities))
+    numbers = graph.numbers(chain.from_iterable(named))  # every system named, flat, in C
+    of_activity = chain.from_iterable(map(repeat, activities, map(len, named)))
+    for number, activity in compress(zip(numbers, of_activity, strict=True),
+                                     map(bare.__contains__, numbers)):
+        collected.setdefault(cast("int", number), set()).update(activity.categories)
     received_shape: dict[frozenset[int], int] = {}  # classes received -> a number
     shape_in = {system: received_shape.setdefault(frozenset(got), len(received_shape))
                 for system, got in received.items()}
@@ -244,6 +239,34 @@ def unheld_sends(ctx: CheckContext) -> list[UnheldSend]:
         if missing:
             found.append(UnheldSend(flows[position], "system", missing))
     return found
+
+
+def _holdings(senders: set[int], store_owner: list[int], table: StoreTable
+              ) -> tuple[dict[int, int], list[frozenset[str]]]:
+    """Each sender's holdings by its stores, as a shape number, and each shape's categories.
+
+    A shape is the set of store classes a system owns. Most systems own stores of one
+    class: their shape is that class, found by C-level passes (one set of pairs, one
+    count, one dict); only systems owning several classes are grouped in Python.
+    """
+    pairs = set(compress(zip(store_owner, table.store_class, strict=True),
+                         map(senders.__contains__, store_owner)))
+    counts = Counter(map(itemgetter(0), pairs))
+    shapes: dict[frozenset[int], int] = {frozenset(): 0}  # store classes owned -> a number
+    shape_of = dict.fromkeys(senders, 0)
+    single = dict(pairs)  # system -> its class, right where it owns one class
+    of_class = {c: shapes.setdefault(frozenset((c,)), len(shapes))
+                for c in sorted(set(single.values()))}
+    shape_of.update(zip(single, map(of_class.__getitem__, single.values()), strict=True))
+    several: dict[int, set[int]] = {}
+    for system, store_class in pairs:
+        if counts[system] > 1:
+            several.setdefault(system, set()).add(store_class)
+    for system, owned in several.items():
+        shape_of[system] = shapes.setdefault(frozenset(owned), len(shapes))
+    classes = table.store_classes
+    return shape_of, [frozenset(c for n in shape for c in classes[n].categories)
+                      for shape in shapes]
 
 
 def _unheld_notice(ctx: CheckContext, sent: UnheldSend) -> Notice:

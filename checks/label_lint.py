@@ -10,10 +10,10 @@ that judge fields by category (forbidden-storage, retention-limit,
 pseudonymisation) fail a mislabelled field when the suggested category is one
 they judge and the label hides it ("named like a card number, labelled X").
 
-The lint runs once per inventory, on the store table's shapes (the names and
-classes of a store's fields, a few thousand over hundreds of thousands of
-stores): each distinct name is matched once, each (name, label) pair judged once,
-and only the stores of a shape with a mislabelled field are visited.
+The lint runs once per inventory, in C-level passes over the store table's
+fields: each distinct name is matched once, only the fields whose name
+suggests a category are looked at, and each (name, field class) pair is
+judged once.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress
+from operator import attrgetter
 from weakref import WeakKeyDictionary
 
 from pledge.checks.context import CheckContext
@@ -37,6 +38,7 @@ class Mislabel:
     match: NameMatch
 
 
+_NAME = attrgetter("name")
 _FOUND: WeakKeyDictionary[StoreTable, tuple[LabelRules, list[Mislabel]]] = WeakKeyDictionary()
 
 
@@ -60,29 +62,23 @@ def mislabelled(ctx: CheckContext) -> list[Mislabel]:
     found = cached[1] if cached is not None and cached[0] is rules else None
     if found is None:
         voc = ctx.vocab.data_categories
-        suggesting: dict[str, list[NameMatch]] = {}
-        judged: dict[tuple[str, str], tuple[NameMatch, ...]] = {}
-        bad: dict[int, list[tuple[int, tuple[NameMatch, ...]]]] = {}
-        # stores repeat a few thousand shapes (their fields' names and classes): each
-        # distinct name is matched once, each (name, label) pair judged once
-        for shape, (names, classes) in enumerate(table.shapes):
-            for offset, (name, field_class) in enumerate(zip(names, classes, strict=True)):
-                matches = suggesting.get(name)
-                if matches is None:
-                    matches = suggesting[name] = rules.match_name(name)
-                if not matches:
-                    continue
-                key = (name, table.field_classes[field_class].category)
-                hidden = judged.get(key)
-                if hidden is None:
-                    hidden = judged[key] = tuple(m for m in matches
-                                                 if not consistent(key[1], m.category, voc))
-                if hidden:
-                    bad.setdefault(shape, []).append((offset, hidden))
-        shapes, starts = table.store_shape, table.field_start
-        found = [Mislabel(starts[store] + offset, m) for store in
-                 compress(range(len(shapes)), map(bad.__contains__, shapes))
-                 for offset, hidden in bad[shapes[store]] for m in hidden]
+        # C-level passes over every field: each distinct name matched once, then only the
+        # fields whose name suggests a category looked at, each (name, class) judged once
+        names = list(map(_NAME, table.fields))
+        suggesting = {name: matched for name in sorted(set(names))
+                      if (matched := rules.match_name(name))}
+        candidates = list(compress(range(len(names)), map(suggesting.__contains__, names)))
+        pairs = list(zip(map(names.__getitem__, candidates),
+                         map(table.field_class.__getitem__, candidates), strict=True))
+        hidden_of: dict[tuple[str, int], tuple[NameMatch, ...]] = {}
+        for name, field_class in set(pairs):
+            label = table.field_classes[field_class].category
+            hidden = tuple(m for m in suggesting[name] if not consistent(label, m.category, voc))
+            if hidden:
+                hidden_of[(name, field_class)] = hidden
+        found = [Mislabel(position, m) for position, pair in compress(
+                     zip(candidates, pairs, strict=True), map(hidden_of.__contains__, pairs))
+                 for m in hidden_of[pair]]
         _FOUND[table] = (rules, found)
     return found
 

@@ -34,6 +34,7 @@ once, without that whole-text attempt (:func:`models_from_json`).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import FailFast, Field, TypeAdapter, ValidationError, create_model
@@ -112,18 +113,24 @@ def models_from_json(text: str, shared: dict[frozenset[str], SharedKeys],
 def _regions(text: str) -> dict[str, tuple[int, int]] | None:
     """Where each long section's item lines start and end, in this layout (else ``None``)."""
     found: dict[str, tuple[int, int]] = {}
-    for section in LIST_SECTIONS:
-        opening = f'\n"{section}":[\n'
-        at = text.find(opening)
-        if at < 0:
-            continue
-        start = at + len(opening)
+    seen: set[str] = set()
+    pos = 0
+    while (opening := _OPENING.search(text, pos)) is not None:
+        start = opening.end()
         end = text.find("\n]", start - 1)  # the line closing the section
         if end < 0:
             return None
-        if end - start >= MIN_SECTION_CHARS:
-            found[section] = (start, end + 1)
+        if opening.group(1) not in seen:  # a section's first opening only, as a search would
+            seen.add(opening.group(1))
+            if end - start >= MIN_SECTION_CHARS:
+                found[opening.group(1)] = (start, end + 1)
+        pos = end  # no section opens inside another: its lines are items
     return found or None
+
+
+_OPENING = re.compile("\n\"(" + "|".join(map(re.escape, LIST_SECTIONS)) + ')":\\[\n')
+"""A long section's opening line, ``"flows":[``: searched section after section, so the
+text is read once (a search per section read all of it for each section absent)."""
 
 
 def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys],

@@ -16,10 +16,10 @@ its closing quote, is possessive and only matched where a value opens, never
 searched). Each anchor is handled by string operations that never look behind
 the point reached, and anchors inside a masked span are skipped: every
 character is looked at a bounded number of times. The runs of digit groups are
-cut out by one split; a run that can hold only one card (the usual case) is
-judged by its shape, computed once per distinct shape, and its Luhn sum
-inline, with no Python call per card. ``benchmarks/redact_speed.py`` measures
-10 MB strings of hostile shapes.
+cut out by one split; runs that can hold only one card (the usual case) are
+grouped by shape, computed once per distinct shape, and the Luhn sums of a
+shape's runs computed all at once in C, with no Python step per card.
+``benchmarks/redact_speed.py`` measures 10 MB strings of hostile shapes.
 
 What is masked:
 
@@ -50,7 +50,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from itertools import accumulate
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import accumulate, compress
 from operator import itemgetter
 from urllib.parse import urlsplit
 
@@ -68,6 +70,8 @@ _TAIL = rb"(?:[_-]?+(?:key|hash|value|token|id)|s)?+[\"']?+[ \t]{0,16}+(?:=>|[=:
 _KEYS = [re.compile(core + _TAIL) for core in (
     rb"pass(?:wo?r?d|phrase)", rb"pwd", rb"secret", rb"token", rb"key", rb"auth(?:orization)?+",
     rb"credential")]
+_OWNED_KEY = _KEYS[4]
+"""``key`` counts only after an owner word (``api_key``, ``private-key``): :func:`_key_value`."""
 _KEY_OWNERS = (b"api", b"access", b"private", b"secret", b"client", b"signing", b"encryption")
 _SCHEMES = (b"bearer", b"basic", b"token", b"digest")
 _BEARER = re.compile(rb"bearer[ \t]{1,16}+")
@@ -100,6 +104,84 @@ def redact(text: str) -> str:
     """``text`` without credentials, tokens and full card numbers (see the module doc)."""
     if len(text) < 5:
         return text
+    return _apply(text, _spans(text))
+
+
+_JOINT = "\n\x00"
+"""What :func:`redact_many` puts between two texts. The line break ends every value,
+token and quoted string (each stops at a line's end, as at the text's), and the NUL,
+neither a digit, a separator nor a hex digit, ends a run of digit groups and a
+digest, and glues to no prefix or key: so nothing found in one text reaches into
+the next, and what is found in each is what :func:`redact` finds in it alone."""
+_MANY_ALONE = "-----BEGIN"
+"""Texts holding this are redacted alone: a PEM block runs to its end line, or to
+the text's end when it has none."""
+
+
+def redact_many(texts: Sequence[str]) -> list[str]:
+    """``[redact(t) for t in texts]``, in one pass over all of them.
+
+    Thousands of short texts (the judged subjects' ids, files and reasons) cost
+    one call each to :func:`redact`, dozens of searches apiece; joined by
+    :data:`_JOINT` they are searched once, and only the texts a span falls in
+    are cut and masked. A span that would reach past its text (a run of digit
+    groups masked whole up to the joint) sends that text to :func:`redact` on
+    its own, so the result is :func:`redact`'s, text by text.
+    """
+    out = list(texts)
+    chosen: list[int] = []
+    for i, text in enumerate(texts):
+        if len(text) < 5:
+            continue
+        if _MANY_ALONE in text:
+            out[i] = redact(text)
+        else:
+            chosen.append(i)
+    if not chosen:
+        return out
+    joined = _JOINT.join(texts[i] for i in chosen)
+    spans = _spans(joined)
+    if not spans:
+        return out
+    step = len(_JOINT)
+    starts = list(accumulate((len(texts[i]) + step for i in chosen[:-1]), initial=0))
+    mine: dict[int, list[tuple[int, int, str]]] = {}
+    alone: set[int] = set()
+    for start, end, replacement in spans:
+        which = bisect_right(starts, start) - 1
+        offset = starts[which]
+        if end > offset + len(texts[chosen[which]]):  # into the joint: every text it touches
+            alone.update(range(which, bisect_right(starts, end)))
+            continue
+        mine.setdefault(which, []).append((start - offset, end - offset, replacement))
+    for which, found in mine.items():
+        if which not in alone:
+            out[chosen[which]] = _apply(texts[chosen[which]], found)
+    for which in alone:
+        out[chosen[which]] = redact(texts[chosen[which]])
+    return out
+
+
+_SUFFIX_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "credential", "bearer", "://",
+                 "-----begin", *(prefix.decode("ascii").lower() for prefix in _PREFIXES))
+"""What a value, a token or a block that could run on into a suffix starts with (lower case)."""
+
+
+def line_suffix_kept(text: str) -> bool:
+    """Whether ``redact(text + ":" + digits) == redact(text) + ":" + digits`` for every run
+    of at most twelve digits (a line number), so that the suffix needs no masking pass.
+
+    True when ``text`` holds none of the words a masked value, token, URL password
+    or PEM block starts with (:data:`_SUFFIX_WORDS`, looked for in lower case, so
+    more often than the masking pass finds them): what remains is the runs of digit
+    groups, which the colon ends, and twelve digits are too few to make a card.
+    """
+    lower = text.lower()
+    return not any(word in lower for word in _SUFFIX_WORDS)
+
+
+def _spans(text: str) -> list[tuple[int, int, str]]:
+    """What :func:`redact` masks in ``text``: (start, end, replacement), in no order."""
     work = _ascii_view(text)
     lower = work.lower()
     spans: list[tuple[int, int, str]] = []
@@ -110,8 +192,10 @@ def redact(text: str) -> str:
         if start <= token_end and last_at < start:
             continue  # in the token just looked at, past its last "@": no password here
         token_end, last_at = _url(work, start, spans, ends)
+    size, append, closing = len(work), spans.append, ends.closing
     for pattern in _KEYS:
         covered = -1  # the end of the last bare value masked (see below)
+        owned = pattern is _OWNED_KEY
         for match in pattern.finditer(lower):
             value = match.end()
             if value < covered - 6 and work[value] != 0x7B:  # 0x7B: "{"
@@ -120,7 +204,10 @@ def redact(text: str) -> str:
                 # to be an auth scheme): nothing to add. password=password=... costs one
                 # step per key instead of a call.
                 continue
-            if _key_value(work, lower, match, spans, ends):
+            if value < size and (work[value] == 0x22 or work[value] == 0x27) and not owned:
+                # A quoted value ("password": "..."), the JSON case: masked here, no call.
+                append((value + 1, closing(value + 1, work[value:value + 1]), MASK))
+            elif _key_value(work, lower, match, spans, ends):
                 covered = spans[-1][1]
     for match in _BEARER.finditer(lower):
         _credential(work, match.end(), spans, ends)
@@ -129,7 +216,7 @@ def redact(text: str) -> str:
     _pem_blocks(work, spans)
     classes = work.translate(_CLASS_TABLE)
     _card_runs(work, classes, spans)
-    return _apply(text, spans)
+    return spans
 
 
 def _ascii_view(text: str) -> bytes:
@@ -355,37 +442,64 @@ def _shape(run: bytes) -> int:
     return size << 5 | count
 
 
-def _card_runs(work: bytes, classes: bytes, spans: list[tuple[int, int, str]]) -> None:
-    """Mask the cards in every run of digit groups (:func:`_cards`), the common run at once.
+_VALUE = bytes((b - 48) if 48 <= b <= 57 else 0 for b in range(256))
+"""An ASCII digit's value, as a byte."""
+_LUHN_ZERO = bytes(int(b % 10 == 0) for b in range(256))
+"""1 where a card's Luhn sum (at most 19 x 9, so one byte) is a multiple of ten."""
 
-    A run whose :func:`_shape` has one window is checked here: its Luhn sum inline, a
-    few C-level operations, the shape looked up once per distinct run. Any other run
-    takes the general path; the result is the same either way.
+
+def _card_runs(work: bytes, classes: bytes, spans: list[tuple[int, int, str]]) -> None:
+    """Mask the cards in every run of digit groups (:func:`_cards`), the common runs in bulk.
+
+    Runs are grouped by their class bytes (:func:`_shape`, computed once per distinct
+    shape). A shape with one window (the usual card, ``1111 1111 1111 1111``) is checked
+    for all its runs at once, in C: the runs' digits joined, each digit position taken as
+    one column of bytes, the columns added as big integers (a card's sum fits a byte, so
+    no carry crosses into the next card), the sums tested for a multiple of ten by one
+    ``translate``. Any other run takes the general path; the result is the same either way.
     """
-    append = spans.append
     shapes = _SHAPES
     pieces = _RUN_SPLIT.split(classes)  # text between runs, then a run, ...: all in C
-    offsets = list(accumulate(map(len, pieces)))
-    for index in range(1, len(pieces), 2):
-        whole = pieces[index]
-        shape = shapes.get(whole)
-        if shape is None:
-            shape = _shape(whole)
-            if len(shapes) < _MAX_SHAPES and len(whole) <= 96:
-                shapes[whole] = shape
-        if not shape:
-            continue
-        start = offsets[index - 1]
+    runs = pieces[1::2]
+    if not runs:
+        return
+    starts = list(accumulate(map(len, pieces)))[0:-1:2]
+    known = list(map(shapes.get, runs))
+    by_shape: dict[int, list[int]] = {}
+    for run, start, shape in zip(runs, starts, known, strict=True):
+        if shape is None:  # not known before this text; perhaps met earlier in it
+            shape = shapes.get(run)
+            if shape is None:
+                shape = _shape(run)
+                if len(shapes) < _MAX_SHAPES and len(run) <= 96:
+                    shapes[run] = shape
         if shape < 0:
-            _cards(work, classes, start, start + len(whole), spans)
-            continue
-        end, count = start + (shape >> 5), shape & 31
-        digits = work[start:end].translate(None, _SEPARATOR_BYTES)
-        backwards = digits[::-1]
-        if (sum(backwards[0::2]) + sum(backwards[1::2].translate(_DOUBLED))
-                - 48 * ((count + 1) // 2)) % 10 == 0 and (
-                end - start > count or not _in_digest(work, start, end)):
-            append((start, end, "*" * (count - 4) + digits[-4:].decode()))
+            _cards(work, classes, start, start + len(run), spans)
+        elif shape:
+            by_shape.setdefault(shape, []).append(start)
+    for shape, first in sorted(by_shape.items()):
+        _one_window_cards(work, shape >> 5, shape & 31, first, spans)
+
+
+def _one_window_cards(work: bytes, length: int, count: int, starts: list[int],
+                      spans: list[tuple[int, int, str]]) -> None:
+    """Mask the Luhn-valid ones of ``len(starts)`` runs of one shape: ``length`` characters
+    holding ``count`` digits each (see :func:`_card_runs`)."""
+    ends = list(map(length.__add__, starts))
+    digits = b"".join(map(work.__getitem__, map(slice, starts, ends))).translate(
+        None, _SEPARATOR_BYTES)
+    total = sum(int.from_bytes(digits[column::count].translate(
+        _VALUE if (count - column) % 2 else _DOUBLED), "big") for column in range(count))
+    valid = total.to_bytes(len(starts), "big").translate(_LUHN_ZERO)
+    stars = "*" * (count - 4)
+    lasts = map(digits.__getitem__, map(slice, range(count - 4, len(digits), count),
+                                        range(count, len(digits) + 1, count)))
+    found = compress(zip(starts, ends, map(stars.__add__, map(bytes.decode, lasts)), strict=True),
+                     valid)
+    if length > count:  # separators: never a hex digest
+        spans.extend(found)
+    else:
+        spans.extend(span for span in found if not _in_digest(work, span[0], span[1]))
 
 
 def _cards(work: bytes, classes: bytes, start: int, end: int,

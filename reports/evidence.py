@@ -9,7 +9,7 @@ is made safe (:func:`pledge.reports.safe.plain`) and JSON-escaped once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from pledge.checks.judged import Judged
 from pledge.reports.safe import plain, printable
@@ -36,8 +36,21 @@ class Quoted(dict[str, str]):
         self.clean = clean
 
     def __missing__(self, text: str) -> str:
-        value = self[text] = json.dumps(self.clean(text), ensure_ascii=False)
+        value = self[text] = _json_string(self.clean(text))
         return value
+
+
+_json_string: Callable[[str], str] = json.encoder.encode_basestring
+"""``json.dumps(text, ensure_ascii=False)`` of a string, without the encoder around it."""
+
+
+def texts(judged: Iterable[Judged]) -> Iterator[str]:
+    """The texts of the subjects that the JSON list and the text lines print."""
+    for j in judged:
+        yield j.subject_id
+        yield j.reason
+        if j.file is not None:
+            yield j.file
 
 
 def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:
@@ -46,34 +59,35 @@ def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:
     ``indent`` is the column of the array's opening line, so the text can stand
     in a document printed with two-space indentation, byte for byte as if the
     whole document had been dumped at once; ``None`` gives the compact form
-    (``separators=(",", ":")``) a body hash is taken over.
+    (``separators=(",", ":")``) a body hash is taken over. Each entry is one
+    ``%`` template filled from the subjects' columns (hundreds of thousands of
+    them: no Python step per field of an entry).
     """
     if not judged:
         return "[]"
     if indent is None:
-        return "[" + ",".join(
-            '{"location":' + ("null" if j.file is None else
-                              f'{{"file":{quoted[j.file]},"line":'
-                              f'{"null" if j.line is None else j.line}}}')
-            + f',"reason":{quoted[j.reason]},"subject_id":{quoted[j.subject_id]},'
-              f'"subject_type":{quoted[j.subject_type]},"verdict":"{j.verdict}"}}'
-            for j in judged) + "]"
-    pad = " " * (indent + 2)
-    inner = pad + "  "
-    deep = inner + "  "
-    entries = []
-    for j in judged:
-        if j.file is None:
-            where = "null"
-        else:
-            line = "null" if j.line is None else str(j.line)
-            where = (f'{{\n{deep}"file": {quoted[j.file]},\n{deep}"line": {line}\n{inner}}}')
-        entries.append(f'{pad}{{\n{inner}"location": {where},\n'
-                       f'{inner}"reason": {quoted[j.reason]},\n'
-                       f'{inner}"subject_id": {quoted[j.subject_id]},\n'
-                       f'{inner}"subject_type": {quoted[j.subject_type]},\n'
-                       f'{inner}"verdict": "{j.verdict}"\n{pad}}}')
-    return "[\n" + ",\n".join(entries) + "\n" + " " * indent + "]"
+        entry = ('{"location":%s,"reason":%s,"subject_id":%s,"subject_type":%s,'
+                 '"verdict":"%s"}')
+        located = '{"file":%s,"line":%s}'
+        opening, joint, closing = "[", ",", "]"
+    else:
+        pad = " " * (indent + 2)
+        inner = pad + "  "
+        deep = inner + "  "
+        entry = (f'{pad}{{\n{inner}"location": %s,\n{inner}"reason": %s,\n'
+                 f'{inner}"subject_id": %s,\n{inner}"subject_type": %s,\n'
+                 f'{inner}"verdict": "%s"\n{pad}}}')
+        located = f'{{\n{deep}"file": %s,\n{deep}"line": %s\n{inner}}}'
+        opening, joint, closing = "[\n", ",\n", "\n" + " " * indent + "]"
+    types, ids, verdicts, reasons, files, lines_ = zip(*judged, strict=True)
+    where = {file: located.replace("%s", quoted[file].replace("%", "%%"), 1)
+             for file in set(files) if file is not None}  # a few files: each quoted once
+    locations = ["null" if file is None else where[file] % ("null" if line is None else line)
+                 for file, line in zip(files, lines_, strict=True)]
+    get = quoted.__getitem__
+    return opening + joint.join(map(entry.__mod__, zip(
+        locations, map(get, reasons), map(get, ids), map(get, types), verdicts,
+        strict=True))) + closing
 
 
 def where(j: Judged) -> str:

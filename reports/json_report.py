@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from itertools import chain
 
 from pledge.reports.document import Report
-from pledge.reports.evidence import Quoted, json_list, marker, plain_lines, splice
+from pledge.reports.evidence import Quoted, json_list, marker, plain_lines, splice, texts
 from pledge.reports.safe import plain_data
 
 # Values pledge computes itself (hashes, fingerprints): never redacted, so they stay exact.
@@ -29,6 +30,7 @@ def render(report: Report) -> str:
         mode="json", exclude={"commitments": {"__all__": {"judged"}}}), _COMPUTED)
     quoted = Quoted(plain_lines(report.redactor()))
     judged = [report.judged(c.id) for c in report.commitments]
+    report.redact_ahead(chain.from_iterable(map(texts, judged)))
     for number, commitment in enumerate(data["commitments"]):
         commitment["judged"] = marker(f"judged:{number}")
     body = {key: value for key, value in data.items() if key != BODY_HASH}

@@ -23,16 +23,18 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any
 from urllib.parse import quote
 
 from pledge.checks.findings import Finding, Status
 from pledge.checks.judged import Judged, counts
+from pledge.policy_model.redact import line_suffix_kept
 from pledge.reports.document import CommitmentResult, Report
-from pledge.reports.evidence import Quoted, marker, splice, where
+from pledge.reports.evidence import Quoted, marker, splice
 from pledge.reports.safe import plain, printable
 
 OSCAL_VERSION = "1.0.6"
@@ -50,14 +52,13 @@ def uid(*parts: object) -> str:
 
 def quick_uid(*parts: str) -> str:
     """:func:`uid`, without building a :class:`uuid.UUID` (millions of judged subjects)."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "\x1f".join(parts).encode("utf-8"),
-                                    usedforsecurity=False).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    h = hashlib.sha1(_NAMESPACE_BYTES + "\x1f".join(parts).encode("utf-8"),
+                     usedforsecurity=False).hexdigest()
+    # version 5 in the seventh byte's high half; the RFC 4122 variant in the ninth's
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 _NAMESPACE_BYTES = NAMESPACE.bytes
 
 
@@ -296,19 +297,32 @@ _SUBJECTS_INDENT = 12
 """Column of an observation's ``subjects`` key: document, results, result, observations."""
 
 
+class _Uuids(dict[tuple[str, str], str]):
+    """Each subject's UUID, made once for every commitment that judged it."""
+
+    def __missing__(self, ident: tuple[str, str]) -> str:
+        found = self[ident] = quick_uid("subject", *ident)
+        return found
+
+
 class _Subjects:
     """Judged subjects as OSCAL subject references, written as JSON text (see ``splice``)."""
 
-    def __init__(self, redacted: Callable[[str], str]) -> None:
+    def __init__(self, redacted: Callable[[str], str],
+                 redact_ahead: Callable[[Iterable[str]], None]) -> None:
         self.quoted = Quoted(lambda value: " ".join(printable(redacted(value)).split()))
-        self.uuids: dict[tuple[str, str], str] = {}
+        self.redact_ahead = redact_ahead
+        self.uuids = _Uuids()
+        self.heads: dict[str, str | None] = {}
 
-    def uuid(self, j: Judged) -> str:
-        ident = (j.subject_type, j.subject_id)
-        found = self.uuids.get(ident)
-        if found is None:
-            found = self.uuids[ident] = quick_uid("subject", *ident)
-        return found
+    def _head(self, file: str) -> str | None:
+        """The JSON text of ``file:`` without its closing quote, when ``file:LINE`` is that
+        text with the line after it (:func:`~pledge.policy_model.redact.line_suffix_kept`:
+        neither masking nor the spaces made single change at the colon), else None."""
+        if file not in self.heads:
+            self.heads[file] = (self.quoted[file + ":"][:-1] if line_suffix_kept(file)
+                                else None)
+        return self.heads[file]
 
     def json(self, judged: list[Judged], indent: int) -> str:
         q = self.quoted
@@ -318,18 +332,33 @@ class _Subjects:
 
         def prop_text(name: str, value: str) -> str:
             return (f'{deep}{{\n{deeper}"name": "{name}",\n{deeper}"ns": {ns},\n'
-                    f'{deeper}"value": {q[value]}\n{deep}}}')
+                    f'{deeper}"value": {value}\n{deep}}}')
 
-        entries = []
-        for j in judged:
-            found = [prop_text("verdict", j.verdict)]
-            if j.file is not None and q[where(j)] != '""':
-                found.append(prop_text("location", where(j)))
-            remarks = (f'{inner}"remarks": {q[j.reason]},\n' if q[j.reason] != '""' else "")
-            entries.append(f'{pad}{{\n{inner}"props": [\n' + ",\n".join(found)
-                           + f'\n{inner}],\n{remarks}{inner}"subject-uuid": "{self.uuid(j)}",\n'
-                           f'{inner}"title": {q[f"{j.subject_type} {j.subject_id}"]},\n'
-                           f'{inner}"type": "inventory-item"\n{pad}}}')
+        types, ids, verdicts, reasons, files, lines_ = zip(*judged, strict=True)
+        titles = list(map("{} {}".format, types, ids))
+        heads = {file: None if file is None else self._head(file) for file in set(files)}
+        wheres = [None if file is None or (heads[file] is not None and line is not None)
+                  else file if line is None else f"{file}:{line}"
+                  for file, line in zip(files, lines_, strict=True)]
+        self.redact_ahead(chain(reasons, titles, filter(None, wheres)))
+        before, after = prop_text("location", "\x00").split("\x00")
+        located = []
+        for file, line, where in zip(files, lines_, wheres, strict=True):
+            if file is None:
+                located.append("")
+                continue
+            value = q[where] if where is not None else f'{heads[file]}{line}"'
+            located.append("" if value == '""' else f",\n{before}{value}{after}")
+        verdict = {v: prop_text("verdict", q[v]) for v in set(verdicts)}
+        remarks = {r: "" if q[r] == '""' else f'{inner}"remarks": {q[r]},\n'
+                   for r in set(reasons)}
+        entry = (f'{pad}{{\n{inner}"props": [\n%s%s\n{inner}],\n%s'
+                 f'{inner}"subject-uuid": "%s",\n{inner}"title": %s,\n'
+                 f'{inner}"type": "inventory-item"\n{pad}}}')
+        entries = map(entry.__mod__, zip(
+            map(verdict.__getitem__, verdicts), located, map(remarks.__getitem__, reasons),
+            map(self.uuids.__getitem__, zip(types, ids, strict=True)), map(q.__getitem__, titles),
+            strict=True))
         return "[\n" + ",\n".join(entries) + "\n" + " " * indent + "]"
 
 
@@ -341,7 +370,7 @@ def judged_observations(report: Report, a: Assessment) -> dict[str, str]:
     inventory judges millions of subjects, too many to build as dictionaries.
     """
     collected = timestamp(report)
-    writer = _Subjects(report.redactor())
+    writer = _Subjects(report.redactor(), report.redact_ahead)
     parts: dict[str, str] = {}
     for c in report.commitments:
         judged = report.judged(c.id)

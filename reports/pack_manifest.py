@@ -21,7 +21,6 @@ not caught (sign ``manifest.json`` for that; see ``docs/audit-reports.md``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
@@ -36,7 +35,8 @@ _EXACT = frozenset({"sha256"})
 
 
 def render(report: Report, outputs: list[tuple[str, str, str]]) -> str:
-    """The manifest of a pack: ``outputs`` holds (format, file name, text) of each file written."""
+    """The manifest of a pack: ``outputs`` holds (format, file name, sha256 of its bytes) of
+    each file written (the bytes are hashed once, where they are encoded for writing)."""
     data: dict[str, Any] = plain_data({
         "format": MANIFEST_FORMAT,
         "report_format": report.format,
@@ -49,9 +49,8 @@ def render(report: Report, outputs: list[tuple[str, str, str]]) -> str:
         "warnings": report.warnings,
         "inputs": [i.model_dump(mode="json") for i in report.inputs],
         "directories": [d.model_dump(mode="json") for d in report.directories],
-        "outputs": sorted(({"path": name, "format": fmt,
-                            "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
-                           for fmt, name, text in outputs), key=lambda o: o["path"]),
+        "outputs": sorted(({"path": name, "format": fmt, "sha256": digest}
+                           for fmt, name, digest in outputs), key=lambda o: o["path"]),
     }, _EXACT)
     data[BODY_HASH] = body_sha256(data, BODY_HASH)
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

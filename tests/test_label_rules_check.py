@@ -141,3 +141,32 @@ def test_a_bad_rule_file_is_a_located_error(tmp_path: Path, text: str, line: int
     assert run.code == 2
     assert f"rules.yaml:{line}:" in run.err and words in run.err
     assert "Traceback" not in run.err and run.out == ""
+
+
+def test_report_reads_the_same_label_rules_as_check(tmp_path: Path) -> None:
+    """``pledge report --label-rules``: the audit pack judges what ``check`` judges."""
+    rules = _rules(tmp_path, ADDED)
+    root = _inventory(tmp_path)
+    out = tmp_path / "pack"
+    plain = run_inprocess("report", root, "--as-of", AS_OF, "--output-dir", out, "-f", "json")
+    assert plain.code == 0, plain.err
+    assert _pay001((out / "report.json").read_text(encoding="utf-8")) == []
+    flagged = run_inprocess("report", root, "--as-of", AS_OF, "--output-dir", out,
+                            "-f", "json", "--label-rules", rules)
+    assert flagged.code == 1
+    found = _pay001((out / "report.json").read_text(encoding="utf-8"))
+    assert [f["subject"]["id"] for f in found] == ["paiements_vendeurs.numero_cb"]
+    checked = run_inprocess("check", root, "--as-of", AS_OF, "-f", "json",
+                            "--label-rules", rules)
+    assert [f["fingerprint"] for f in _pay001(checked.out)] == [
+        f["fingerprint"] for f in found]
+
+
+def test_report_refuses_a_bad_rule_file_before_writing(tmp_path: Path) -> None:
+    bad = _rules(tmp_path, "version: 1\nrules:\n  - id: x\n    category: nope.nothing\n")
+    out = tmp_path / "pack"
+    run = run_inprocess("report", _inventory(tmp_path), "--as-of", AS_OF,
+                        "--output-dir", out, "--label-rules", bad)
+    assert run.code == 2
+    assert "rules.yaml" in run.err and "Traceback" not in run.err
+    assert not out.exists()

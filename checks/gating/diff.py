@@ -24,6 +24,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
+from operator import attrgetter
 from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pledge.checks.engine import RunResult
 from pledge.checks.findings import Finding, Status
 from pledge.checks.graph.flow_graph import FlowGraph, Hop, Reached
-from pledge.policy_model.inventory import Inventory
+from pledge.policy_model.inventory import Inventory, Store
 from pledge.policy_model.sources import Location, SourceIndex
 from pledge.policy_model.types import Severity
 
@@ -258,18 +260,59 @@ def _declared(sources: SourceIndex, kind: str, ident: str) -> Location | None:
     return sources.locate(kind, ident)
 
 
+def _origins(graph: FlowGraph) -> set[str]:
+    return set(graph.roots()) | set(graph.subjects())
+
+
+def changed_categories(base: FlowGraph, head: FlowGraph,
+                       categories: Iterable[str]) -> set[str]:
+    """The categories among ``categories`` whose walk may differ between the two graphs.
+
+    A category's recipients depend only on the origins (data subjects and nodes
+    no flow enters) and on the (source, target) of the flows carrying it
+    (:meth:`FlowGraph.categories_carry`, broader included; the flows declaring
+    it exactly are among them): when the origins are the same and no flow
+    carrying it was added or removed, it reaches the same nodes on both sides.
+    Every category when flow ids repeat (see :meth:`FlowGraph.edges`).
+    """
+    chosen = set(categories)
+    edges_before, edges_after = base.edges(), head.edges()
+    if edges_before is None or edges_after is None or _origins(base) != _origins(head):
+        return chosen
+    carried = {cats for _source, _target, cats in edges_before ^ edges_after}
+    return {c for c in chosen
+            if any(head.categories_carry(cats, frozenset([c]), broader=True) for cats in carried)}
+
+
 def reach_changes(base: Side, head: Side) -> tuple[list[RecipientChange], list[ReachChange]]:
-    """New and removed recipients, and categories newly reaching continuing recipients."""
+    """New and removed recipients, and categories newly reaching continuing recipients.
+
+    Only the categories a change can move are walked on both sides
+    (:func:`changed_categories`); the others reach the same nodes on both, and
+    are walked (on the head) only when a node one of the moved categories
+    gained or lost must be told apart as a new, a former or a continuing
+    recipient.
+    """
     before, after = CategoryReach(base.graph), CategoryReach(head.graph)
+    categories = before.categories | after.categories
+    walked = changed_categories(base.graph, head.graph, categories)
     nodes_before: set[str] = set()
     nodes_after: set[str] = set()
     # per category, the nodes it newly reaches and no longer reaches (a change touches few)
     moved: list[MovedCategory] = []
-    for category in sorted(before.categories | after.categories):
+    for category in sorted(walked):
         was, now = before.recipients(category), after.recipients(category)
         nodes_before |= was
         nodes_after |= now
         moved.append(MovedCategory(category, now - was, was - now))
+    undecided = nodes_before ^ nodes_after  # reached on one side by the moved categories
+    for category in sorted(categories - walked):
+        if not undecided:
+            break
+        same = after.recipients(category) & undecided  # the same nodes on both sides
+        nodes_before |= same
+        nodes_after |= same
+        undecided -= same
     recipients: list[RecipientChange] = []
     for change, side, reach, nodes in (("added", head, after, nodes_after - nodes_before),
                                        ("removed", base, before, nodes_before - nodes_after)):
@@ -322,13 +365,30 @@ def purpose_uses(inv: Inventory) -> dict[str, list[str]]:
     return {p: sorted(w) for p, w in sorted(uses.items())}
 
 
+def purposes_used(inv: Inventory) -> set[str]:
+    """Every purpose the inventory uses (the keys of :func:`purpose_uses`), in C passes."""
+    purposes = attrgetter("purposes")
+    used: set[str] = set()
+    for items in (inv.flows, inv.systems, inv.stores,
+                  chain.from_iterable(map(attrgetter("fields"), inv.stores)),
+                  inv.processing_activities, inv.consent_gates):
+        used.update(chain.from_iterable(map(purposes, items)))
+    return used
+
+
 def purpose_changes(base: Inventory, head: Inventory) -> list[PurposeChange]:
-    """Purposes the head uses that the base did not, and the reverse."""
-    before, after = purpose_uses(base), purpose_uses(head)
-    changes = [PurposeChange(change="added", purpose=p, used_by=after[p])
-               for p in sorted(set(after) - set(before))]
-    changes += [PurposeChange(change="removed", purpose=p, used_by=before[p])
-                for p in sorted(set(before) - set(after))]
+    """Purposes the head uses that the base did not, and the reverse.
+
+    What uses each is listed only for the purposes that changed.
+    """
+    before, after = purposes_used(base), purposes_used(head)
+    added, removed = after - before, before - after
+    uses_after = purpose_uses(head) if added else {}
+    uses_before = purpose_uses(base) if removed else {}
+    changes = [PurposeChange(change="added", purpose=p, used_by=uses_after[p])
+               for p in sorted(added)]
+    changes += [PurposeChange(change="removed", purpose=p, used_by=uses_before[p])
+                for p in sorted(removed)]
     return changes
 
 
@@ -337,8 +397,45 @@ def _fields(inv: Inventory) -> dict[tuple[str, str], tuple[str, str | None]]:
             for s in inv.stores for f in s.fields}
 
 
+_NAME_AND_RETENTION = attrgetter("name", "retention")
+
+
+def _retentions(store: Store) -> list[tuple[str, str | None]]:
+    return list(map(_NAME_AND_RETENTION, store.fields))
+
+
 def retention_changes(base: Side, head: Side) -> list[RetentionChange]:
-    """Fields on both sides whose effective retention differs."""
+    """Fields on both sides whose effective retention differs.
+
+    Stores are compared as wholes first (their retention, and each field's name
+    and retention, in C passes): only the stores where one of those differs are
+    looked at field by field. When a store id repeats on either side, every
+    field is compared by (store, field), as the inventory's dictionaries merge them.
+    """
+    stores_before = {s.id: s for s in base.inventory.stores}
+    stores_after = {s.id: s for s in head.inventory.stores}
+    if (len(stores_before) < len(base.inventory.stores)
+            or len(stores_after) < len(head.inventory.stores)):
+        return _retention_by_field(base, head)
+    changed: list[tuple[str, str, str, str | None, str | None]] = []
+    for ident, now in stores_after.items():
+        was = stores_before.get(ident)
+        if was is None or (was.retention == now.retention
+                           and _retentions(was) == _retentions(now)):
+            continue
+        kept = {f.name: f.retention or was.retention for f in was.fields}
+        for name, (category, retention) in {f.name: (f.category, f.retention or now.retention)
+                                            for f in now.fields}.items():
+            if name in kept and kept[name] != retention:
+                changed.append((ident, name, category, kept[name], retention))
+    changed.sort(key=lambda c: (c[0], c[1]))
+    return [RetentionChange(store=s, field=f, category=category, base=was, head=now,
+                            location=head.sources.locate("field", f"{s}.{f}"))
+            for s, f, category, was, now in changed]
+
+
+def _retention_by_field(base: Side, head: Side) -> list[RetentionChange]:
+    """:func:`retention_changes` by (store, field) over every field of both sides."""
     before, after = _fields(base.inventory), _fields(head.inventory)
     return [RetentionChange(store=s, field=f, category=after[(s, f)][0],
                             base=before[(s, f)][1], head=after[(s, f)][1],
@@ -349,15 +446,23 @@ def retention_changes(base: Side, head: Side) -> list[RetentionChange]:
 
 def sensitive_storage(base: Side, head: Side) -> list[SensitiveStorage]:
     """Store fields of the head holding a sensitive category the base did not hold there."""
-    voc = head.graph.vocab.data_categories
-    selectors = frozenset(SENSITIVE_CATEGORIES)
-    had = {(s.id, f.name, f.category) for s in base.inventory.stores for f in s.fields}
-    stores_before = {s.id for s in base.inventory.stores}
+    selected = head.graph.vocab.data_categories.selection(frozenset(SENSITIVE_CATEGORIES))
+    sensitive = {c for s in head.inventory.stores for c in {f.category for f in s.fields}
+                 if selected[c]}
+    held = [(s, f) for s in head.inventory.stores for f in s.fields if f.category in sensitive]
+    if not held:
+        return []
+    wanted = {s.id for s, _ in held}
+    had: set[tuple[str, str, str]] = set()
+    stores_before: set[str] = set()
+    for store in base.inventory.stores:  # only the stores that hold one on the head
+        if store.id in wanted:
+            stores_before.add(store.id)
+            had.update((store.id, f.name, f.category) for f in store.fields)
     found = [SensitiveStorage(store=s.id, field=f.name, category=f.category,
                               new_store=s.id not in stores_before,
                               location=head.sources.locate("field", f"{s.id}.{f.name}"))
-             for s in head.inventory.stores for f in s.fields
-             if voc.is_selected(f.category, selectors) and (s.id, f.name, f.category) not in had]
+             for s, f in held if (s.id, f.name, f.category) not in had]
     return sorted(found, key=lambda x: (x.store, x.field))
 
 

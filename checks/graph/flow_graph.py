@@ -153,6 +153,7 @@ class FlowGraph:
         self._out: dict[str, list[Flow]] = {}
         self._in: dict[str, list[Flow]] = {}
         self._subjects: list[str] | None = None
+        self._subject_ids: list[str] = []  # the data subjects' ids, as declared
         self._roots: list[str] | None = None
         self._purposes_class: tuple[list[frozenset[str] | None], list[int]] | None = None
         self._flow_sizes: list[int] | None = None
@@ -220,6 +221,7 @@ class FlowGraph:
             for system_id in activity.systems:
                 activity_purposes.setdefault(system_id, set()).update(activity.purposes)
         no_purposes = frozen[()]
+        self._subject_ids = [subject.id for subject in inventory.data_subjects]
         for subject in inventory.data_subjects:
             add(subject.id, {"type": "subject", "name": subject.name, "category": subject.category,
                              "third_party": False, "purposes": no_purposes},
@@ -405,8 +407,7 @@ class FlowGraph:
         """Per node number, its owner's: a store's system (itself when the system is not
         declared), any other node itself. Made once."""
         if self._owners is None:
-            index = self._index
-            self._owners = [index.get(owner, n) for n, owner in enumerate(self._owner)]
+            self._owners = list(map(self._index.get, self._owner, range(len(self._owner))))
         return self._owners
 
     def node(self, node_id: str) -> dict[str, Any]:
@@ -415,9 +416,12 @@ class FlowGraph:
 
     def subjects(self) -> list[str]:
         """Ids of data-subject nodes, sorted."""
-        if self._subjects is None:  # the graph does not change: scan its nodes once
-            self._subjects = sorted(n for n, d in zip(self._ids, self._attrs, strict=True)
-                                    if d["type"] == "subject")
+        if self._subjects is None:  # the graph does not change: look once
+            # only data subjects are added as such; a later declaration of the same id
+            # merges into the node and may make it something else
+            attrs, index = self._attrs, self._index
+            self._subjects = sorted({n for n in self._subject_ids
+                                     if attrs[index[n]]["type"] == "subject"})
         return list(self._subjects)
 
     def roots(self) -> list[str]:
@@ -502,6 +506,24 @@ class FlowGraph:
             hit = self._class_carry[key] = any(
                 selected[c] or (broader and voc.is_broader(c, selectors)) for c in categories)
         return hit
+
+    def categories_carry(self, categories: frozenset[str], selectors: frozenset[str], *,
+                         broader: bool = False) -> bool:
+        """Whether a flow declaring ``categories`` carries a selected one (:meth:`carries`)."""
+        return self._carries(categories, selectors, broader)
+
+    def edges(self) -> set[tuple[str, str, frozenset[str]]] | None:
+        """Every (source, target, categories) the flows declare, as a set (made in C passes).
+
+        ``None`` when a flow id is used twice: traversals then follow the last flow
+        of each id (:meth:`_steps_by_id`), which the set would not tell.
+        """
+        if self._repeated_ids:
+            return None
+        classes = self.flow_classes
+        return set(zip(map(self._ids.__getitem__, self._sources),
+                       map(self._ids.__getitem__, self._targets),
+                       (classes[n].categories for n in self.flow_class), strict=True))
 
     def carries(self, flow: Flow, selectors: frozenset[str], *, broader: bool = False) -> bool:
         """Whether ``flow`` carries a selected category.

@@ -19,7 +19,6 @@ from pledge.checks.graph.classes import Classes, sizes
 from pledge.policy_model.inventory import DataField, Inventory, Store
 
 _PURPOSES = attrgetter("purposes")
-_NAME = attrgetter("name")
 _FIELD_FACTS = attrgetter("category", "retention", "disposal", "pseudonymised", "tokenised")
 
 
@@ -172,9 +171,6 @@ class StoreTable:
     (store by store, in order), ``field_store[j]`` the position of its store and
     ``field_class[j]`` the number of its :class:`FieldClass` in ``field_classes``;
     ``store_sizes`` and ``field_sizes`` count the members of each class.
-    ``field_start[i]`` is the position of the ``i``-th store's first field and
-    ``store_shape[i]`` the number, in ``shapes``, of its fields' (names, classes):
-    what name checks (the label lint) judge, once per shape.
     Inventories repeat a few hundred classes over hundreds of thousands of
     stores and fields: a check decides per class (see :func:`members`).
 
@@ -217,11 +213,6 @@ class StoreTable:
         self.store_classes: list[StoreClass] = self._store_classes.described
         self.field_classes: list[FieldClass] = self._field_classes.described
         self._seen: dict[StoreKey, tuple[int, tuple[int, ...], StoreKind]] = {}
-        self.field_start: array[int] = array("l")
-        self.store_shape: array[int] = array("l")
-        self._shapes: Classes[tuple[tuple[str, ...], tuple[int, ...]]] = Classes(
-            lambda key: key)
-        self.shapes: list[tuple[tuple[str, ...], tuple[int, ...]]] = self._shapes.described
 
     @classmethod
     def of(cls, inventory: Inventory) -> StoreTable:
@@ -251,8 +242,6 @@ class StoreTable:
             found = self._seen[key] = self._class(key)
         store_class, field_classes, kind = found
         self.store_class.append(store_class)
-        self.store_shape.append(self._shapes[(tuple(map(_NAME, fields)), field_classes)])
-        self.field_start.append(len(self.fields))
         self.field_class.extend(field_classes)
         self.field_store.extend(repeat(len(self.stores), len(fields)))
         self.fields.extend(fields)

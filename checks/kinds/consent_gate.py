@@ -87,6 +87,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from itertools import compress
+from operator import attrgetter
 from typing import Literal
 from weakref import WeakKeyDictionary
 
@@ -115,6 +116,8 @@ class Params(KindParams):
     personal_data: CategoryIds = Field(default_factory=lambda: ["user"])
 
 
+_ID, _TYPE, _SYSTEM = attrgetter("id"), attrgetter("type"), attrgetter("system")
+_THIRD_PARTY = "third_party".__eq__
 _SOURCES: WeakKeyDictionary[FlowGraph, list[str]] = WeakKeyDictionary()
 
 
@@ -122,9 +125,10 @@ def _sources(ctx: CheckContext) -> list[str]:
     """Where personal data enters: every data subject and every third party and its stores."""
     found = _SOURCES.get(ctx.graph)
     if found is None:
-        third = {s.id for s in ctx.inventory.systems if s.type == "third_party"}
-        found = _SOURCES[ctx.graph] = [*ctx.graph.subjects(), *third, *(
-            s.id for s in ctx.inventory.stores if s.system in third)]
+        systems, stores = ctx.inventory.systems, ctx.inventory.stores
+        third = set(compress(map(_ID, systems), map(_THIRD_PARTY, map(_TYPE, systems))))
+        found = _SOURCES[ctx.graph] = [*ctx.graph.subjects(), *third, *compress(
+            map(_ID, stores), map(third.__contains__, map(_SYSTEM, stores)))]
     return found
 
 

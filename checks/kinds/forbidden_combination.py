@@ -227,9 +227,10 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         ("processing_activity", a.id, PASS, "the rule does not hold for it", None)
         for a in inv.processing_activities)))
     ev.judge(Scope(lambda: (
-        ("field", f"{s.id}.{name}", PASS, "the rule does not hold for its category", None)
-        for s in inv.stores if s.system in by_system
-        for name in dict.fromkeys(f.name for f in s.fields))))
+        ("field", f"{s.id}.{name}", PASS, "the rule does not hold for its category"
+         if s.system in by_system else f"no processing activity of system '{s.system}' "
+         "matches the rule's uses and data subjects", None)
+        for s in inv.stores for name in dict.fromkeys(f.name for f in s.fields))))
     for activity in inv.processing_activities:
         ev.checked += 1
         verdict, used, whom = _activity_parts(rule, activity, subjects)

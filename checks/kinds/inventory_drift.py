@@ -20,6 +20,9 @@ inventory, and a label the values contradict makes a broken promise look kept.
   ``rule``, ``store``, ``field``, ``table``, ``column``, ``category``, ``declared``,
   ``rows`` and ``reason``. Absent: discovery did not run.
 - ``compared`` (integer): how many columns and declared fields were compared.
+- ``agreed`` (list, filled in by ``pledge check --discover``): each compared
+  column or field that agrees (``store``, ``field``, ``table``, ``reason``),
+  listed as passing subjects in the reports.
 
 ## Passing example
 ```yaml
@@ -59,6 +62,7 @@ from pydantic import Field
 
 from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
+from pledge.checks.judged import PASS, Scope
 from pledge.checks.registry import KindParams, register
 
 DriftRule = Literal["undeclared-column", "missing-field", "missing-table", "contradicted-label"]
@@ -78,12 +82,23 @@ class Observation(StrictModel):
     reason: str = Field("", description="Why discovery proposes the category.")
 
 
+class Agreement(StrictModel):
+    """One column or declared field discovery compared and found in agreement."""
+
+    store: str = Field(description="The inventory store (declared or discovered).")
+    field: str = Field(description="The field or column name.")
+    table: str = Field(description="schema.table in the database.")
+    reason: str = Field(description="What was found: the column exists, its values agree, "
+                                    "or it holds no personal data.")
+
+
 class Params(KindParams):
     """Parameters of inventory-drift."""
 
     kind: Literal["inventory-drift"]
     observations: list[Observation] | None = None
     compared: int = Field(0, ge=0)
+    agreed: list[Agreement] = Field(default_factory=list)
 
 
 _REMEDIATION = {
@@ -118,6 +133,11 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                              "and --allow-host)")
         return
     ev.checked += max(params.compared, len(params.observations))
+    sources = ctx.sources
+    ev.judge(Scope(lambda: (
+        ("field", f"{a.store}.{a.field}", PASS, a.reason,  # a column no field declares:
+         sources.locate("field", f"{a.store}.{a.field}") or sources.locate("store", a.store))
+        for a in params.agreed)))
     for o in params.observations:
         subject = f"{o.store}.{o.field or o.column}" if (o.field or o.column) else o.store
         evidence = {"rule": o.rule, "table": o.table, "column": o.column, "rows": o.rows,

@@ -104,6 +104,10 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         if store_class.kind not in matched:
             matched[store_class.kind] = sorted(p for p in store_class.kind.purposes if purposes[p])
     ev.checked += total(table.store_sizes, [bool(matched[c.kind]) for c in table.store_classes])
+    ev.judge(class_scope("store", table.store_class, [
+        (PASS, f"kept for {', '.join(matched[c.kind])}: its fields are judged one by one")
+        if matched[c.kind] else None for c in table.store_classes],
+        lambda i: table.stores[i].id))
     exposed = [bool(matched[c.store]) and not c.pseudonymised and not pseudonymous[c.category]
                and identifiers[c.category] for c in table.field_classes]
     ev.judge(class_scope("field", table.field_class, [

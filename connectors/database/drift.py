@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pledge.checks.kinds.inventory_drift import Observation
+from pledge.checks.kinds.inventory_drift import Agreement, Observation
 from pledge.connectors.database.classify import ColumnVerdict
 from pledge.connectors.database.fragment import store_id
 from pledge.connectors.database.introspect import Table
@@ -55,6 +55,8 @@ class Comparison:
     """Every store as checks see it: merged declared stores and undeclared tables."""
     observations: list[Observation] = field(default_factory=list)
     compared: int = 0
+    agreed: list[Agreement] = field(default_factory=list)
+    """Every compared column or field that raised no observation, with what was found."""
     columns: dict[tuple[str, str], tuple[Table, ColumnVerdict]] = field(default_factory=dict)
     """(store id, field name) -> the table and column behind a merged field."""
 
@@ -89,12 +91,16 @@ def compare_store(store: Store, table: Table | None, verdicts: list[ColumnVerdic
                 declared=declared.category, rows=table.rows, reason=verdict.reason))
             fields.append(declared.model_copy(update={"category": found, "tokenised": False}))
         else:
+            out.agreed.append(Agreement(store=store.id, field=declared.name,
+                                        table=table.qualified, reason=_agreement(
+                                            declared.category, verdict, table, vocab)))
             fields.append(declared)
     for verdict in verdicts:
         if verdict.column.name.lower() in declared_names:
             continue
         out.compared += 1
         if not verdict.personal or verdict.category is None:
+            out.agreed.append(_no_personal_data(store.id, verdict, table))
             continue
         out.observations.append(Observation(
             rule="undeclared-column", store=store.id, field=verdict.column.name,
@@ -115,6 +121,7 @@ def undeclared_table(table: Table, verdicts: list[ColumnVerdict], *, system: str
     for verdict in verdicts:
         out.compared += 1
         if verdict.category is None:
+            out.agreed.append(_no_personal_data(sid, verdict, table))
             continue
         out.observations.append(Observation(
             rule="undeclared-column", store=sid, field=verdict.column.name,
@@ -137,3 +144,22 @@ def card_evidence(table: Table, verdict: ColumnVerdict) -> dict[str, Any]:
         evidence["card_numbers_in_sample"] = verdict.card_values
         evidence["last_four"] = list(verdict.last_four)
     return evidence
+
+
+def _agreement(declared: str, verdict: ColumnVerdict, table: Table, vocab: Vocabulary) -> str:
+    """What discovery found of a declared field that raised no observation."""
+    where = f"column '{verdict.column.name}' of table {table.qualified} exists"
+    found = verdict.category
+    if found is None:
+        return f"{where}; discovery proposes no category for it"
+    if compatible(declared, found, vocab):
+        how = "its sampled values" if verdict.value_rule else "its name"
+        return f"{where}; {how} say {found}, which agrees with {declared}"
+    return (f"{where}; its name suggests {found}, which only sampled values could hold "
+            f"against the label {declared}")
+
+
+def _no_personal_data(store: str, verdict: ColumnVerdict, table: Table) -> Agreement:
+    return Agreement(store=store, field=verdict.column.name, table=table.qualified,
+                     reason=f"column '{verdict.column.name}' of table {table.qualified} is not "
+                            "declared and discovery found no personal data in it")

@@ -98,7 +98,8 @@ def _drift_commitment(comparison: Comparison) -> Commitment:
                      "declared, every declared field exists, and no label is contradicted by "
                      "the sampled values.",
         "check": DriftParams(kind="inventory-drift", observations=comparison.observations,
-                             compared=comparison.compared).model_dump(mode="json"),
+                             compared=comparison.compared,
+                             agreed=comparison.agreed).model_dump(mode="json"),
     })
 
 

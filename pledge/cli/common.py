@@ -113,8 +113,12 @@ def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
     return load_inventory(path, display=str(path), max_size=max_size, cache=cache)
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Print ``text``, or write it to ``output`` atomically (never half-written)."""
+def write_output(text: str | bytes, output: Path | None) -> None:
+    """Print ``text``, or write it to ``output`` atomically (never half-written).
+
+    ``text`` may come encoded already (UTF-8 bytes): a large report is encoded
+    once, for its hash and for the file.
+    """
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
@@ -122,8 +126,12 @@ def write_output(text: str, output: Path | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as binary:
+                binary.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
         umask = os.umask(0)
         os.umask(umask)
         Path(tmp).chmod(0o666 & ~umask)  # a report is for sharing, not private like mkstemp's
@@ -158,6 +166,25 @@ def waivers_option(func: F) -> F:
 def _no_implicit(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
         ctx.find_root().meta["pledge.no_implicit_waivers"] = True
+
+
+LABEL_RULES_HELP = ("A YAML file of extra label rules, merged with the bundled set (a rule with "
+                    "a bundled id replaces it); repeatable. The label lint and discovery both "
+                    "read them.")
+
+
+def label_rules_option(func: F) -> F:
+    """--label-rules FILE (repeatable): the user's label rules beside the bundled ones."""
+    return click.option("--label-rules", "label_rules", multiple=True,
+                        type=click.Path(path_type=Path), help=LABEL_RULES_HELP)(func)
+
+
+def strict_inventory_option(func: F) -> F:
+    """--strict-inventory: the inventory's warning notices fail the run too."""
+    return click.option(
+        "--strict-inventory", is_flag=True,
+        help="Inventory warnings (a system, third party or store in no flow) fail the run "
+             "too; an inventory that sends what it does not hold always fails.")(func)
 
 
 def no_implicit_waivers_option(func: F) -> F:

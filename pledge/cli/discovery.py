@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from pledge.cli.common import F
+from pledge.cli.common import LABEL_RULES_HELP, F
 from pledge.connectors.database import Discovery, Target, discover
 from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
@@ -34,10 +34,7 @@ def scan_options(func: F) -> F:
                      show_default=True,
                      help="Seconds allowed to connect and to run each statement."),
         click.option("--label-rules", "label_rules", multiple=True,
-                     type=click.Path(path_type=Path),
-                     help="A YAML file of extra label rules, merged with the bundled set (a "
-                          "rule with a bundled id replaces it); repeatable. The label lint "
-                          "and discovery both read them.")
+                     type=click.Path(path_type=Path), help=LABEL_RULES_HELP)
     )):
         func = option(func)
     return func

@@ -80,11 +80,13 @@ def implicit_waiver_warning(shown: str, found: LoadedWaivers, waived: int) -> st
 
 
 def run_with_waivers(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
-                     waivers: Path | None, max_size: int,
+                     waivers: Path | None, max_size: int, label_rules: LabelRules | None = None,
                      ) -> tuple[RunResult, FlowGraph, list[str], list[InputFile]]:
-    """Evaluate every commitment on one graph, kept for drawing, with ``check``'s waivers."""
+    """Evaluate every commitment on one graph, kept for drawing, with ``check``'s waivers
+    (and the user's label rules, when given)."""
     graph = FlowGraph(loaded.inventory, default_vocabularies())
     result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=as_of,
                                                 selection=Selection((), ()), waivers=waivers,
-                                                max_size=max_size, graph=graph)
+                                                max_size=max_size, graph=graph,
+                                                label_rules=label_rules)
     return result, graph, warnings, extra

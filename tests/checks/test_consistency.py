@@ -240,3 +240,18 @@ def test_sarif_warning_results_carry_their_location(tmp_path: Path) -> None:
         region = result["locations"][0]["physicalLocation"]
         assert region["artifactLocation"]["uri"].endswith("legacy.yaml")
         assert region["region"]["startLine"] > 1
+
+
+def test_report_raises_isolated_nodes_with_strict_inventory(tmp_path: Path) -> None:
+    """``pledge report --strict-inventory`` fails the pack as ``check`` fails the run."""
+    root = _inventory(tmp_path, ISOLATED, "legacy.yaml")
+    out = tmp_path / "pack"
+    lenient = run_inprocess("report", root, "--as-of", AS_OF, "--output-dir", out, "-f", "json")
+    assert lenient.code == 0, lenient.err
+    notices = json.loads((out / "report.json").read_text(encoding="utf-8"))["notices"]
+    assert {n["level"] for n in notices if n["rule"] == "isolated-node"} == {"warning"}
+    strict = run_inprocess("report", root, "--as-of", AS_OF, "--output-dir", out, "-f", "json",
+                           "--strict-inventory")
+    assert strict.code == 1
+    notices = json.loads((out / "report.json").read_text(encoding="utf-8"))["notices"]
+    assert {n["level"] for n in notices if n["rule"] == "isolated-node"} == {"error"}

@@ -168,3 +168,28 @@ def test_discover_accepts_the_inventory_on_either_side(pg_shop: Database, tmp_pa
     run = run_fast(*args, "--allow-host", "127.0.0.1", "--as-of", AS_OF, "-f", "json")
     assert run.code == 1, run.err
     assert ("PAY-001", "shop_legacy.card_number") in failing(run.out)
+
+
+def test_columns_in_agreement_are_listed_as_passing(pg_shop: Database, tmp_path: Path) -> None:
+    """An auditor sees every column discovery compared: the agreeing ones pass with what was
+    found, the drifting ones fail, and together they are the compared count."""
+    root = shop_inventory(tmp_path, pg_shop)
+    run = run_pledge("check", root, "--discover", "--allow-host", "127.0.0.1",
+                     "--as-of", AS_OF, "-f", "json")
+    report = json.loads(run.out)
+    drift = next(c for c in report["commitments"] if c["id"] == "DISC-001")
+    listed = {j["subject_id"]: j for j in drift["judged"]}
+    email = listed["shop_customers.email"]
+    assert email["verdict"] == "pass"
+    assert email["reason"].startswith(
+        f"column 'email' of table {pg_shop.schema}.customers exists; ")
+    assert "agrees with user.contact.email" in email["reason"]
+    assert email["location"]["file"].endswith("shop_db.yaml")
+    created = listed["shop_customers.created_at"]  # a column no field declares
+    assert created["verdict"] == "pass"
+    assert created["reason"] == (f"column 'created_at' of table {pg_shop.schema}.customers is "
+                                 "not declared and discovery found no personal data in it")
+    assert created["location"]["file"].endswith("shop_db.yaml")  # at its store
+    assert listed["shop_legacy.card_number"]["verdict"] == "fail"
+    columns = [j for j in drift["judged"] if j["subject_type"] == "field"]
+    assert len(columns) == drift["checked"] and drift["checked"] >= 15

@@ -21,6 +21,7 @@ from pledge.cli.common import (
     policy_option,
     resolve_as_of,
     selectors_option,
+    strict_inventory_option,
     waivers_option,
     write_output,
 )
@@ -84,9 +85,7 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @limits_option
 @cache_option
 @click.option("-v", "--verbose", is_flag=True, help="Also list manual attestations.")
-@click.option("--strict-inventory", is_flag=True,
-              help="Inventory warnings (a system, third party or store in no flow) fail the "
-                   "run too; an inventory that sends what it does not hold always fails.")
+@strict_inventory_option
 @discover_options
 @plan_option("Check the inventory as this Terraform plan (terraform show -json) leaves it; "
              "its data stores mapped to no store fail.")

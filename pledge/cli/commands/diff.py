@@ -21,6 +21,7 @@ from pathlib import Path
 
 import click
 
+from pledge.base.memory import paused_gc
 from pledge.checks.engine import RunResult
 from pledge.checks.gating.diff import Side, diff_inventories
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
@@ -207,6 +208,7 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
     loaded_policy = get_policy(policy_path, max_file_size)
     with ExitStack() as stack:
+        stack.enter_context(paused_gc())  # two inventories, graphs and runs, kept to the end
         if git_base:
             head_path = paths[0]
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pledge-base-")))
@@ -226,11 +228,11 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
         head, warnings, extra = _side(loaded_policy, head_loaded, when=when,
                                       selection=selection, waivers=waivers,
                                       max_size=max_file_size)
-    if base_path is None:
-        warnings = [*warnings, f"{base_label} has no inventory; every entry is new"]
-    result = diff_inventories(base, head, base_label=base_label,
-                              head_label=display_path(head_path), as_of=when, fail_on=floor,
-                              warnings=warnings)
+        if base_path is None:
+            warnings = [*warnings, f"{base_label} has no inventory; every entry is new"]
+        result = diff_inventories(base, head, base_label=base_label,
+                                  head_label=display_path(head_path), as_of=when,
+                                  fail_on=floor, warnings=warnings)
     # the report of what the change newly breaks: its subjects are the newly failing
     # ones (a subject failing before and after must not be listed as passing)
     newly = RunResult(outcomes=[replace(o, scopes=()) for o in head.result.outcomes],

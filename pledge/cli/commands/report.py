@@ -10,12 +10,15 @@ rendered before any is written; the same inputs give the same bytes, and only
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import click
 
+from pledge.base.memory import paused_gc
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.cli.common import (
     EXIT_FAIL,
@@ -24,13 +27,16 @@ from pledge.cli.common import (
     cache_option,
     get_inventory,
     get_policy,
+    label_rules_option,
     limits_option,
     no_implicit_waivers_option,
     policy_option,
     resolve_as_of,
+    strict_inventory_option,
     write_output,
 )
 from pledge.cli.run import run_with_waivers
+from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
 from pledge.reports import coverage, html, json_report, oscal, pack_manifest, poam, ropa
 from pledge.reports.document import Report, build_report
@@ -59,11 +65,17 @@ def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInvento
     """How to render each format (lazily: only the asked formats are computed)."""
     policy = loaded_policy.policy
 
+    built: dict[str, Any] = {}  # each built once for the formats that share it
+
     def matrix() -> coverage.Coverage:
-        return coverage.build(policy, loaded_policy.source_text, report)
+        if "matrix" not in built:
+            built["matrix"] = coverage.build(policy, loaded_policy.source_text, report)
+        return cast(coverage.Coverage, built["matrix"])
 
     def record() -> ropa.Record:
-        return ropa.build(loaded.inventory, graph)
+        if "record" not in built:
+            built["record"] = ropa.build(loaded.inventory, graph)
+        return cast(ropa.Record, built["record"])
 
     return {
         "html": lambda: html.render(report, graph, matrix(),
@@ -93,9 +105,12 @@ def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInvento
 @no_implicit_waivers_option
 @limits_option
 @cache_option
+@strict_inventory_option
+@label_rules_option
 def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
            formats: tuple[str, ...], as_of: str | None, timestamp: bool,
-           waivers: Path | None, max_file_size: int, cache: Path | None) -> int:
+           waivers: Path | None, max_file_size: int, cache: Path | None,
+           strict_inventory: bool, label_rules: tuple[Path, ...]) -> int:
     """Write the audit reports of INVENTORY (default: the bundled one) into --output-dir.
 
     Files: report.html, assessment-results.json (OSCAL), poam.json (OSCAL POA&M,
@@ -104,33 +119,37 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
     Exit 0 when every commitment holds, 1 on any failure or error, 2 on bad input.
     """
     when = resolve_as_of(as_of)
+    rules = LabelRules.load(label_rules) if label_rules else None  # bad files: located, exit 2
     loaded_policy = get_policy(policy_path, max_file_size)
     loaded = get_inventory(inventory, max_file_size, cache)
     result, graph, warnings, extra = run_with_waivers(
-        loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size)
-    doc = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
-                       generated_at=now_utc() if timestamp else None, warnings=warnings,
-                       written=[output_dir])
+        loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size,
+        label_rules=rules)
     chosen = [f for f in OUTPUTS if f in formats] if formats else list(OUTPUTS)
-    make = renderers(doc, loaded_policy, loaded, graph)
-    rendered: list[tuple[str, Path]] = []
+    rendered: list[tuple[bytes, Path]] = []
     skipped: list[str] = []
     pack: list[tuple[str, str, str]] = []
-    for fmt in chosen:  # everything rendered before anything is written
-        try:
-            text = make[fmt]()
-        except poam.NothingToPlan:
-            skipped.append(fmt)
-            continue
-        rendered.append((text, output_dir / OUTPUTS[fmt]))
-        pack.append((fmt, OUTPUTS[fmt], text))
-    rendered.append((pack_manifest.render(doc, pack), output_dir / pack_manifest.MANIFEST_FILE))
-    for text, path in rendered:
-        write_output(text, path)
+    with paused_gc():  # the judged subjects: millions of objects, all kept to the end
+        doc = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
+                           generated_at=now_utc() if timestamp else None, warnings=warnings,
+                           written=[output_dir], strict_inventory=strict_inventory)
+        make = renderers(doc, loaded_policy, loaded, graph)
+        for fmt in chosen:  # everything rendered before anything is written
+            try:
+                data = make[fmt]().encode("utf-8")  # once, for the hash and the file
+            except poam.NothingToPlan:
+                skipped.append(fmt)
+                continue
+            rendered.append((data, output_dir / OUTPUTS[fmt]))
+            pack.append((fmt, OUTPUTS[fmt], hashlib.sha256(data).hexdigest()))
+        rendered.append((pack_manifest.render(doc, pack).encode("utf-8"),
+                         output_dir / pack_manifest.MANIFEST_FILE))
+    for data, path in rendered:
+        write_output(data, path)
     s = doc.summary
     counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.commitments_by_status.items())
     click.echo(f"{s.result.upper()}: {s.commitments} commitments ({counts}) as of {when}")
-    for _text, path in rendered:
+    for _data, path in rendered:
         click.echo(f"wrote {plain(path)}")
     if "poam" in skipped:
         stale = output_dir / OUTPUTS["poam"]

@@ -48,5 +48,31 @@ def test_each_field_of_a_checked_store_is_listed_with_why_it_keeps_or_breaks(
          f"{PROFILING} but field 'email' holds user.contact.email in the clear"),
         ("field", "warehouse.hashed", "pass", "user.contact.email, marked pseudonymised"),
         ("field", "warehouse.visitor", "pass",
-         "user.unique_id.pseudonymous, a pseudonymous category")]
+         "user.unique_id.pseudonymous, a pseudonymous category"),
+        ("store", "warehouse", "pass",
+         f"kept for {PROFILING}: its fields are judged one by one")]
     assert all(j.line for j in judged)
+
+
+def test_stores_kept_for_the_purposes_are_listed_with_their_fields(tmp_path: Path) -> None:
+    """An auditor sees every store the commitment covered, the one without fields included,
+    and not the stores kept for other purposes."""
+    stores = [{"id": "warehouse", "name": "Warehouse", "system": "shop",
+               "purposes": ["analytics.reporting"],
+               "fields": [{"name": "visitor", "category": "user.unique_id.pseudonymous"}]},
+              {"id": "empty_mart", "name": "Empty mart", "system": "shop",
+               "purposes": [PROFILING], "fields": []},
+              {"id": "orders", "name": "Orders", "system": "shop",
+               "purposes": ["essential.service"],
+               "fields": [{"name": "email", "category": "user.contact.email"}]}]
+    result = run_check(tmp_path, {"kind": "pseudonymisation",
+                                  "purposes": ["analytics", PROFILING]},
+                       {"systems": [SHOP], "stores": stores})
+    [outcome] = result.outcomes
+    items = {(t, i): (v, r) for scope in outcome.scopes for t, i, v, r, _ in scope.items()}
+    assert items[("store", "warehouse")] == (
+        "pass", "kept for analytics.reporting: its fields are judged one by one")
+    assert items[("store", "empty_mart")][1].startswith(f"kept for {PROFILING}")
+    assert ("store", "orders") not in items and ("field", "orders.email") not in items
+    assert items[("field", "warehouse.visitor")][0] == "pass"
+    assert result.outcomes[0].checked == 2

@@ -1,0 +1,123 @@
+"""The judged subjects' JSON and OSCAL lists, written column by column, against the plain way.
+
+The writers fill one ``%`` template per subject from the subjects' columns and
+give a ``file:LINE`` location the masked text of ``file:`` with the line after
+it when masking cannot reach the line. Here the same lists are made the plain
+way (a dictionary per subject dumped by ``json``; the OSCAL entry built subject
+by subject, every location masked whole) from hostile subjects, and compared
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pledge.checks.judged import Judged
+from pledge.policy_model.redact import line_suffix_kept, redact
+from pledge.reports.evidence import Quoted, json_list, plain_lines
+from pledge.reports.oscal import PROP_NS, _Subjects, quick_uid, uid
+from pledge.reports.safe import printable
+from tests.test_redact_many import PIECES
+
+FILES = [None, "inv/stores.yaml", "secret/stores.yaml", "token=abc/flows.yaml",
+         "a%s b%%/x.yaml", "dir with spaces /x.yaml ", "https://u:p@host/x.json",
+         "ref4111111111111111", "card 4111 1111 1111", "ghp_abcdefghijklmnop", "\u00e9t\u00e9.yaml",
+         "-----BEGIN RSA PRIVATE KEY-----", "key", "x:"]
+REASONS = ["", "kept P5Y", "password=hunter2 leaked", "card 4111 1111 1111 1111",
+           "line one\nline two", "\x1b[2J forged", "  spaced   out  ", "100% sure"]
+IDS = ["orders_00001.email", "4111111111111111", "a b", "x%sy", "\u202egnirts"]
+
+
+def _subjects() -> list[Judged]:
+    found = []
+    for n, file in enumerate(FILES):
+        for m, reason in enumerate(REASONS):
+            line = None if (n + m) % 5 == 0 else (n * 131 + m * 7) % 100_000 + 1
+            ident = IDS[(n + m) % len(IDS)] + f"_{n}_{m}"
+            verdict = ("pass", "fail", "waived", "not_applicable")[(n + m) % 4]
+            found.append(Judged(("field", "store", "flow")[m % 3], ident, verdict, reason,
+                                file, line))
+    return sorted(found)
+
+
+def test_the_json_list_is_what_dumping_dictionaries_gives() -> None:
+    judged = _subjects()
+    clean = plain_lines(redact)
+    plain = [{"location": None if j.file is None else {"file": clean(j.file), "line": j.line},
+              "reason": clean(j.reason), "subject_id": clean(j.subject_id),
+              "subject_type": clean(j.subject_type), "verdict": j.verdict} for j in judged]
+    compact = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    assert json_list(judged, None, Quoted(clean)) == compact
+    for indent in (0, 6):
+        dumped = json.dumps(plain, indent=2, sort_keys=True, ensure_ascii=False)
+        assert json_list(judged, indent, Quoted(clean)) == dumped.replace("\n", "\n" + " " * indent)
+    assert json_list([], 6, Quoted(clean)) == "[]"
+
+
+def _plain_oscal(judged: list[Judged], indent: int) -> str:
+    """The OSCAL subjects one at a time, every location masked whole: the plain way."""
+    q = Quoted(lambda value: " ".join(printable(redact(value)).split()))
+    pad = " " * (indent + 2)
+    inner, deep, deeper = pad + "  ", pad + "    ", pad + "      "
+    ns = q[PROP_NS]
+
+    def prop_text(name: str, value: str) -> str:
+        return (f'{deep}{{\n{deeper}"name": "{name}",\n{deeper}"ns": {ns},\n'
+                f'{deeper}"value": {q[value]}\n{deep}}}')
+
+    def where(j: Judged) -> str:
+        if j.file is None:
+            return ""
+        return j.file if j.line is None else f"{j.file}:{j.line}"
+
+    entries = []
+    for j in judged:
+        found = [prop_text("verdict", j.verdict)]
+        if j.file is not None and q[where(j)] != '""':
+            found.append(prop_text("location", where(j)))
+        remarks = (f'{inner}"remarks": {q[j.reason]},\n' if q[j.reason] != '""' else "")
+        entries.append(f'{pad}{{\n{inner}"props": [\n' + ",\n".join(found)
+                       + f'\n{inner}],\n{remarks}{inner}"subject-uuid": '
+                       f'"{uid("subject", j.subject_type, j.subject_id)}",\n'
+                       f'{inner}"title": {q[f"{j.subject_type} {j.subject_id}"]},\n'
+                       f'{inner}"type": "inventory-item"\n{pad}}}')
+    return "[\n" + ",\n".join(entries) + "\n" + " " * indent + "]"
+
+
+def test_the_oscal_subjects_are_those_made_one_at_a_time() -> None:
+    judged = _subjects()
+    memo: dict[str, str] = {}
+
+    def redacted(text: str) -> str:
+        if text not in memo:
+            memo[text] = redact(text)
+        return memo[text]
+
+    def ahead(texts: Iterable[str]) -> None:
+        for text in texts:
+            redacted(text)
+
+    writer = _Subjects(redacted, ahead)
+    for indent in (12, 0):
+        assert writer.json(judged, indent) == _plain_oscal(judged, indent)
+    # a second commitment judging the same subjects reuses their UUIDs and file heads
+    assert writer.json(judged[::-1], 12) == _plain_oscal(judged[::-1], 12)
+
+
+def test_quick_uids_are_version_5_uuids() -> None:
+    for parts in (("subject", "field", "a.b"), ("subject", "flow", "\u00e9\x1f"), ("x",)):
+        assert quick_uid(*parts) == uid(*parts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*PIECES, "Bearer", "eyJ", "AKIA", "://"]), max_size=6),
+       st.sampled_from([1, 9, 42, 1000, 123456, 999999999999]))
+def test_a_line_after_a_kept_file_is_masked_as_it_stands(pieces: list[str], line: int) -> None:
+    text = "".join(pieces)
+    if line_suffix_kept(text):
+        assert redact(f"{text}:{line}") == redact(text) + f":{line}"
+        assert redact(f"{text}:") == redact(text) + ":"
