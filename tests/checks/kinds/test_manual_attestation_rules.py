@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
+from pledge.checks.engine import evaluate
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.policy import Policy
+from tests.helpers import AS_OF_DATE, only, run_check, write_inventory
 
 VALID = {"commitment": "EX-001", "statement": "Staff trained", "attested_by": "DPO",
          "date": "2026-06-01", "evidence": "https://intranet/training", "expires": "2027-06-01"}
@@ -98,3 +101,29 @@ def test_a_placeholder_record_fails_and_says_what_is_missing(
     assert finding.message == f"the attestation for EX-001 {words}"
     assert finding.remediation == "renew the attestation with current evidence"
     assert finding.evidence["rule"] == "stale"
+
+
+def test_an_attestation_of_no_commitment_is_failed_under_the_nearest(tmp_path: Path) -> None:
+    """Two manual commitments: each unknown id is reported once, under the nearest commitment
+    (the first one when none is near), with a hint only when one is."""
+    def commitment(cid: str) -> dict[str, Any]:
+        return {"id": cid, "title": cid, "severity": "high",
+                "clause": {"section": "Test", "quote": "We promise."},
+                "check": {"kind": "manual-attestation"}}
+
+    policy = Policy.model_validate({
+        "id": "test-policy", "title": "Test policy", "version": "1", "organisation": "Test",
+        "source": {"title": "t", "path": "t.txt", "sha256": "0" * 64},
+        "commitments": [commitment("SEC-006"), commitment("SEC-007")]})
+    records = [{**VALID, "commitment": cid} for cid in ("SEC-007x", "SEC-006x", "UNRELATED")]
+    root = write_inventory(tmp_path / "inventory", {"attestations": records})
+    result = evaluate(policy, load_inventory(root), as_of=AS_OF_DATE)
+    unknown = [(f.commitment, f.subject.id, f.message) for f in result.findings
+               if f.evidence.get("rule") == "unknown-commitment"]
+    said = "which the policy does not have, so it attests nothing"
+    assert unknown == [
+        ("SEC-006", "SEC-006x", f"an attestation names commitment 'SEC-006x', {said}; did you "
+                                "mean SEC-006?"),
+        ("SEC-006", "UNRELATED", f"an attestation names commitment 'UNRELATED', {said}"),
+        ("SEC-007", "SEC-007x", f"an attestation names commitment 'SEC-007x', {said}; did you "
+                                "mean SEC-007?")]

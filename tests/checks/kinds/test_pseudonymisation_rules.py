@@ -76,3 +76,32 @@ def test_stores_kept_for_the_purposes_are_listed_with_their_fields(tmp_path: Pat
     assert ("store", "orders") not in items and ("field", "orders.email") not in items
     assert items[("field", "warehouse.visitor")][0] == "pass"
     assert result.outcomes[0].checked == 2
+
+
+def test_a_name_that_identifies_people_under_another_label_is_reported(tmp_path: Path) -> None:
+    def field(name: str, category: str, **flags: bool) -> dict[str, object]:
+        return {"name": name, "category": category, **flags}
+
+    stores = [{"id": "orders", "name": "Orders", "system": "shop",
+               "purposes": ["essential.service"],  # not kept for a checked purpose
+               "fields": [field("email_address", "system.operations")]},
+              {"id": "warehouse", "name": "Warehouse", "system": "shop", "purposes": [PROFILING],
+               "fields": [field("email_address", "system.operations", pseudonymised=True),
+                          field("contact_email", "user.unique_id.pseudonymous")]},
+              {"id": "mailing", "name": "Mailing", "system": "shop",
+               "purposes": ["analytics.reporting", PROFILING],
+               "fields": [field("email_address", "system.operations")]}]
+    result = run_check(tmp_path, {"kind": "pseudonymisation",
+                                  "purposes": ["analytics", PROFILING]},
+                       {"systems": [SHOP], "stores": stores})
+    [finding] = [f for f in only(result, Status.FAIL) if f.evidence["rule"] == "label"]
+    assert (finding.subject.type, finding.subject.id) == ("field", "mailing.email_address")
+    assert finding.message.endswith(
+        f"labelled system.operations: store 'mailing' is kept for analytics.reporting, "
+        f"{PROFILING}, and the name says it identifies people in the clear")
+    assert finding.remediation == ("label it user.contact.email and pseudonymise it (mark it "
+                                   "pseudonymised: true), or waive this finding if the name "
+                                   "misleads")
+    assert finding.evidence == {"rule": "label", "store": "mailing",
+                                "category": "system.operations",
+                                "suggested": "user.contact.email", "label_rule": "email"}
