@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from pledge.checks.findings import Status
-from tests.helpers import only, run_check
+from tests.helpers import only, run_check, run_judged
 
 INVENTORY = {
     "systems": [{"id": "shop", "name": "Shop", "type": "internal", "role": "database",
@@ -106,3 +106,31 @@ def test_a_discovery_that_compared_nothing_is_not_applicable(tmp_path: Path) -> 
     assert result.outcomes[0].checked == 0
     with pytest.raises(ValueError, match="greater than or equal to 0"):
         _run(tmp_path / "negative", observations=[], compared=-1)
+
+
+def test_each_agreeing_column_is_listed_at_its_field_or_its_store(tmp_path: Path) -> None:
+    agreed = [{"store": "orders", "field": "fax", "table": "public.orders",
+               "reason": "the column exists"},
+              {"store": "orders", "field": "note", "table": "public.orders",
+               "reason": "it holds no personal data"}]
+    result, judged = run_judged(tmp_path, {"kind": "inventory-drift", "observations": [],
+                                           "compared": 2, "agreed": agreed}, INVENTORY)
+    assert only(result, Status.FAIL) == []
+    assert [(j.subject_type, j.subject_id, j.verdict, j.reason, j.line) for j in judged] == [
+        ("field", "orders.fax", "pass", "the column exists", _line(tmp_path, "name: fax")),
+        ("field", "orders.note", "pass", "it holds no personal data",
+         _line(tmp_path, "id: orders"))]
+
+
+def test_explain_describes_each_agreement_fact() -> None:
+    from pledge.checks.registry import get_kind
+
+    kind = get_kind("inventory-drift")
+    assert kind is not None
+    props = kind.params.model_json_schema()["$defs"]["Agreement"]
+    assert props["required"] == ["store", "field", "table", "reason"]
+    assert {name: p.get("description") for name, p in props["properties"].items()} == {
+        "store": "The inventory store (declared or discovered).",
+        "field": "The field or column name.", "table": "schema.table in the database.",
+        "reason": "What was found: the column exists, its values agree, or it holds no "
+                  "personal data."}
