@@ -108,8 +108,9 @@ def fill(entry: str, columns: Sequence[Iterable[str]], opening: str, joint: str,
         parts.append(repeat(between))
     parts.pop()  # the last piece closes each entry: it is in the next lead, or at the end
     rows = zip(*parts, strict=False)  # the columns end it: the constants repeat for ever
-    found = "".join(chain.from_iterable(rows))
-    return found + constant[-1] + closing if found else opening + closing
+    last = constant[-1] + closing
+    found = "".join(chain(chain.from_iterable(rows), (last,)))  # no copy of it made after
+    return opening + closing if found == last else found  # with rows, it opens with opening
 
 
 def where(j: Judged) -> str:
