@@ -226,7 +226,7 @@ class Report(_Model):
         masking them in one pass costs a fraction of one call each.
         """
         memo = self._redacted
-        fresh = [text for text in dict.fromkeys(texts) if text not in memo]
+        fresh = list(set(texts).difference(memo))  # each text masked alone: any order
         if fresh:
             memo.update(zip(fresh, redact_many(fresh), strict=True))
 

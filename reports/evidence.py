@@ -9,7 +9,8 @@ is made safe (:func:`pledge.reports.safe.plain`) and JSON-escaped once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain, repeat
 
 from pledge.checks.judged import Judged
 from pledge.reports.safe import plain, printable
@@ -61,7 +62,7 @@ def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:
     whole document had been dumped at once; ``None`` gives the compact form
     (``separators=(",", ":")``) a body hash is taken over. Each entry is one
     ``%`` template filled from the subjects' columns (hundreds of thousands of
-    them: no Python step per field of an entry).
+    them: no Python step per field of an entry, see :func:`fill`).
     """
     if not judged:
         return "[]"
@@ -85,9 +86,31 @@ def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:
     locations = ["null" if file is None else where[file] % ("null" if line is None else line)
                  for file, line in zip(files, lines_, strict=True)]
     get = quoted.__getitem__
-    return opening + joint.join(map(entry.__mod__, zip(
-        locations, map(get, reasons), map(get, ids), map(get, types), verdicts,
-        strict=True))) + closing
+    return fill(entry, [locations, map(get, reasons), map(get, ids), map(get, types), verdicts],
+                opening, joint, closing)
+
+
+def fill(entry: str, columns: Sequence[Iterable[str]], opening: str, joint: str,
+         closing: str) -> str:
+    """``opening + joint.join(entry % row for row in zip(*columns)) + closing``, in one join.
+
+    ``entry`` holds one ``%s`` per column and no other ``%``. Its constant pieces are
+    interleaved with the columns and the whole text joined at once: no template
+    is parsed per entry (hundreds of thousands of them). The columns are of one length.
+    """
+    constant = entry.split("%s")
+    if len(constant) != len(columns) + 1:
+        raise ValueError(f"{len(constant) - 1} places for {len(columns)} columns")
+    lead = chain((opening + constant[0],), repeat(constant[-1] + joint + constant[0]))
+    parts: list[Iterable[str]] = [lead]
+    for between, column in zip(constant[1:], columns, strict=True):
+        parts.append(column)
+        parts.append(repeat(between))
+    parts.pop()  # the last piece closes each entry: it is in the next lead, or at the end
+    rows = zip(*parts, strict=False)  # the columns end it: the constants repeat for ever
+    last = constant[-1] + closing
+    found = "".join(chain(chain.from_iterable(rows), (last,)))  # no copy of it made after
+    return opening + closing if found == last else found  # with rows, it opens with opening
 
 
 def where(j: Judged) -> str:

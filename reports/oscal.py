@@ -34,7 +34,7 @@ from pledge.checks.findings import Finding, Status
 from pledge.checks.judged import Judged, counts
 from pledge.policy_model.redact import line_suffix_kept
 from pledge.reports.document import CommitmentResult, Report
-from pledge.reports.evidence import Quoted, marker, splice
+from pledge.reports.evidence import Quoted, fill, marker, splice
 from pledge.reports.safe import plain, printable
 
 OSCAL_VERSION = "1.0.6"
@@ -355,11 +355,10 @@ class _Subjects:
         entry = (f'{pad}{{\n{inner}"props": [\n%s%s\n{inner}],\n%s'
                  f'{inner}"subject-uuid": "%s",\n{inner}"title": %s,\n'
                  f'{inner}"type": "inventory-item"\n{pad}}}')
-        entries = map(entry.__mod__, zip(
-            map(verdict.__getitem__, verdicts), located, map(remarks.__getitem__, reasons),
-            map(self.uuids.__getitem__, zip(types, ids, strict=True)), map(q.__getitem__, titles),
-            strict=True))
-        return "[\n" + ",\n".join(entries) + "\n" + " " * indent + "]"
+        return fill(entry, [map(verdict.__getitem__, verdicts), located,
+                            map(remarks.__getitem__, reasons),
+                            map(self.uuids.__getitem__, zip(types, ids, strict=True)),
+                            map(q.__getitem__, titles)], "[\n", ",\n", "\n" + " " * indent + "]")
 
 
 def judged_observations(report: Report, a: Assessment) -> dict[str, str]:

@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.policy_model.inventory import Flow, Inventory, ProcessingActivity, Store
+from pledge.policy_model.redact import redact_many
 from pledge.policy_model.vocabulary import Vocabulary
-from pledge.reports.safe import plain, spreadsheet_cell
+from pledge.reports.safe import formula_safe, plain, printable
 
 TRANSFER_SAFEGUARDS = ("adequacy", "bcr", "scc")
 NOT_DECLARED = "not declared"
@@ -247,37 +250,46 @@ def build(inventory: Inventory, graph: FlowGraph) -> Record:
                   inventory.inventory.name, activities)
 
 
-def _safe_cell(value: str) -> str:
-    """Redacted, one-line text that a spreadsheet will not run as a formula."""
-    return spreadsheet_cell(value)
+def _plains(texts: Iterable[str]) -> dict[str, str]:
+    """:func:`~pledge.reports.safe.plain` of each distinct text, masked in one pass: a record
+    of a hundred thousand systems has hundreds of thousands of cells."""
+    distinct = list(set(texts))
+    return {text: printable(masked)
+            for text, masked in zip(distinct, redact_many(distinct), strict=True)}
 
 
-def _row(record: Record, a: ActivityRecord) -> list[str]:
+def _values(record: Record, a: ActivityRecord) -> list[str]:
     recipients = [f"{r.name} ({r.role}, {r.country})" for r in a.recipients]
-    values = [record.controller, a.id, a.name, "; ".join(a.purposes), a.legal_basis,
-              "; ".join(a.data_subjects), "; ".join(a.categories),
-              "; ".join(recipients) or "none", "; ".join(r.transfer for r in a.transfers)
-              or "none", "; ".join(a.retention) or "not recorded", "; ".join(a.security),
-              "; ".join(a.automated_decisions) or "none", "; ".join(a.systems)]
-    return [_safe_cell(v) for v in values]
+    return [record.controller, a.id, a.name, "; ".join(a.purposes), a.legal_basis,
+            "; ".join(a.data_subjects), "; ".join(a.categories),
+            "; ".join(recipients) or "none", "; ".join(r.transfer for r in a.transfers)
+            or "none", "; ".join(a.retention) or "not recorded", "; ".join(a.security),
+            "; ".join(a.automated_decisions) or "none", "; ".join(a.systems)]
 
 
 def render_csv(record: Record) -> str:
-    """One row per activity; multiple values joined with '; '."""
+    """One row per activity; multiple values joined with '; ' (each cell redacted, on one
+    line, never a formula: :func:`~pledge.reports.safe.spreadsheet_cell`)."""
+    rows = [_values(record, activity) for activity in record.activities]
+    plains = _plains(chain.from_iterable(rows))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(CSV_COLUMNS)
-    for activity in record.activities:
-        writer.writerow(_row(record, activity))
+    for values in rows:
+        writer.writerow([formula_safe(plains[v]) for v in values])
     return out.getvalue()
 
 
-def _md(text: str) -> str:
+def _md_escape(text: str) -> str:
     # backslash first; brackets and backticks too, so input cannot write a link or code span
-    text = plain(text).replace("\\", "\\\\")
+    text = text.replace("\\", "\\\\")
     for char in "|[]`":
         text = text.replace(char, "\\" + char)
     return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md(text: str) -> str:
+    return _md_escape(plain(text))
 
 
 def render_markdown(record: Record) -> str:
@@ -290,19 +302,26 @@ def render_markdown(record: Record) -> str:
              f"- Contact: {_md(record.contact or 'not recorded')}",
              f"- Data protection officer: {_md(record.dpo or 'not recorded')}",
              f"- Activities: {len(record.activities)}", ""]
-    for a in record.activities:
-        rows = [("Purposes", ", ".join(a.purposes)), ("Legal basis", a.legal_basis),
-                ("Data subjects", ", ".join(a.data_subjects)),
-                ("Personal data", ", ".join(a.categories)),
-                ("Recipients", "; ".join(f"{r.name} ({r.role}, {r.country})"
-                                         for r in a.recipients) or "none"),
-                ("Third-country transfers", "; ".join(r.transfer for r in a.transfers)
-                 or "none"),
-                ("Retention", "; ".join(a.retention) or "not recorded"),
-                ("Security measures", "; ".join(a.security) or "none recorded"),
-                ("Automated decisions", "; ".join(a.automated_decisions) or "none"),
-                ("Systems", ", ".join(a.systems))]
-        lines += [f"## {_md(a.name)} (`{_md(a.id)}`)", "", "| | |", "|---|---|"]
-        lines += [f"| {label} | {_md(value)} |" for label, value in rows]
+    tables = [(a, _md_rows(a)) for a in record.activities]
+    plains = _plains(chain.from_iterable((a.name, a.id, *(v for _, v in rows))
+                                         for a, rows in tables))
+    for a, rows in tables:
+        lines += [f"## {_md_escape(plains[a.name])} (`{_md_escape(plains[a.id])}`)", "",
+                  "| | |", "|---|---|"]
+        lines += [f"| {label} | {_md_escape(plains[value])} |" for label, value in rows]
         lines.append("")
     return "\n".join(lines)
+
+
+def _md_rows(a: ActivityRecord) -> list[tuple[str, str]]:
+    return [("Purposes", ", ".join(a.purposes)), ("Legal basis", a.legal_basis),
+            ("Data subjects", ", ".join(a.data_subjects)),
+            ("Personal data", ", ".join(a.categories)),
+            ("Recipients", "; ".join(f"{r.name} ({r.role}, {r.country})"
+                                     for r in a.recipients) or "none"),
+            ("Third-country transfers", "; ".join(r.transfer for r in a.transfers)
+             or "none"),
+            ("Retention", "; ".join(a.retention) or "not recorded"),
+            ("Security measures", "; ".join(a.security) or "none recorded"),
+            ("Automated decisions", "; ".join(a.automated_decisions) or "none"),
+            ("Systems", ", ".join(a.systems))]

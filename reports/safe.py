@@ -76,5 +76,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 def spreadsheet_cell(value: object) -> str:
     """:func:`plain` text that a spreadsheet shows and never runs: a would-be formula is
     prefixed with ``'``."""
-    text = plain(value)
+    return formula_safe(plain(value))
+
+
+def formula_safe(text: str) -> str:
+    """:func:`spreadsheet_cell` of text already made :func:`plain`."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text

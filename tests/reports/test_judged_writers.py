@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from pledge.checks.judged import Judged
 from pledge.policy_model.redact import line_suffix_kept, redact
-from pledge.reports.evidence import Quoted, json_list, plain_lines
+from pledge.reports.evidence import Quoted, fill, json_list, plain_lines
 from pledge.reports.oscal import PROP_NS, _Subjects, quick_uid, uid
 from pledge.reports.safe import printable
 from tests.test_redact_many import PIECES
@@ -121,3 +121,15 @@ def test_a_line_after_a_kept_file_is_masked_as_it_stands(pieces: list[str], line
     if line_suffix_kept(text):
         assert redact(f"{text}:{line}") == redact(text) + f":{line}"
         assert redact(f"{text}:") == redact(text) + ":"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=5), st.sampled_from(["%s", "a%", "", "x\ny"])),
+                max_size=8),
+       st.sampled_from(["[", "[\n"]), st.sampled_from([",", ",\n"]))
+def test_filling_a_template_is_formatting_each_entry(rows: list[tuple[str, str]], opening: str,
+                                                     joint: str) -> None:
+    entry = '{"a": %s, "b": "%s"}'
+    expected = opening + joint.join(entry % row for row in rows) + "]"
+    columns = [[a for a, _ in rows], [b for _, b in rows]]
+    assert fill(entry, columns, opening, joint, "]") == expected
