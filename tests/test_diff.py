@@ -15,8 +15,10 @@ from tests.conftest import AS_OF, INVENTORY, run_inprocess, run_pledge
 from tests.reports.ci_support import (
     AD_NETWORK,
     CARD_TO_ADS,
+    append_text,
     copy_inventory,
     line_of,
+    remove_flow,
     replace_once,
     sarif_errors,
     store_card_numbers,
@@ -37,18 +39,6 @@ def git(repo: Path, *args: str) -> None:
                    capture_output=True, env={**os.environ, **GIT_ENV})
 
 
-def _append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
-
-
-def _remove_flow(root: Path, flow: str) -> None:
-    path = root / "flows.yaml"
-    text = path.read_text(encoding="utf-8")
-    start = text.index(f"  - id: {flow}\n")
-    end = text.index("\n  - id: ", start + 1) + 1
-    path.write_text(text[:start] + text[end:], encoding="utf-8")
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repository with two commits: the inventory, then card data sent to an ad network."""
@@ -59,8 +49,8 @@ def repo(tmp_path: Path) -> Path:
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "inventory")
-    _append(inventory / "systems.yaml", AD_NETWORK)
-    _append(inventory / "flows.yaml", CARD_TO_ADS)
+    append_text(inventory / "systems.yaml", AD_NETWORK)
+    append_text(inventory / "flows.yaml", CARD_TO_ADS)
     git(repo, "commit", "-q", "-a", "-m", "retarget buyers")
     return repo
 
@@ -128,7 +118,7 @@ def test_directory_diff_shows_retention_purposes_storage_and_lost_recipients(
     store_card_numbers(head)
     replace_once(head / "systems.yaml", WEB_SHOP_PURPOSES,
                  WEB_SHOP_PURPOSES.replace("]", ", essential.service.operations.improve]"))
-    _remove_flow(head, "orders_to_dhl")
+    remove_flow(head, "orders_to_dhl")
     run = run_pledge("diff", "base", "head", "--as-of", AS_OF, "-f", "json", cwd=tmp_path)
     assert run.code == 1, run.err
     diff = json.loads(run.out)
@@ -161,8 +151,8 @@ def test_newly_failing_findings_in_every_ci_format(tmp_path: Path) -> None:
     copy_inventory(tmp_path, "base")
     head = copy_inventory(tmp_path, "head")
     store_card_numbers(head)
-    _append(head / "systems.yaml", AD_NETWORK)
-    _append(head / "flows.yaml", CARD_TO_ADS)
+    append_text(head / "systems.yaml", AD_NETWORK)
+    append_text(head / "flows.yaml", CARD_TO_ADS)
     run = run_pledge("diff", "base", "head", "--as-of", AS_OF, "-f", "markdown",
                      "-f", "sarif", "-o", "diff.sarif", "-f", "junit", "-o", "diff.xml",
                      "-f", "github", "-o", "diff.txt", "-f", "json", "-o", "diff.json",

@@ -12,7 +12,13 @@ from pledge.checks.gating.diff import Side, changed_categories, reach_changes
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.policy_model.loading import load_inventory
 from pledge.policy_model.vocabulary import default_vocabularies
-from tests.reports.ci_support import AD_NETWORK, CARD_TO_ADS, copy_inventory
+from tests.reports.ci_support import (
+    AD_NETWORK,
+    CARD_TO_ADS,
+    append_text,
+    copy_inventory,
+    remove_flow,
+)
 
 FLOW = """  - id: {id}
     source: {source}
@@ -27,44 +33,32 @@ def _flow(ident: str, source: str, target: str, categories: str) -> str:
     return FLOW.format(id=ident, source=source, target=target, categories=categories)
 
 
-def _append(path: Path, text: str) -> None:
-    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
-
-
-def _remove_flow(root: Path, flow: str) -> None:
-    path = root / "flows.yaml"
-    text = path.read_text(encoding="utf-8")
-    start = text.index(f"  - id: {flow}\n")
-    end = text.index("\n  - id: ", start + 1) + 1
-    path.write_text(text[:start] + text[end:], encoding="utf-8")
-
-
 def _card_to_a_new_ad_network(root: Path) -> None:
-    _append(root / "systems.yaml", AD_NETWORK)
-    _append(root / "flows.yaml", CARD_TO_ADS)
+    append_text(root / "systems.yaml", AD_NETWORK)
+    append_text(root / "flows.yaml", CARD_TO_ADS)
 
 
 def _a_new_category_to_a_continuing_recipient(root: Path) -> None:
     # zendesk already receives personal data; a category it did not receive is added
-    _append(root / "flows.yaml", _flow("health_to_zendesk", "customers", "zendesk",
+    append_text(root / "flows.yaml", _flow("health_to_zendesk", "customers", "zendesk",
                                        "user.health_and_medical"))
 
 
 def _a_known_category_by_a_second_path(root: Path) -> None:
     # the same category to the same recipient by another flow: nothing moves
-    _append(root / "flows.yaml", _flow("email_again", "customers", "web_shop",
+    append_text(root / "flows.yaml", _flow("email_again", "customers", "web_shop",
                                        "user.contact.email"))
 
 
 def _a_root_entered(root: Path) -> None:
     # a flow into a node no flow entered (it only sends): the origins change, every
     # category is walked
-    _append(root / "flows.yaml", _flow("into_social_login", "web_shop", "social_login",
+    append_text(root / "flows.yaml", _flow("into_social_login", "web_shop", "social_login",
                                        "user.contact.email"))
 
 
 def _a_recipient_lost(root: Path) -> None:
-    _remove_flow(root, "meta_pixel")
+    remove_flow(root, "meta_pixel")
 
 
 EDITS = [_card_to_a_new_ad_network, _a_new_category_to_a_continuing_recipient,

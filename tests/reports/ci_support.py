@@ -171,3 +171,17 @@ def waived_and_baselined_report(tmp_path: Path) -> Report:
     return report.model_copy(update={
         "findings": [waived if f is card else f for f in report.findings],
         "gate": Gate(baseline="base.json", baselined=[amana.fingerprint])})
+
+
+def append_text(path: Path, text: str) -> None:
+    """Add ``text`` at the end of the file at ``path``."""
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def remove_flow(root: Path, flow: str) -> None:
+    """Remove the flow ``flow`` from ``root/flows.yaml`` (written one ``- id:`` per entry)."""
+    path = root / "flows.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"  - id: {flow}\n")
+    end = text.index("\n  - id: ", start + 1) + 1
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
