@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel
 
 from pledge.checks.engine import RunResult, evaluate
 from pledge.checks.findings import Finding, Status
@@ -98,3 +99,14 @@ def inventory_examples() -> list[Path]:
         return []
     return sorted(p for p in EXAMPLES.iterdir()
                   if p.is_dir() and not (p / "infra" / "plan.json").is_file())
+
+
+def every_model(model: BaseModel) -> list[BaseModel]:
+    """``model`` and every model inside it, depth first."""
+    found = [model]
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, BaseModel):
+                found += every_model(item)
+    return found

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
 
 import pledge.policy_model.json_slices as slices
 from benchmarks.generate import generate, write_json
@@ -19,6 +18,7 @@ from pledge.base.strict_model import SharedKeys
 from pledge.policy_model.errors import InputErrors
 from pledge.policy_model.inventory import InventoryFragment
 from pledge.policy_model.loading import load_inventory
+from tests.helpers import every_model
 
 
 @pytest.fixture
@@ -83,18 +83,9 @@ def test_the_loader_takes_the_sliced_path_with_the_same_inventory(
 
 def test_the_sliced_path_shares_every_models_key_set(small_slices: None,
                                                       generated: Path) -> None:
-    def models(model: BaseModel) -> list[BaseModel]:
-        found = [model]
-        for name in type(model).model_fields:
-            value = getattr(model, name)
-            for item in value if isinstance(value, list) else [value]:
-                if isinstance(item, BaseModel):
-                    found += models(item)
-        return found
-
     sliced = slices.models_by_lines(generated.read_text(encoding="utf-8"), {})
     assert sliced is not None
-    every = models(sliced)
+    every = every_model(sliced)
     assert len(every) > 1_000
     assert all(type(m.__pydantic_fields_set__) is SharedKeys for m in every)
     one = {frozenset(m.model_fields_set): m.__pydantic_fields_set__ for m in every}

@@ -9,6 +9,7 @@ from pledge.policy_model.inventory import InventoryFragment
 from pledge.policy_model.loading import load_inventory
 from pledge.policy_model.shared_keys import share_given_keys
 from tests.conftest import INVENTORY
+from tests.helpers import every_model
 
 
 def test_models_with_the_same_keys_share_one_set_and_assignment_unshares() -> None:
@@ -26,17 +27,6 @@ def test_models_with_the_same_keys_share_one_set_and_assignment_unshares() -> No
     assert unset in copied.model_fields_set and same[1].model_fields_set == before
 
 
-def _models(model: BaseModel) -> list[BaseModel]:
-    """``model`` and every model inside it."""
-    found = [model]
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, BaseModel):
-                found += _models(item)
-    return found
-
-
 def test_many_key_sets_in_one_column_each_get_their_one_shared_set() -> None:
     optional = ["retention", "disposal", "purposes", "pseudonymised", "tokenised"]
     values = {"retention": "P1Y", "disposal": "delete", "purposes": ["essential.service"],
@@ -47,10 +37,10 @@ def test_many_key_sets_in_one_column_each_get_their_one_shared_set() -> None:
     fragment = InventoryFragment.model_validate({"stores": [
         {"id": "s", "name": "S", "system": "x", "fields": fields},
         {"id": "t", "name": "T", "system": "x", "fields": fields[::-1]}]})
-    before = [set(m.model_fields_set) for m in _models(fragment)]
+    before = [set(m.model_fields_set) for m in every_model(fragment)]
     shared: dict[frozenset[str], SharedKeys] = {}
     share_given_keys([fragment], shared)
-    models = _models(fragment)
+    models = every_model(fragment)
     assert [m.model_fields_set for m in models] == before  # the same keys, now shared
     assert all(type(m.__pydantic_fields_set__) is SharedKeys for m in models)
     one = {frozenset(m.model_fields_set): m.__pydantic_fields_set__ for m in models}
@@ -64,6 +54,6 @@ def test_every_model_of_a_loaded_inventory_shares_its_key_set() -> None:
     models = [m for section in InventoryFragment.model_fields
               for value in [getattr(inventory, section)]
               for item in (value if isinstance(value, list) else [value])
-              if isinstance(item, BaseModel) for m in _models(item)]
+              if isinstance(item, BaseModel) for m in every_model(item)]
     assert len(models) > 100
     assert all(type(m.__pydantic_fields_set__) is SharedKeys for m in models)

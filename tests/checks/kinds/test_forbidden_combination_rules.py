@@ -137,36 +137,3 @@ def test_each_activity_and_field_kept_is_listed_with_why(tmp_path: Path) -> None
                                          "rule's uses and data subjects"),
         ("processing_activity", "targeting", "pass", "the rule does not hold for it")]
     assert all(j.line for j in judged)
-
-
-def test_fields_no_matching_activity_processes_are_listed_as_passing(tmp_path: Path) -> None:
-    """A field of a system whose activities cannot make the rule hold was judged too: it is
-    listed, with the reason, beside the fields the activities decide."""
-    check = {"kind": "forbidden-combination",
-             "data_categories": {"matches": "ANY", "values": ["user.financial"]},
-             "data_uses": {"matches": "ANY", "values": ["marketing.advertising"]},
-             "data_subjects": {"matches": "ANY", "values": ["customer"]}}
-    inventory = {
-        "data_subjects": [{"id": "buyers", "name": "Buyers", "category": "customer"}],
-        "systems": [{"id": "ads", "name": "Ads", "type": "third_party", "role": "advertising",
-                     "country": "IE"},
-                    {"id": "billing", "name": "Billing", "type": "internal", "role": "database",
-                     "country": "MA"}],
-        "stores": [{"id": "audiences", "name": "Audiences", "system": "ads",
-                    "fields": [{"name": "email", "category": EMAIL}]},
-                   {"id": "invoices", "name": "Invoices", "system": "billing",
-                    "fields": [{"name": "iban", "category": IBAN}]}],
-        "processing_activities": [{
-            "id": "targeting", "name": "Targeting",
-            "purposes": ["marketing.advertising.third_party.targeted"],
-            "legal_basis": "consent", "data_subjects": ["buyers"],
-            "categories": [EMAIL], "systems": ["ads"]}]}
-    result = run_check(tmp_path, check, inventory)
-    [outcome] = result.outcomes
-    items = {(t, i): (v, r) for scope in outcome.scopes for t, i, v, r, _ in scope.items()}
-    assert items[("field", "invoices.iban")] == (
-        "pass", "no processing activity of system 'billing' matches the rule's uses and "
-                "data subjects")
-    assert items[("field", "audiences.email")] == (
-        "pass", "the rule does not hold for its category")
-    assert items[("processing_activity", "targeting")][0] == "pass"
