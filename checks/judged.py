@@ -131,7 +131,7 @@ class Locator:
         starts = self._starts[file]  # ... up to the next declaration
         after = bisect_right(starts, offset)
         end = starts[after] if after < len(starts) else len(text)
-        value = json.dumps(name)
+        value = _json_ascii(name)  # json.dumps(name), in C
         pos = text.find(f'"name": {value}', start, end)
         compact = text.find(f'"name":{value}', start, end)
         pos = compact if pos < 0 or 0 <= compact < pos else pos
@@ -141,6 +141,8 @@ class Locator:
             return file, line + text.count("\n", offset, pos)
         return file, line - text.count("\n", pos, offset)
 
+
+_json_ascii: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 _BY_ID = frozenset({"store", "flow", "system", "subject", "processing_activity",
                     "consent_gate"})

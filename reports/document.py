@@ -230,6 +230,12 @@ class Report(_Model):
         if fresh:
             memo.update(zip(fresh, redact_many(fresh), strict=True))
 
+    def redacted_many(self, texts: Iterable[str]) -> list[str]:
+        """:meth:`redactor`'s answers for ``texts``, in order, worked out at once."""
+        texts = list(texts)
+        self.redact_ahead(texts)
+        return list(map(self._redacted.__getitem__, texts))
+
     def judged(self, commitment: str) -> list[Judged]:
         """The subjects ``commitment`` judged with their verdicts, sorted (none without a run).
 

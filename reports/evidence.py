@@ -8,9 +8,11 @@ is made safe (:func:`pledge.reports.safe.plain`) and JSON-escaped once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
+from operator import and_, eq, not_
 
 from pledge.checks.judged import Judged
 from pledge.reports.safe import plain, printable
@@ -40,6 +42,28 @@ class Quoted(dict[str, str]):
         value = self[text] = _json_string(self.clean(text))
         return value
 
+    def ahead(self, texts: Iterable[str], masked: Callable[[Iterable[str]], list[str]],
+              *, single_spaced: bool = False) -> None:
+        """Quote many texts at once; ``masked`` gives their masked forms, in order.
+
+        A masked text of printable ASCII is its own clean form (no control
+        character to escape; with ``single_spaced``, no run of spaces to collapse
+        either), so it is only JSON-quoted, in C; any other text is cleaned by
+        ``clean`` as one lookup would. ``clean`` must be :func:`printable` of the
+        mask (``single_spaced``: with whitespace runs made single spaces).
+        """
+        fresh = list(set(texts).difference(self))
+        if not fresh:
+            return
+        shown = masked(fresh)
+        simple = list(map(and_, map(str.isascii, shown), map(str.isprintable, shown)))
+        if single_spaced:
+            simple = list(map(and_, simple, map(eq, shown, map(" ".join, map(str.split, shown)))))
+        self.update(zip(compress(fresh, simple), map(_json_string, compress(shown, simple)),
+                        strict=True))
+        for text in compress(fresh, map(not_, simple)):
+            self[text] = _json_string(self.clean(text))
+
 
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
 """``json.dumps(text, ensure_ascii=False)`` of a string, without the encoder around it."""
@@ -54,32 +78,19 @@ def texts(judged: Iterable[Judged]) -> Iterator[str]:
             yield j.file
 
 
-def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:
-    """The subjects as the JSON array ``json.dumps(..., indent=2, sort_keys=True)`` writes.
+def json_list(judged: list[Judged], quoted: Quoted) -> str:
+    """The subjects as the compact JSON array ``json.dumps(..., sort_keys=True,
+    separators=(",", ":"))`` writes: the form a body hash is taken over.
 
-    ``indent`` is the column of the array's opening line, so the text can stand
-    in a document printed with two-space indentation, byte for byte as if the
-    whole document had been dumped at once; ``None`` gives the compact form
-    (``separators=(",", ":")``) a body hash is taken over. Each entry is one
-    ``%`` template filled from the subjects' columns (hundreds of thousands of
-    them: no Python step per field of an entry, see :func:`fill`).
+    Each entry is one ``%`` template filled from the subjects' columns (hundreds
+    of thousands of them: no Python step per field of an entry, see :func:`fill`).
+    :func:`one_per_line` lays the same text out for the indented document.
     """
     if not judged:
         return "[]"
-    if indent is None:
-        entry = ('{"location":%s,"reason":%s,"subject_id":%s,"subject_type":%s,'
-                 '"verdict":"%s"}')
-        located = '{"file":%s,"line":%s}'
-        opening, joint, closing = "[", ",", "]"
-    else:
-        pad = " " * (indent + 2)
-        inner = pad + "  "
-        deep = inner + "  "
-        entry = (f'{pad}{{\n{inner}"location": %s,\n{inner}"reason": %s,\n'
-                 f'{inner}"subject_id": %s,\n{inner}"subject_type": %s,\n'
-                 f'{inner}"verdict": "%s"\n{pad}}}')
-        located = f'{{\n{deep}"file": %s,\n{deep}"line": %s\n{inner}}}'
-        opening, joint, closing = "[\n", ",\n", "\n" + " " * indent + "]"
+    entry = ('{"location":%s,"reason":%s,"subject_id":%s,"subject_type":%s,'
+             '"verdict":"%s"}')
+    located = '{"file":%s,"line":%s}'
     types, ids, verdicts, reasons, files, lines_ = zip(*judged, strict=True)
     where = {file: located.replace("%s", quoted[file].replace("%", "%%"), 1)
              for file in set(files) if file is not None}  # a few files: each quoted once
@@ -87,7 +98,27 @@ def json_list(judged: list[Judged], indent: int | None, quoted: Quoted) -> str:
                  for file, line in zip(files, lines_, strict=True)]
     get = quoted.__getitem__
     return fill(entry, [locations, map(get, reasons), map(get, ids), map(get, types), verdicts],
-                opening, joint, closing)
+                "[", ",", "]")
+
+
+ENTRY_START = '{"location":'
+"""How every compact judged entry starts (``location`` is its first key, sorted)."""
+
+
+def one_per_line(compact: str, indent: int, start: str = ENTRY_START) -> str:
+    """A compact JSON array of objects laid out one object per line, at column ``indent``.
+
+    Every object of ``compact`` starts with ``start`` (its first key). Between two
+    objects the text is ``},`` then ``start``, which cannot occur inside an object
+    (a quote inside a JSON string is escaped, and no key of these objects holds an
+    object followed by another): one C-level replace splits them. The value parses
+    to the same data as ``compact``, which is what a body hash is taken over.
+    """
+    if compact == "[]":
+        return compact
+    pad = " " * (indent + 2)
+    inner = compact[1:-1].replace("}," + start, "},\n" + pad + start)
+    return "[\n" + pad + inner + "\n" + " " * indent + "]"
 
 
 def fill(entry: str, columns: Sequence[Iterable[str]], opening: str, joint: str,
@@ -139,6 +170,16 @@ def lines(judged: Iterable[Judged], clean: Callable[[str], str]) -> list[str]:
                if j.file is not None else "") + f": {part(j.reason)}" for j in judged]
 
 
+def _spliced(text: str, parts: dict[str, str]) -> Iterator[str]:
+    """The pieces of :func:`splice`'s result, in order."""
+    pieces = text.split('"\\u0000')
+    yield pieces[0]
+    for piece in pieces[1:]:
+        key, rest = piece.split('"', 1)
+        yield parts[key]
+        yield rest
+
+
 def splice(text: str, parts: dict[str, str]) -> str:
     """``text`` with each JSON string ``"\\u0000<key>"`` replaced by ``parts[key]``.
 
@@ -147,13 +188,15 @@ def splice(text: str, parts: dict[str, str]) -> str:
     """
     if not parts:
         return text
-    pieces = text.split('"\\u0000')
-    out = [pieces[0]]
-    for piece in pieces[1:]:
-        key, rest = piece.split('"', 1)
-        out.append(parts[key])
-        out.append(rest)
-    return "".join(out)
+    return "".join(_spliced(text, parts))
+
+
+def spliced_sha256(text: str, parts: dict[str, str]) -> str:
+    """The sha256 of ``splice(text, parts)`` in UTF-8, without making that text."""
+    digest = hashlib.sha256()
+    for piece in _spliced(text, parts):
+        digest.update(piece.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def marker(key: str) -> str:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from itertools import chain
 
 from pledge.reports.document import Report
-from pledge.reports.evidence import Quoted, json_list, marker, plain_lines, splice, texts
+from pledge.reports.evidence import (
+    Quoted,
+    json_list,
+    marker,
+    one_per_line,
+    plain_lines,
+    splice,
+    spliced_sha256,
+    texts,
+)
 from pledge.reports.safe import plain_data
 
 # Values pledge computes itself (hashes, fingerprints): never redacted, so they stay exact.
@@ -23,22 +31,23 @@ def render(report: Report) -> str:
     sha256 of its own body (:func:`~pledge.policy_model.evidence.body_sha256`).
 
     Each commitment's ``judged`` subjects are written as text and spliced in at
-    their place, byte for byte what dumping them with the rest would give (the
-    body hash is taken over the compact form spliced the same way).
+    their place, one subject per line, each in its compact form: the body hash is
+    taken over the compact document spliced the same way, so both share one text
+    per list, and the file parses to exactly the data hashed.
     """
     data = plain_data(report.model_dump(
         mode="json", exclude={"commitments": {"__all__": {"judged"}}}), _COMPUTED)
     quoted = Quoted(plain_lines(report.redactor()))
     judged = [report.judged(c.id) for c in report.commitments]
-    report.redact_ahead(chain.from_iterable(map(texts, judged)))
+    quoted.ahead(chain.from_iterable(map(texts, judged)), report.redacted_many)
     for number, commitment in enumerate(data["commitments"]):
         commitment["judged"] = marker(f"judged:{number}")
+    lists = {f"judged:{n}": json_list(j, quoted) for n, j in enumerate(judged)}
+    del judged
     body = {key: value for key, value in data.items() if key != BODY_HASH}
-    compact = splice(json.dumps(body, sort_keys=True, ensure_ascii=False,
-                                separators=(",", ":")),
-                     {f"judged:{n}": json_list(j, None, quoted) for n, j in enumerate(judged)})
-    data[BODY_HASH] = hashlib.sha256(compact.encode("utf-8", "surrogatepass")).hexdigest()
-    del compact
+    data[BODY_HASH] = spliced_sha256(json.dumps(body, sort_keys=True, ensure_ascii=False,
+                                                separators=(",", ":")), lists)
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return splice(text, {f"judged:{n}": json_list(j, _JUDGED_INDENT, quoted)
-                         for n, j in enumerate(judged)})
+    for key, compact in lists.items():  # each list's text replaced by its layout in turn
+        lists[key] = one_per_line(compact, _JUDGED_INDENT)
+    return splice(text, lists)

@@ -309,9 +309,9 @@ class _Subjects:
     """Judged subjects as OSCAL subject references, written as JSON text (see ``splice``)."""
 
     def __init__(self, redacted: Callable[[str], str],
-                 redact_ahead: Callable[[Iterable[str]], None]) -> None:
+                 masked: Callable[[Iterable[str]], list[str]]) -> None:
         self.quoted = Quoted(lambda value: " ".join(printable(redacted(value)).split()))
-        self.redact_ahead = redact_ahead
+        self.masked = masked
         self.uuids = _Uuids()
         self.heads: dict[str, str | None] = {}
 
@@ -325,14 +325,13 @@ class _Subjects:
         return self.heads[file]
 
     def json(self, judged: list[Judged], indent: int) -> str:
+        """The subject references as a JSON array at column ``indent``: one subject per
+        line, each as ``json.dumps(..., sort_keys=True, separators=(",", ":"))`` writes it."""
         q = self.quoted
-        pad = " " * (indent + 2)
-        inner, deep, deeper = pad + "  ", pad + "    ", pad + "      "
         ns = q[PROP_NS]
 
         def prop_text(name: str, value: str) -> str:
-            return (f'{deep}{{\n{deeper}"name": "{name}",\n{deeper}"ns": {ns},\n'
-                    f'{deeper}"value": {value}\n{deep}}}')
+            return f'{{"name":"{name}","ns":{ns},"value":{value}}}'
 
         types, ids, verdicts, reasons, files, lines_ = zip(*judged, strict=True)
         titles = list(map("{} {}".format, types, ids))
@@ -340,25 +339,27 @@ class _Subjects:
         wheres = [None if file is None or (heads[file] is not None and line is not None)
                   else file if line is None else f"{file}:{line}"
                   for file, line in zip(files, lines_, strict=True)]
-        self.redact_ahead(chain(reasons, titles, filter(None, wheres)))
+        self.quoted.ahead(chain(reasons, titles, filter(None, wheres)), self.masked,
+                          single_spaced=True)
         before, after = prop_text("location", "\x00").split("\x00")
+        before = "," + before
         located = []
         for file, line, where in zip(files, lines_, wheres, strict=True):
             if file is None:
                 located.append("")
                 continue
             value = q[where] if where is not None else f'{heads[file]}{line}"'
-            located.append("" if value == '""' else f",\n{before}{value}{after}")
+            located.append("" if value == '""' else f"{before}{value}{after}")
         verdict = {v: prop_text("verdict", q[v]) for v in set(verdicts)}
-        remarks = {r: "" if q[r] == '""' else f'{inner}"remarks": {q[r]},\n'
-                   for r in set(reasons)}
-        entry = (f'{pad}{{\n{inner}"props": [\n%s%s\n{inner}],\n%s'
-                 f'{inner}"subject-uuid": "%s",\n{inner}"title": %s,\n'
-                 f'{inner}"type": "inventory-item"\n{pad}}}')
+        remarks = {r: "" if q[r] == '""' else f'"remarks":{q[r]},' for r in set(reasons)}
+        entry = ('{"props":[%s%s],%s"subject-uuid":"%s","title":%s,'
+                 '"type":"inventory-item"}')
+        pad = "\n" + " " * (indent + 2)
         return fill(entry, [map(verdict.__getitem__, verdicts), located,
                             map(remarks.__getitem__, reasons),
                             map(self.uuids.__getitem__, zip(types, ids, strict=True)),
-                            map(q.__getitem__, titles)], "[\n", ",\n", "\n" + " " * indent + "]")
+                            map(q.__getitem__, titles)], "[" + pad, "," + pad,
+                    "\n" + " " * indent + "]")
 
 
 def judged_observations(report: Report, a: Assessment) -> dict[str, str]:
@@ -369,7 +370,7 @@ def judged_observations(report: Report, a: Assessment) -> dict[str, str]:
     inventory judges millions of subjects, too many to build as dictionaries.
     """
     collected = timestamp(report)
-    writer = _Subjects(report.redactor(), report.redact_ahead)
+    writer = _Subjects(report.redactor(), report.redacted_many)
     parts: dict[str, str] = {}
     for c in report.commitments:
         judged = report.judged(c.id)

@@ -119,3 +119,14 @@ def run_inventory(path: Path | None = None, *, generated_at: str | None = None) 
     report = build_report(policy, inventory, result, as_of=AS_OF_DATE, extra_inputs=extra,
                           generated_at=generated_at, warnings=warnings)
     return Rendered(policy, inventory, graph, report)
+
+
+def one_per_line_plain(entries: list[Any], indent: int) -> str:
+    """A JSON list of objects laid out the plain way: each dumped compact on its own line,
+    at column ``indent``, as the JSON report and OSCAL write their judged subjects."""
+    if not entries:
+        return "[]"
+    pad = "\n" + " " * (indent + 2)
+    return ("[" + pad + ("," + pad).join(
+        json.dumps(e, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        for e in entries) + "\n" + " " * indent + "]")

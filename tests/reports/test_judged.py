@@ -20,7 +20,13 @@ import yaml
 from pledge.reports import html, json_report, junit, text
 from tests.conftest import AS_OF, EXAMPLES, INVENTORY, ROOT, run_pledge
 from tests.helpers import inventory_as_data
-from tests.reports.support import WAIVERS, broken_inventory, run_inventory, schema_errors
+from tests.reports.support import (
+    WAIVERS,
+    broken_inventory,
+    one_per_line_plain,
+    run_inventory,
+    schema_errors,
+)
 
 _ID_LINE = re.compile(r"^\s*-\s+(?:\{.*?\b)?id:\s*([\w.-]+)")
 
@@ -153,9 +159,17 @@ def test_outputs_are_byte_identical_run_to_run(tmp_path: Path) -> None:
     for name in names.values():
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     text_ = (tmp_path / "a" / "report.json").read_text(encoding="utf-8")
-    # the spliced lists are exactly what dumping the whole document gives
-    assert json.dumps(json.loads(text_), indent=2, sort_keys=True, ensure_ascii=False) + "\n" \
-        == text_
+    # the document is what dumping it gives, each judged subject compact on its own line
+    document = json.loads(text_)
+    lists = {}
+    for number, commitment in enumerate(document["commitments"]):
+        lists[json.dumps(f"\x00judged:{number}")] = commitment["judged"]
+        commitment["judged"] = f"\x00judged:{number}"
+    expected = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    for placeholder, entries in lists.items():
+        expected = expected.replace(placeholder, one_per_line_plain(entries, 6))
+    assert expected == text_
+    assert sum(map(len, lists.values())) > 20
     pages = [html.render(run_inventory(inventory).report) for _ in range(2)]
     assert pages[0] == pages[1] and '<tr data-verdict="fail">' in pages[0]
 
@@ -270,7 +284,7 @@ def test_an_edited_judged_verdict_fails_verification(tmp_path: Path) -> None:
     assert run_pledge("verify", "report.json", cwd=tmp_path).code == 0
     path = tmp_path / "report.json"
     text_ = path.read_text(encoding="utf-8")
-    assert text_.count('"verdict": "pass"') > 100  # only judged subjects carry a verdict
-    path.write_text(text_.replace('"verdict": "pass"', '"verdict": "fail"', 1), encoding="utf-8")
+    assert text_.count('"verdict":"pass"') > 100  # only judged subjects carry a verdict
+    path.write_text(text_.replace('"verdict":"pass"', '"verdict":"fail"', 1), encoding="utf-8")
     edited = run_pledge("verify", "report.json", cwd=tmp_path)
     assert edited.code == 1 and "report.json (edited)" in edited.out, edited.out

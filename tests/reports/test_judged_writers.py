@@ -18,9 +18,10 @@ from hypothesis import strategies as st
 
 from pledge.checks.judged import Judged
 from pledge.policy_model.redact import line_suffix_kept, redact
-from pledge.reports.evidence import Quoted, fill, json_list, plain_lines
+from pledge.reports.evidence import Quoted, fill, json_list, one_per_line, plain_lines
 from pledge.reports.oscal import PROP_NS, _Subjects, quick_uid, uid
 from pledge.reports.safe import printable
+from tests.reports.support import one_per_line_plain
 from tests.test_redact_many import PIECES
 
 FILES = [None, "inv/stores.yaml", "secret/stores.yaml", "token=abc/flows.yaml",
@@ -51,41 +52,55 @@ def test_the_json_list_is_what_dumping_dictionaries_gives() -> None:
               "reason": clean(j.reason), "subject_id": clean(j.subject_id),
               "subject_type": clean(j.subject_type), "verdict": j.verdict} for j in judged]
     compact = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    assert json_list(judged, None, Quoted(clean)) == compact
+    assert json_list(judged, Quoted(clean)) == compact
     for indent in (0, 6):
-        dumped = json.dumps(plain, indent=2, sort_keys=True, ensure_ascii=False)
-        assert json_list(judged, indent, Quoted(clean)) == dumped.replace("\n", "\n" + " " * indent)
-    assert json_list([], 6, Quoted(clean)) == "[]"
+        assert one_per_line(compact, indent) == one_per_line_plain(plain, indent)
+        assert json.loads(one_per_line(compact, indent)) == plain
+    assert json_list([], Quoted(clean)) == "[]"
+    assert one_per_line("[]", 6) == "[]"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["field", "store", "flow"]),
+                          st.text(max_size=12), st.text(max_size=12),
+                          st.sampled_from([None, "a.yaml", '},{"location":x'])),
+                max_size=6))
+def test_one_subject_per_line_whatever_the_texts(rows: list[tuple[str, str, str, str | None]]
+                                                 ) -> None:
+    # ids and reasons that spell the joint between two entries stay inside their entry
+    judged = sorted({(t, i): Judged(t, i, "pass", r, f, 1 if f else None)
+                     for t, i, r, f in rows}.values())
+    clean = plain_lines(redact)
+    compact = json_list(judged, Quoted(clean))
+    laid_out = one_per_line(compact, 6)
+    assert json.loads(laid_out) == json.loads(compact)
+    assert laid_out == one_per_line_plain(json.loads(compact), 6)
 
 
 def _plain_oscal(judged: list[Judged], indent: int) -> str:
     """The OSCAL subjects one at a time, every location masked whole: the plain way."""
     q = Quoted(lambda value: " ".join(printable(redact(value)).split()))
-    pad = " " * (indent + 2)
-    inner, deep, deeper = pad + "  ", pad + "    ", pad + "      "
-    ns = q[PROP_NS]
 
-    def prop_text(name: str, value: str) -> str:
-        return (f'{deep}{{\n{deeper}"name": "{name}",\n{deeper}"ns": {ns},\n'
-                f'{deeper}"value": {q[value]}\n{deep}}}')
+    def clean(value: str) -> str:
+        return str(json.loads(q[value]))
 
     def where(j: Judged) -> str:
         if j.file is None:
             return ""
         return j.file if j.line is None else f"{j.file}:{j.line}"
 
-    entries = []
+    entries: list[dict[str, object]] = []
     for j in judged:
-        found = [prop_text("verdict", j.verdict)]
-        if j.file is not None and q[where(j)] != '""':
-            found.append(prop_text("location", where(j)))
-        remarks = (f'{inner}"remarks": {q[j.reason]},\n' if q[j.reason] != '""' else "")
-        entries.append(f'{pad}{{\n{inner}"props": [\n' + ",\n".join(found)
-                       + f'\n{inner}],\n{remarks}{inner}"subject-uuid": '
-                       f'"{uid("subject", j.subject_type, j.subject_id)}",\n'
-                       f'{inner}"title": {q[f"{j.subject_type} {j.subject_id}"]},\n'
-                       f'{inner}"type": "inventory-item"\n{pad}}}')
-    return "[\n" + ",\n".join(entries) + "\n" + " " * indent + "]"
+        found = [{"name": "verdict", "ns": PROP_NS, "value": clean(j.verdict)}]
+        if j.file is not None and clean(where(j)):
+            found.append({"name": "location", "ns": PROP_NS, "value": clean(where(j))})
+        entry: dict[str, object] = {
+            "props": found, "subject-uuid": uid("subject", j.subject_type, j.subject_id),
+            "title": clean(f"{j.subject_type} {j.subject_id}"), "type": "inventory-item"}
+        if clean(j.reason):
+            entry["remarks"] = clean(j.reason)
+        entries.append(entry)
+    return one_per_line_plain(entries, indent)
 
 
 def test_the_oscal_subjects_are_those_made_one_at_a_time() -> None:
@@ -97,11 +112,10 @@ def test_the_oscal_subjects_are_those_made_one_at_a_time() -> None:
             memo[text] = redact(text)
         return memo[text]
 
-    def ahead(texts: Iterable[str]) -> None:
-        for text in texts:
-            redacted(text)
+    def masked(texts: Iterable[str]) -> list[str]:
+        return [redacted(text) for text in texts]
 
-    writer = _Subjects(redacted, ahead)
+    writer = _Subjects(redacted, masked)
     for indent in (12, 0):
         assert writer.json(judged, indent) == _plain_oscal(judged, indent)
     # a second commitment judging the same subjects reuses their UUIDs and file heads
@@ -133,3 +147,17 @@ def test_filling_a_template_is_formatting_each_entry(rows: list[tuple[str, str]]
     expected = opening + joint.join(entry % row for row in rows) + "]"
     columns = [[a for a, _ in rows], [b for _, b in rows]]
     assert fill(entry, columns, opening, joint, "]") == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=10) | st.sampled_from([*REASONS, *IDS, "a  b", " x", "y ",
+                                                         "\u00e9t\u00e9", "tab\there"]),
+                max_size=12))
+def test_quoting_many_texts_at_once_is_quoting_each(texts: list[str]) -> None:
+    for clean, single in ((plain_lines(redact), False),
+                          (lambda value: " ".join(printable(redact(value)).split()), True)):
+        one_by_one = Quoted(clean)
+        expected = {text: one_by_one[text] for text in texts}
+        at_once = Quoted(clean)
+        at_once.ahead(texts, lambda many: [redact(text) for text in many], single_spaced=single)
+        assert dict(at_once) == expected
