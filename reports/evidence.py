@@ -69,36 +69,47 @@ _json_string: Callable[[str], str] = json.encoder.encode_basestring
 """``json.dumps(text, ensure_ascii=False)`` of a string, without the encoder around it."""
 
 
-def texts(judged: Iterable[Judged]) -> Iterator[str]:
+def texts(judged: Sequence[Judged]) -> Iterable[str]:
     """The texts of the subjects that the JSON list and the text lines print."""
-    for j in judged:
-        yield j.subject_id
-        yield j.reason
-        if j.file is not None:
-            yield j.file
+    if not judged:
+        return ()
+    _, ids, _, reasons, files, _ = zip(*judged, strict=True)
+    return chain(ids, reasons, filter(None, files))
 
 
-def json_list(judged: list[Judged], quoted: Quoted) -> str:
+def json_list(judged: list[Judged], quoted: Quoted,
+              subjects: dict[tuple[str, str], str] | None = None) -> str:
     """The subjects as the compact JSON array ``json.dumps(..., sort_keys=True,
     separators=(",", ":"))`` writes: the form a body hash is taken over.
 
-    Each entry is one ``%`` template filled from the subjects' columns (hundreds
-    of thousands of them: no Python step per field of an entry, see :func:`fill`).
-    :func:`one_per_line` lays the same text out for the indented document.
+    The entries are filled from the subjects' columns (hundreds of thousands of
+    them: no Python step per field of an entry, see :func:`fill`). ``subjects``
+    keeps each subject's id and type as written, for the other commitments that
+    judged it. :func:`one_per_line` lays the same text out for the indented document.
     """
     if not judged:
         return "[]"
-    entry = ('{"location":%s,"reason":%s,"subject_id":%s,"subject_type":%s,'
-             '"verdict":"%s"}')
+    subjects = {} if subjects is None else subjects
     located = '{"file":%s,"line":%s}'
     types, ids, verdicts, reasons, files, lines_ = zip(*judged, strict=True)
     where = {file: located.replace("%s", quoted[file].replace("%", "%%"), 1)
              for file in set(files) if file is not None}  # a few files: each quoted once
     locations = ["null" if file is None else where[file] % ("null" if line is None else line)
                  for file, line in zip(files, lines_, strict=True)]
-    get = quoted.__getitem__
-    return fill(entry, [locations, map(get, reasons), map(get, ids), map(get, types), verdicts],
-                "[", ",", "]")
+    idents = list(zip(types, ids, strict=True))
+    fresh = list(set(idents).difference(subjects))
+    if fresh:
+        get = quoted.__getitem__
+        fresh_types, fresh_ids = zip(*fresh, strict=True)
+        subjects.update(zip(fresh, map(_SUBJECT.format, map(get, fresh_ids),
+                                       map(get, fresh_types)), strict=True))
+    return fill('{"location":%s,"reason":%s%s%s"}',
+                [locations, map(quoted.__getitem__, reasons),
+                 map(subjects.__getitem__, idents), verdicts], "[", ",", "]")
+
+
+_SUBJECT = ',"subject_id":{},"subject_type":{},"verdict":"'
+"""The keys of a judged entry after its reason, up to its verdict."""
 
 
 ENTRY_START = '{"location":'
@@ -130,14 +141,15 @@ def fill(entry: str, columns: Sequence[Iterable[str]], opening: str, joint: str,
     is parsed per entry (hundreds of thousands of them). The columns are of one length.
     """
     constant = entry.split("%s")
-    if len(constant) != len(columns) + 1:
+    if not columns or len(constant) != len(columns) + 1:
         raise ValueError(f"{len(constant) - 1} places for {len(columns)} columns")
     lead = chain((opening + constant[0],), repeat(constant[-1] + joint + constant[0]))
     parts: list[Iterable[str]] = [lead]
-    for between, column in zip(constant[1:], columns, strict=True):
+    for between, column in zip(constant[1:-1], columns, strict=False):
         parts.append(column)
-        parts.append(repeat(between))
-    parts.pop()  # the last piece closes each entry: it is in the next lead, or at the end
+        if between:  # two columns side by side: nothing to put between them
+            parts.append(repeat(between))
+    parts.append(columns[-1])  # the last piece closes each entry: in the next lead, or the end
     rows = zip(*parts, strict=False)  # the columns end it: the constants repeat for ever
     last = constant[-1] + closing
     found = "".join(chain(chain.from_iterable(rows), (last,)))  # no copy of it made after

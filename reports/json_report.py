@@ -42,7 +42,9 @@ def render(report: Report) -> str:
     quoted.ahead(chain.from_iterable(map(texts, judged)), report.redacted_many)
     for number, commitment in enumerate(data["commitments"]):
         commitment["judged"] = marker(f"judged:{number}")
-    lists = {f"judged:{n}": json_list(j, quoted) for n, j in enumerate(judged)}
+    subjects: dict[tuple[str, str], str] = {}  # each subject written once for every list
+    lists = {f"judged:{n}": json_list(j, quoted, subjects) for n, j in enumerate(judged)}
+    del subjects
     del judged
     body = {key: value for key, value in data.items() if key != BODY_HASH}
     data[BODY_HASH] = spliced_sha256(json.dumps(body, sort_keys=True, ensure_ascii=False,

@@ -313,6 +313,7 @@ class _Subjects:
         self.quoted = Quoted(lambda value: " ".join(printable(redacted(value)).split()))
         self.masked = masked
         self.uuids = _Uuids()
+        self.tails: dict[tuple[str, str], str] = {}
         self.heads: dict[str, str | None] = {}
 
     def _head(self, file: str) -> str | None:
@@ -334,13 +335,17 @@ class _Subjects:
             return f'{{"name":"{name}","ns":{ns},"value":{value}}}'
 
         types, ids, verdicts, reasons, files, lines_ = zip(*judged, strict=True)
-        titles = list(map("{} {}".format, types, ids))
+        idents = list(zip(types, ids, strict=True))
+        fresh = list(set(idents).difference(self.tails))
+        titles = list(map("{} {}".format, *zip(*fresh, strict=True))) if fresh else []
         heads = {file: None if file is None else self._head(file) for file in set(files)}
         wheres = [None if file is None or (heads[file] is not None and line is not None)
                   else file if line is None else f"{file}:{line}"
                   for file, line in zip(files, lines_, strict=True)]
-        self.quoted.ahead(chain(reasons, titles, filter(None, wheres)), self.masked,
-                          single_spaced=True)
+        q.ahead(chain(reasons, titles, filter(None, wheres)), self.masked, single_spaced=True)
+        if fresh:  # a subject's reference ends the same for every commitment that judged it
+            self.tails.update(zip(fresh, map(_TAIL.format, map(self.uuids.__getitem__, fresh),
+                                             map(q.__getitem__, titles)), strict=True))
         before, after = prop_text("location", "\x00").split("\x00")
         before = "," + before
         located = []
@@ -350,16 +355,17 @@ class _Subjects:
                 continue
             value = q[where] if where is not None else f'{heads[file]}{line}"'
             located.append("" if value == '""' else f"{before}{value}{after}")
-        verdict = {v: prop_text("verdict", q[v]) for v in set(verdicts)}
-        remarks = {r: "" if q[r] == '""' else f'"remarks":{q[r]},' for r in set(reasons)}
-        entry = ('{"props":[%s%s],%s"subject-uuid":"%s","title":%s,'
-                 '"type":"inventory-item"}')
+        verdict = {v: '{"props":[' + prop_text("verdict", q[v]) for v in set(verdicts)}
+        remarks = {r: "]," if q[r] == '""' else f'],"remarks":{q[r]},' for r in set(reasons)}
         pad = "\n" + " " * (indent + 2)
-        return fill(entry, [map(verdict.__getitem__, verdicts), located,
-                            map(remarks.__getitem__, reasons),
-                            map(self.uuids.__getitem__, zip(types, ids, strict=True)),
-                            map(q.__getitem__, titles)], "[" + pad, "," + pad,
-                    "\n" + " " * indent + "]")
+        return fill("%s%s%s%s", [map(verdict.__getitem__, verdicts), located,
+                                 map(remarks.__getitem__, reasons),
+                                 map(self.tails.__getitem__, idents)],
+                    "[" + pad, "," + pad, "\n" + " " * indent + "]")
+
+
+_TAIL = '"subject-uuid":"{}","title":{},"type":"inventory-item"}}'
+"""A subject reference after its props and remarks: the same for every commitment."""
 
 
 def judged_observations(report: Report, a: Assessment) -> dict[str, str]:
