@@ -1,4 +1,5 @@
-"""``pledge report`` writes the same bytes for the same inputs, whatever the hash seed."""
+"""``pledge report`` writes the same bytes for the same inputs, whatever the hash seed, and
+whether OSCAL was rendered on the second core (a forked child) or not."""
 
 from __future__ import annotations
 
@@ -16,15 +17,16 @@ EXPECTED = ["assessment-results.json", "coverage.md", "manifest.json", "poam.jso
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every format of one broken inventory, under two hash seeds, and once with --timestamp."""
+    """Every format of one broken inventory, under two hash seeds (OSCAL forked off, then
+    not), and once with --timestamp."""
     base = tmp_path_factory.mktemp("determinism")
     inventory = broken_inventory(base)
     outputs = {}
-    for name, seed, extra in (("first", "1", ()), ("second", "4242", ()),
-                              ("stamped", "7", ("--timestamp",))):
+    for name, seed, fork, extra in (("first", "1", "1", ()), ("second", "4242", "0", ()),
+                                    ("stamped", "7", "", ("--timestamp",))):
         out = base / name
         run = run_pledge("report", inventory, "--as-of", AS_OF, "--output-dir", out, *extra,
-                         env={"PYTHONHASHSEED": seed})
+                         env={"PYTHONHASHSEED": seed, "PLEDGE_FORK": fork})
         assert run.code == 1, run.err  # the inventory breaks PAY-001 and PAY-002
         outputs[name] = out
     return outputs

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -35,6 +36,7 @@ from pledge.cli.common import (
     strict_inventory_option,
     write_output,
 )
+from pledge.cli.forked import Forked
 from pledge.cli.run import run_with_waivers
 from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
@@ -89,6 +91,40 @@ def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInvento
     }
 
 
+ASIDE = "oscal"
+"""The format rendered on the second core (the largest beside the JSON report)."""
+_LISTING = frozenset({"html", "oscal", "json"})
+"""The formats that list every judged subject."""
+
+
+def _encoded(make: Callable[[], str]) -> bytes | None:
+    """One format's bytes (once, for the hash and the file); None when it has nothing."""
+    try:
+        return make().encode("utf-8")
+    except poam.NothingToPlan:
+        return None
+
+
+def _render(make: dict[str, Callable[[], str]], chosen: list[str], doc: Report
+            ) -> dict[str, bytes | None]:
+    """Every chosen format's bytes. With two formats or more and a core idle, OSCAL is
+    rendered in a forked child (:class:`~pledge.cli.forked.Forked`: the same bytes, and
+    the serial path whenever the child fails) while this process renders the rest."""
+    if ASIDE not in chosen or len(chosen) < 2:
+        return {fmt: _encoded(make[fmt]) for fmt in chosen}
+    if _LISTING.intersection(chosen):
+        for commitment in doc.commitments:  # listed once, before the child shares them
+            doc.judged(commitment.id)
+    aside = Forked(partial(_encoded, make[ASIDE]))
+    try:
+        made = {fmt: _encoded(make[fmt]) for fmt in chosen if fmt != ASIDE}
+    except BaseException:
+        aside.cancel()
+        raise
+    made[ASIDE] = aside.result()
+    return made
+
+
 @click.command()
 @click.argument("inventory", required=False, type=click.Path(path_type=Path))
 @policy_option
@@ -134,10 +170,10 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
                            generated_at=now_utc() if timestamp else None, warnings=warnings,
                            written=[output_dir], strict_inventory=strict_inventory)
         make = renderers(doc, loaded_policy, loaded, graph)
+        made = _render(make, chosen, doc)
         for fmt in chosen:  # everything rendered before anything is written
-            try:
-                data = make[fmt]().encode("utf-8")  # once, for the hash and the file
-            except poam.NothingToPlan:
+            data = made[fmt]
+            if data is None:
                 skipped.append(fmt)
                 continue
             rendered.append((data, output_dir / OUTPUTS[fmt]))
