@@ -468,6 +468,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         if cached is not None:  # loaded clean before, byte for byte: its models as they were
             index.add_text(shown, text, is_json=is_json)
             index.defer(shown, cached.declared)
+            if share is not None:  # (kept only by the first load: a no-op after)
+                share.keep(digest, kind, cached.fragment, cached.section_lines, cached.declared)
             _merge(cached.fragment, cached.section_lines, shown, merged, singles, errors)
             continue
         before = len(errors)

@@ -24,7 +24,8 @@ from tests.conftest import AS_OF, INVENTORY, run_pledge
 from tests.reports.ci_support import copy_inventory, replace_once, store_card_numbers
 
 FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
-NO_FORK = {"PLEDGE_NO_FORK": "1"}
+NO_FORK = {"PLEDGE_FORK": "0"}
+FORK = {"PLEDGE_FORK": "1"}
 AMOUNT = "{name: amount, category: user.payment.transaction, retention: P18M}"
 
 
@@ -154,6 +155,22 @@ def test_a_head_takes_the_unchanged_files_and_checks_the_changed_one(tmp_path: P
         head).sources.locate("flow", "orders_to_dhl")
 
 
+def test_files_the_base_took_from_the_cache_are_shared_too(tmp_path: Path) -> None:
+    base = copy_inventory(tmp_path, "base")
+    head = copy_inventory(tmp_path, "head")
+    store_card_numbers(head)
+    cache = tmp_path / "cache"
+    load_inventory(base, cache=cache)  # fills the cache: the base's files are hits below
+    share = LoadShare()
+    before = load_inventory(base, cache=cache, share=share)
+    after = load_inventory(head, cache=cache, share=share)
+    assert share.shared_files == len(list(INVENTORY.glob("*.yaml"))) - 1
+    assert all(a is b for a, b in zip(before.inventory.flows, after.inventory.flows,
+                                      strict=True))
+    assert (after.inventory.model_dump(mode="json")
+            == load_inventory(head).inventory.model_dump(mode="json"))
+
+
 def test_a_bad_value_in_the_changed_file_is_caught_with_its_line(tmp_path: Path) -> None:
     copy_inventory(tmp_path, "base")
     head = copy_inventory(tmp_path, "head")
@@ -180,10 +197,11 @@ def test_a_renamed_system_still_fails_the_references_of_the_unchanged_files(
 def test_the_forked_checks_write_the_bytes_of_the_serial_run(large: Path, tmp_path: Path) -> None:
     shutil.copy(large, tmp_path / "base.json")
     add_a_flow_json(large, tmp_path / "head.json", 0)
-    forked = diff_all_formats(tmp_path, "base.json", "head.json", tmp_path / "forked")
+    forked = diff_all_formats(tmp_path, "base.json", "head.json", tmp_path / "forked", FORK)
     serial = diff_all_formats(tmp_path, "base.json", "head.json", tmp_path / "serial", NO_FORK)
     assert forked == serial and forked[0] == 0 and len(forked[2]) == len(FORMATS)
-    reversed_forked = diff_all_formats(tmp_path, "head.json", "base.json", tmp_path / "rf")
+    reversed_forked = diff_all_formats(tmp_path, "head.json", "base.json", tmp_path / "rf",
+                                       FORK)
     reversed_serial = diff_all_formats(tmp_path, "head.json", "base.json", tmp_path / "rs",
                                        NO_FORK)
     assert reversed_forked == reversed_serial
@@ -194,7 +212,7 @@ def test_the_forked_checks_of_a_breaking_change_match_the_serial_run(tmp_path: P
     head = copy_inventory(tmp_path, "head")
     store_card_numbers(head)
     replace_once(head / "stores.yaml", AMOUNT, AMOUNT.replace("P18M", "P3Y"))
-    forked = diff_all_formats(tmp_path, "base", "head", tmp_path / "forked")
+    forked = diff_all_formats(tmp_path, "base", "head", tmp_path / "forked", FORK)
     serial = diff_all_formats(tmp_path, "base", "head", tmp_path / "serial", NO_FORK)
     assert forked == serial and forked[0] == 1
     assert b"PAY-001" in forked[2]["sarif"] and b"P3Y" in forked[2]["json"]
@@ -207,7 +225,7 @@ def test_an_error_in_the_base_checks_is_one_line_and_exit_2(tmp_path: Path) -> N
         "waivers:\n  - {commitment: PAY-001, approver: dpo, justification: migration, "
         "expires: someday}\n", encoding="utf-8")
     runs = [run_pledge("diff", "base", "head", "--as-of", AS_OF, "-f", "json", "-o", "out.json",
-                       cwd=tmp_path, env=env) for env in (None, NO_FORK)]
+                       cwd=tmp_path, env=env) for env in (FORK, NO_FORK)]
     assert runs[0].code == runs[1].code == 2
     assert runs[0].err == runs[1].err and runs[0].err.count("\n") == 1
     assert runs[0].err.startswith("pledge: base/waivers.yaml:2:") and "expires" in runs[0].err
