@@ -146,14 +146,16 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
              vocab: Vocabularies | None = None, graph: FlowGraph | None = None,
              whole_policy: Policy | None = None,
              policy_locations: dict[str, Location] | None = None,
-             label_rules: LabelRules | None = None) -> RunResult:
+             label_rules: LabelRules | None = None, notices: bool = True) -> RunResult:
     """Evaluate every commitment; the graph is built once and shared by all checks.
 
     ``whole_policy`` is the policy before a selection narrowed it to ``policy``:
     what the inventory refers to (an attestation's commitment) is judged against
     all of it. ``policy_locations`` (a loaded policy's ``locations``) point a finding
     about a commitment itself (no attestation recorded, an unknown kind) at its line.
-    ``label_rules`` are the label lint's rules (None: the bundled set).
+    ``label_rules`` are the label lint's rules (None: the bundled set). With
+    ``notices`` False the inventory is not judged against itself (``notices`` stays
+    empty): for callers that read only the findings, as ``pledge diff`` does.
 
     An inventory with unresolved references fails every commitment with an
     error finding instead of being checked (fail closed); one that
@@ -173,7 +175,7 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
         result.outcomes.append(outcome)
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
-    if not unresolved:  # dangling references already fail every commitment
+    if notices and not unresolved:  # dangling references already fail every commitment
         with paused_gc():  # as the checks: nothing cyclic, and the inventory is large
             result.notices = inventory_notices(ctx)
     return result

@@ -69,8 +69,8 @@ class CachedFile:
     fragment: InventoryFragment
     section_lines: dict[str, int]
     """Line of each top-level section (YAML), for errors naming a section."""
-    declared: CachedDeclarations
-    """Where each entity is declared (decoded when first looked up)."""
+    declared: Mapping[tuple[str, str], Declared]
+    """Where each entity is declared (from the cache: decoded when first looked up)."""
 
 
 class CachedDeclarations(Mapping[tuple[str, str], Declared]):

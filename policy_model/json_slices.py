@@ -35,6 +35,7 @@ once, without that whole-text attempt (:func:`models_from_json`).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import FailFast, Field, TypeAdapter, ValidationError, create_model
@@ -69,6 +70,92 @@ _Probe = create_model(  # InventoryFragment, each list stopping at its first inv
     "InventoryFragmentProbe", __base__=InventoryFragment, **_PROBE_FIELDS)
 
 
+Kept = tuple[str, str, int, int, list[Any]]
+"""A slice one load validated: (its first line, the text it was cut from, its start and
+end in that text, its models)."""
+
+
+@dataclass
+class SliceMemo:
+    """The slices one load validated, offered to the loads after it.
+
+    ``pledge diff`` loads two versions of an inventory that mostly agree. While
+    the memo is open, each slice a load validates is kept, in order, with the
+    text it was cut from; once :meth:`close` d, later loads look for those
+    slices in their own text. A slice is taken only where its text stands, equal
+    character for character, at the start of an item line: the same validators
+    on the same text give the same models, and loaded models are never changed
+    (:mod:`pledge.policy_model.shared_keys`), so the models are shared. Every
+    other line is validated as usual, and whatever the loader checks on the
+    whole file (keys, vocabulary, references) is still checked on the whole file.
+    """
+
+    kept: dict[str, list[Kept]] = field(default_factory=dict)
+    first_lines: dict[tuple[str, str], int] = field(default_factory=dict)
+    closed: bool = False
+    shared_items: int = 0
+    """Items later loads took from the kept slices (for tests and benchmarks)."""
+    validated_items: int = 0
+    """Items validated from their text by the loads that used this memo."""
+
+    def close(self) -> None:
+        """Keep no more slices: the loads from now on only take them."""
+        self.closed = True
+
+    def keep(self, section: str, text: str, start: int, end: int, models: list[Any]) -> None:
+        """Keep a validated slice (while open)."""
+        if self.closed:
+            return
+        first = text[start:_line_end(text, start, end)]
+        kept = self.kept.setdefault(section, [])
+        self.first_lines.setdefault((section, first), len(kept))
+        kept.append((first, text, start, end, models))
+
+    def find(self, section: str, text: str, pos: int, end: int, after: int
+             ) -> tuple[int, int, int] | None:
+        """The next kept slice standing in ``text[pos:end]`` at the start of a line.
+
+        Returns (where it starts, where it ends, its number), or ``None``. The
+        slice whose first line is the line at ``pos`` is tried first, then the
+        few kept after slice ``after`` (the last taken), each looked for within
+        a few slices' length: the search costs a bounded multiple of the text.
+        """
+        if not self.closed:
+            return None
+        kept = self.kept.get(section, [])
+        number = self.first_lines.get((section, text[pos:_line_end(text, pos, end)]))
+        if number is not None and self._stands(kept[number], text, pos, end):
+            return pos, pos + kept[number][3] - kept[number][2], number
+        window = min(end, pos + 4 * SLICE_CHARS)
+        for number in range(after + 1, min(after + 1 + LOOK_AHEAD, len(kept))):
+            at = text.find(kept[number][0], pos, window)
+            if at >= 0 and text[at - 1] == "\n" and self._stands(kept[number], text, at, end):
+                return at, at + kept[number][3] - kept[number][2], number
+        return None
+
+    @staticmethod
+    def _stands(kept: Kept, text: str, at: int, end: int) -> bool:
+        _, source, start, stop, _ = kept
+        return at + stop - start <= end and text[at:at + stop - start] == source[start:stop]
+
+
+LOOK_AHEAD = 4
+"""How many kept slices after the last one taken are looked for (see :meth:`SliceMemo.find`)."""
+
+
+def _line_end(text: str, pos: int, end: int) -> int:
+    found = text.find("\n", pos, end)
+    return end if found < 0 else found + 1
+
+
+def _ends_with_comma(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]``'s last character other than white space is a comma."""
+    at = end - 1
+    while at >= start and text[at] in " \t\r\n":
+        at -= 1
+    return at >= start and text[at] == ","
+
+
 class InvalidSlice(Exception):
     """A slice of a long section holds an invalid item: the file is invalid."""
 
@@ -95,16 +182,19 @@ after the last item's line, the items' models, one per line, in order), by offse
 
 
 def models_from_json(text: str, shared: dict[frozenset[str], SharedKeys],
-                     layout: Layout | None = None) -> InventoryFragment | None:
+                     layout: Layout | None = None, memo: SliceMemo | None = None
+                     ) -> InventoryFragment | None:
     """A large JSON text's models: sliced when laid out one entity per line, else whole.
 
     ``None`` when the text is invalid (an invalid slice settles it: the rest is
     not read) or not JSON these probes read exactly; the caller then reads it
     the usual way. ``layout`` receives where a sliced file's items stand (see
-    :func:`models_by_lines`).
+    :func:`models_by_lines`); ``memo`` keeps or offers validated slices
+    (:class:`SliceMemo`).
     """
     try:
-        found = _by_lines(text, shared, layout) if len(text) > MIN_SECTION_CHARS else None
+        found = (_by_lines(text, shared, layout, memo) if len(text) > MIN_SECTION_CHARS
+                 else None)
     except InvalidSlice:
         return None
     return found if found is not None else validate_whole(text)
@@ -150,7 +240,8 @@ def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
 
 
 def _by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
-              layout: Layout | None = None) -> InventoryFragment | None:
+              layout: Layout | None = None, memo: SliceMemo | None = None
+              ) -> InventoryFragment | None:
     """:func:`models_by_lines`, raising :class:`InvalidSlice` for an invalid item."""
     regions = _regions(text)
     if regions is None:
@@ -158,21 +249,9 @@ def _by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
     models: dict[str, list[Any]] = {}
     try:
         for section, (start, end) in regions.items():
-            adapter = _adapter(section)
-            items: list[Any] = []
-            pos = start
-            while pos < end:
-                cut = text.find("\n", min(pos + SLICE_CHARS, end - 1), end)
-                cut = end if cut < 0 else cut + 1
-                lines = text[pos:cut]
-                body = lines.rstrip()
-                body = body[:-1] if body.endswith(",") else body
-                found = adapter.validate_json(f"[{body}]")
-                if len(found) != lines.count("\n") + (not lines.endswith("\n")):
-                    return None  # an item over several lines, or two on one
-                share_given_keys(found, shared)
-                items += found
-                pos = cut
+            items = _section_items(text, section, start, end, shared, memo)
+            if items is None:
+                return None
             models[section] = items
         parts: list[str] = []
         last = 0
@@ -196,3 +275,51 @@ def _by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
     if layout is not None:
         layout.extend(sorted((*regions[section], items) for section, items in models.items()))
     return fragment
+
+
+def _section_items(text: str, section: str, start: int, end: int,
+                   shared: dict[frozenset[str], SharedKeys], memo: SliceMemo | None
+                   ) -> list[Any] | None:
+    """One long section's models, a slice of lines at a time; ``None`` for another layout.
+
+    Raises :class:`InvalidSlice` for an invalid item. Every slice but the
+    section's last must end with the comma that separates it from the next, and
+    the last must not: a slice is validated apart, so JSON's own check of the
+    commas between items cannot see the commas between slices. With a closed
+    ``memo``, the slices it kept that stand in the text are taken as they are.
+    """
+    adapter = _adapter(section)
+    items: list[Any] = []
+    pos, taken = start, -1
+    while pos < end:
+        found = memo.find(section, text, pos, end, taken) if memo is not None else None
+        upto = end if found is None else found[0]
+        while pos < upto:  # the lines before the next kept slice (all, without one)
+            cut = text.find("\n", min(pos + SLICE_CHARS, upto - 1), upto)
+            cut = upto if cut < 0 else cut + 1
+            if found is None and cut < end and memo is not None and memo.closed:
+                upto = cut  # look for a kept slice again after this one
+            lines = text[pos:cut]
+            body = lines.rstrip()
+            comma = body.endswith(",")
+            if comma != (cut < end):
+                return None  # a comma missing between items, or one after the last
+            found_items = adapter.validate_json(f"[{body[:-1] if comma else body}]")
+            if len(found_items) != lines.count("\n") + (not lines.endswith("\n")):
+                return None  # an item over several lines, or two on one
+            share_given_keys(found_items, shared)
+            if memo is not None:
+                memo.validated_items += len(found_items)
+                memo.keep(section, text, pos, cut, found_items)
+            items += found_items
+            pos = cut
+        if found is not None:
+            at, stop, taken = found
+            if _ends_with_comma(text, at, stop) != (stop < end):
+                return None
+            kept_models = memo.kept[section][taken][4] if memo is not None else []
+            items += kept_models
+            if memo is not None:
+                memo.shared_items += len(kept_models)
+            pos = stop
+    return items

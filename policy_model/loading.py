@@ -22,7 +22,7 @@ from pledge.base.memory import paused_gc
 from pledge.base.strict_model import SharedKeys
 from pledge.policy_model import PROJECT_DIR
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
-from pledge.policy_model.fragment_cache import FragmentCache
+from pledge.policy_model.fragment_cache import CachedFile, FragmentCache, cache_salt
 from pledge.policy_model.inventory import (
     LIST_SECTIONS,
     SECTIONS,
@@ -30,7 +30,8 @@ from pledge.policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
-from pledge.policy_model.json_slices import Layout, models_from_json
+from pledge.policy_model.json_slices import Layout, SliceMemo, models_from_json
+from pledge.policy_model.load_share import LoadShare
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
@@ -389,21 +390,27 @@ def _declarations(raw: Any) -> list[Declaration]:
 def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
                    display: str | None = None, max_size: int = DEFAULT_MAX_FILE_SIZE,
                    phases: dict[str, float] | None = None,
-                   cache: Path | None = None) -> LoadedInventory:
+                   cache: Path | None = None, share: LoadShare | None = None
+                   ) -> LoadedInventory:
     """Load every file of an inventory, validate, merge and cross-check it.
 
     When ``phases`` is given, the seconds spent reading and parsing files
     (``parse``) and validating them (``validate``: models, vocabulary,
     references) are added to it. With ``cache`` (a directory), files whose
     bytes were loaded clean before are taken from it, and clean files are
-    kept there (:mod:`pledge.policy_model.fragment_cache`).
+    kept there (:mod:`pledge.policy_model.fragment_cache`). With ``share``, the
+    files and JSON slices an earlier load with the same share validated are
+    taken for the same bytes, and this load's are kept when it is the first
+    (:mod:`pledge.policy_model.load_share`).
     """
     started = time.perf_counter()
     parsing = [0.0]
     try:
         with paused_gc():
-            return _load_inventory(path, vocab, display, max_size, parsing, cache)
+            return _load_inventory(path, vocab, display, max_size, parsing, cache, share)
     finally:
+        if share is not None:
+            share.close()
         if phases is not None:
             total = time.perf_counter() - started
             phases["parse"] = phases.get("parse", 0.0) + parsing[0]
@@ -412,7 +419,7 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
 
 def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                     max_size: int, parsing: list[float],
-                    cache_dir: Path | None) -> LoadedInventory:
+                    cache_dir: Path | None, share: LoadShare | None) -> LoadedInventory:
     vocab = vocab or default_vocabularies()
     shown_root = display or display_path(path)
     files = inventory_files(path, shown_root)
@@ -427,6 +434,9 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
     loaded_files: list[InputFile] = []
     terms = {kind: vocab.get(kind).terms for kind in VOCABULARY_KINDS}
     cache = FragmentCache(cache_dir, terms) if cache_dir is not None else None
+    if share is not None and not share.usable(cache.salt if cache else cache_salt(terms)):
+        share = None  # kept against another vocabulary
+    memo = share.slices if share is not None else None
     for file_path, shown in files:
         started = time.perf_counter()
         is_json = file_path.suffix.lower() == ".json"
@@ -434,14 +444,16 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         try:
             text, digest = read_text_and_digest(file_path, max_size=max_size, display=shown)
             loaded_files.append(InputFile(shown, file_path, digest, "inventory"))
-            cached = cache.get(digest, kind) if cache else None
+            cached: CachedFile | None = share.file(digest, kind) if share else None
+            if cached is None and cache is not None:
+                cached = cache.get(digest, kind)
         except InputError as err:
             parsing[0] += time.perf_counter() - started
             errors.append(err)
             continue
         parsing[0] += time.perf_counter() - started
         layout: Layout = []
-        direct = _models_from_json(text, layout) if cached is None and is_json else None
+        direct = _models_from_json(text, layout, memo) if cached is None and is_json else None
         if direct is not None:  # no parsed tree at all: the models straight from the text
             raw, quick = dict[str, Any](), True
         elif cached is None:
@@ -456,6 +468,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         if cached is not None:  # loaded clean before, byte for byte: its models as they were
             index.add_text(shown, text, is_json=is_json)
             index.defer(shown, cached.declared)
+            if share is not None:  # (kept only by the first load: a no-op after)
+                share.keep(digest, kind, cached.fragment, cached.section_lines, cached.declared)
             _merge(cached.fragment, cached.section_lines, shown, merged, singles, errors)
             continue
         before = len(errors)
@@ -470,11 +484,13 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             continue
         index.add_text(shown, text, is_json=is_json, layout=layout or None)
         declared = _declarations(raw)  # only used once every file is valid
-        if cache is None:
+        deferred: dict[tuple[str, str], tuple[int | None, dict[str, int] | None]] = {}
+        if cache is None and share is None:
             for kind_of, ident, line, key_lines in declared:
                 index.add(kind_of, ident, shown, line, key_lines)
         else:  # every file deferred, so the first declaration still wins across files
-            index.defer(shown, {(k, i): (n, lines) for k, i, n, lines in reversed(declared)})
+            deferred = {(k, i): (n, lines) for k, i, n, lines in reversed(declared)}
+            index.defer(shown, deferred)
         fragment, part_errors = (direct, []) if direct is not None else _validate_in_parts(
             raw, shown, len(text))
         if part_errors:  # a large file: the first broken slice's errors, without a whole parse
@@ -513,6 +529,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         section_lines = raw.key_lines if isinstance(raw, Located) else {}
         if cache is not None and len(errors) == before:
             cache.put(digest, kind, fragment, section_lines, declared)
+        if share is not None and len(errors) == before:
+            share.keep(digest, kind, fragment, section_lines, deferred)
         _merge(fragment, section_lines, shown, merged, singles, errors)
         del raw, fragment, declared  # the parsed tree: free it before the next file
     raise_if_any(errors)
@@ -552,7 +570,8 @@ _SHARED_KEYS: dict[frozenset[str], SharedKeys] = {}
 """Every key set the loaded models were given, one instance each (a few dozen)."""
 
 
-def _models_from_json(text: str, layout: Layout) -> InventoryFragment | None:
+def _models_from_json(text: str, layout: Layout, memo: SliceMemo | None
+                      ) -> InventoryFragment | None:
     """A JSON file's models, validated by pydantic-core straight from the text; or ``None``.
 
     No tree of Python dictionaries is built in between (on a million systems,
@@ -562,7 +581,7 @@ def _models_from_json(text: str, layout: Layout) -> InventoryFragment | None:
     (invalid, or not JSON it reads exactly) is read again by the usual path,
     for the data or for the located errors.
     """
-    return models_from_json(text, _SHARED_KEYS, layout)
+    return models_from_json(text, _SHARED_KEYS, layout, memo)
 
 
 def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bool]:

@@ -487,17 +487,37 @@ def breaks(finding: Finding, fail_on: Severity) -> bool:
     return finding.status is Status.ERROR or finding.severity.rank >= fail_on.rank
 
 
+@dataclass(frozen=True)
+class InventoryChanges:
+    """What a change does to the inventories themselves (the checks' results not read)."""
+
+    recipients: list[RecipientChange]
+    reach: list[ReachChange]
+    purposes: list[PurposeChange]
+    retention: list[RetentionChange]
+    sensitive_storage: list[SensitiveStorage]
+
+
+def inventory_changes(base: Side, head: Side) -> InventoryChanges:
+    """Recipients, reach, purposes, retention and sensitive storage: everything but the
+    commitments, so it can be worked out while the checks run (their ``result`` unread)."""
+    recipients, reach = reach_changes(base, head)
+    return InventoryChanges(recipients, reach, purpose_changes(base.inventory, head.inventory),
+                            retention_changes(base, head), sensitive_storage(base, head))
+
+
 def diff_inventories(base: Side, head: Side, *, base_label: str, head_label: str,
                      as_of: date, fail_on: Severity = Severity.INFO,
-                     warnings: list[str] | None = None) -> InventoryDiff:
-    """The whole diff of two inventories already loaded, graphed and checked."""
-    recipients, reach = reach_changes(base, head)
+                     warnings: list[str] | None = None,
+                     changes: InventoryChanges | None = None) -> InventoryDiff:
+    """The whole diff of two inventories already loaded, graphed and checked
+    (``changes``: :func:`inventory_changes` of the same sides, when already worked out)."""
+    changes = changes or inventory_changes(base, head)
     newly, fixed = commitment_changes(base.result, head.result)
     failed = any(breaks(f, fail_on) for f in newly)
     return InventoryDiff(
         base=base_label, head=head_label, as_of=as_of, fail_on=fail_on,
         result="fail" if failed else "pass",
-        recipients=recipients, reach=reach,
-        purposes=purpose_changes(base.inventory, head.inventory),
-        retention=retention_changes(base, head), sensitive_storage=sensitive_storage(base, head),
+        recipients=changes.recipients, reach=changes.reach, purposes=changes.purposes,
+        retention=changes.retention, sensitive_storage=changes.sensitive_storage,
         newly_failing=newly, newly_fixed=fixed, warnings=sorted(warnings or []))

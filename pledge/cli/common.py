@@ -16,6 +16,7 @@ import click
 from pledge.checks.gating.selection import SEVERITIES
 from pledge.policy_model import BUNDLED_INVENTORY, BUNDLED_POLICY
 from pledge.policy_model.errors import InputError, InputErrors
+from pledge.policy_model.load_share import LoadShare
 from pledge.policy_model.loading import (
     LoadedInventory,
     LoadedPolicy,
@@ -105,12 +106,15 @@ def get_policy(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Load
 
 
 def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
-                  cache: Path | None = None) -> LoadedInventory:
-    """Load the given or the bundled inventory (through the fragment cache, if given)."""
+                  cache: Path | None = None, share: LoadShare | None = None
+                  ) -> LoadedInventory:
+    """Load the given or the bundled inventory (through the fragment cache, if given;
+    sharing what an earlier load with ``share`` validated)."""
     if path is None:
         return load_inventory(BUNDLED_INVENTORY, display=display_path(BUNDLED_INVENTORY),
-                              max_size=max_size, cache=cache)
-    return load_inventory(path, display=str(path), max_size=max_size, cache=cache)
+                              max_size=max_size, cache=cache, share=share)
+    return load_inventory(path, display=str(path), max_size=max_size, cache=cache,
+                          share=share)
 
 
 def write_output(text: str | bytes, output: Path | None) -> None:

@@ -17,13 +17,14 @@ import tempfile
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import click
 
 from pledge.base.memory import paused_gc
 from pledge.checks.engine import RunResult
-from pledge.checks.gating.diff import Side, diff_inventories
+from pledge.checks.gating.diff import Side, diff_inventories, inventory_changes
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.cli.commands.diff_terraform import terraform_diff
@@ -42,6 +43,7 @@ from pledge.cli.common import (
     waivers_option,
     write_output,
 )
+from pledge.cli.forked import Forked
 from pledge.cli.output_pairing import (
     FormatChoice,
     OrderedOptionsCommand,
@@ -52,6 +54,7 @@ from pledge.cli.run import evaluate_selected
 from pledge.cli.terraform import plan_option
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.inventory import Inventory, InventoryMeta
+from pledge.policy_model.load_share import LoadShare
 from pledge.policy_model.loading import (
     InputFile,
     LoadedInventory,
@@ -144,15 +147,36 @@ def _empty(name: str) -> LoadedInventory:
 
 
 # --- the command ----------------------------------------------------------------------------
-def _side(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, when: date,
-          selection: Selection, waivers: Path | None, max_size: int,
-          ) -> tuple[Side, list[str], list[InputFile]]:
-    """Check one side (with its own waiver file) on its graph, built once."""
+def _side(loaded: LoadedInventory) -> Side:
+    """One side on its graph, built once; its checks' result comes later (:func:`_checks`)."""
     graph = FlowGraph(loaded.inventory, default_vocabularies())
-    result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
-                                                selection=selection, waivers=waivers,
-                                                max_size=max_size, graph=graph)
-    return Side(loaded.inventory, loaded.sources, graph, result), warnings, extra
+    return Side(loaded.inventory, loaded.sources, graph, RunResult())
+
+
+Checked = tuple[RunResult, RunResult, list[str], list[InputFile]]
+"""The base's result, the head's, the head's waiver warnings and its waiver file."""
+
+
+def _checks(loaded_policy: LoadedPolicy, sides: tuple[tuple[LoadedInventory, Side], ...], *,
+            when: date, selection: Selection, waivers: Path | None, max_size: int,
+            ) -> Checked:
+    """Check the base (its own waiver file) and the head (``waivers``, or its own).
+
+    The diff reads the findings and the outcomes without their judged subjects
+    (the report's are emptied: its subjects are the newly failing findings), and
+    never the inventory's notices: neither is made or kept, and what runs in a
+    forked child sends back only this.
+    """
+    found: list[RunResult] = []
+    warnings: list[str] = []
+    extra: list[InputFile] = []
+    for (loaded, side), given in zip(sides, (None, waivers), strict=True):
+        result, warnings, extra = evaluate_selected(
+            loaded_policy, loaded, as_of=when, selection=selection, waivers=given,
+            max_size=max_size, graph=side.graph, notices=False)
+        found.append(RunResult(outcomes=[replace(o, scopes=()) for o in result.outcomes],
+                               findings=result.findings))
+    return found[0], found[1], warnings, extra
 
 
 @click.command(cls=OrderedOptionsCommand)
@@ -209,30 +233,35 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
     loaded_policy = get_policy(policy_path, max_file_size)
     with ExitStack() as stack:
         stack.enter_context(paused_gc())  # two inventories, graphs and runs, kept to the end
+        share = LoadShare()  # the head takes the base's models where its bytes are the same
         if git_base:
             head_path = paths[0]
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pledge-base-")))
             base_path, base_label = extract_base(git_base, head_path, tmp)
             shown = base_label + "." if base_label.endswith(":") else base_label
             base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size,
-                                          cache=cache)
+                                          cache=cache, share=share)
                            if base_path is not None else _empty(base_label))
         else:
             base_path, head_path = paths
             base_label = display_path(base_path)
-            base_loaded = get_inventory(base_path, max_file_size, cache)
-        head_loaded = get_inventory(head_path, max_file_size, cache)
-        base, _, _ = _side(loaded_policy, base_loaded, when=when,
-                                       selection=selection, waivers=None,
-                                       max_size=max_file_size)
-        head, warnings, extra = _side(loaded_policy, head_loaded, when=when,
-                                      selection=selection, waivers=waivers,
-                                      max_size=max_file_size)
+            base_loaded = get_inventory(base_path, max_file_size, cache, share)
+        head_loaded = get_inventory(head_path, max_file_size, cache, share)
+        base, head = _side(base_loaded), _side(head_loaded)
+        # the checks of both sides in a forked child (the second core) while this process
+        # compares the inventories; only their findings and outcomes come back
+        checks = Forked(partial(_checks, loaded_policy, ((base_loaded, base), (head_loaded, head)),
+                                when=when, selection=selection, waivers=waivers,
+                                max_size=max_file_size))
+        stack.callback(checks.cancel)
+        changes = inventory_changes(base, head)
+        base_result, head_result, warnings, extra = checks.result()
+        base, head = replace(base, result=base_result), replace(head, result=head_result)
         if base_path is None:
             warnings = [*warnings, f"{base_label} has no inventory; every entry is new"]
         result = diff_inventories(base, head, base_label=base_label,
                                   head_label=display_path(head_path), as_of=when,
-                                  fail_on=floor, warnings=warnings)
+                                  fail_on=floor, warnings=warnings, changes=changes)
     # the report of what the change newly breaks: its subjects are the newly failing
     # ones (a subject failing before and after must not be listed as passing)
     newly = RunResult(outcomes=[replace(o, scopes=()) for o in head.result.outcomes],

@@ -1,0 +1,135 @@
+"""Work done in a forked process while this one goes on: the second core, for ``pledge diff``.
+
+A forked child sees this process's memory as it was (copy on write), does the
+work, and sends back its result pickled through a pipe; only that result
+crosses, so the work should return something small for what it costs. The
+child writes nothing else and leaves with ``os._exit``: no output buffer,
+``atexit`` handler or temporary directory of this process is touched twice.
+
+Fail closed, and the same as without the fork:
+
+- an :class:`~pledge.policy_model.errors.InputErrors` the work raises is sent
+  back and raised here, so it reads as it would have (one line, exit 2);
+- anything else (an unexpected exception, a result that does not pickle, a
+  child killed or gone) makes this process do the work itself, so the outcome,
+  a crash with its traceback included, is the serial one;
+- where ``os.fork`` is missing (Windows), the work is done here, when its
+  result is asked for.
+
+A fork pays only when a core is idle: on a core another process keeps busy, the
+two halves take turns, and the pages both touch are copied (each side's
+reference counts are writes), so the same work costs more CPU time. So by
+default the work is forked only when the one-minute load average leaves a
+whole core free besides this process's (``PLEDGE_FORK=1`` always forks,
+``PLEDGE_FORK=0`` never does). The output is the same either way.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from pledge.policy_model.errors import InputErrors
+
+T = TypeVar("T")
+
+FORK = "PLEDGE_FORK"
+"""1: always fork the work off; 0: never (the serial path); unset: when a core is idle."""
+
+
+def fork_wanted() -> bool:
+    """Whether to fork work off here (see the module)."""
+    if not hasattr(os, "fork"):
+        return False
+    setting = os.environ.get(FORK, "")
+    if setting in ("0", "1"):
+        return setting == "1"
+    return idle_core()
+
+
+def idle_core() -> bool:
+    """Whether a whole core is left free besides this process's (one-minute load average)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return False
+    return cpus >= 2 and load + 1 <= cpus
+
+
+class Forked(Generic[T]):
+    """``work()`` started in a child process (or deferred, without a fork)."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._pid: int | None = None
+        self._read: int | None = None
+        if not fork_wanted():
+            return
+        sys.stdout.flush()
+        sys.stderr.flush()
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or processes left: do it here
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child: never returns
+            os.close(read)
+            _child(work, write)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    def cancel(self) -> None:
+        """Stop the child whose result is no longer wanted (this process is failing)."""
+        if self._read is not None:
+            os.close(self._read)
+            self._read = None
+        if self._pid is not None:
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+
+    def result(self) -> T:
+        """The work's result: from the child, or done here (see the module)."""
+        if self._pid is None or self._read is None:
+            return self._work()
+        with os.fdopen(self._read, "rb") as pipe:
+            data = pipe.read()
+        self._read = None
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = None
+        if os.waitstatus_to_exitcode(status) == 0 and data:
+            try:
+                outcome, value = pickle.loads(data)
+            except Exception:  # a garbled answer: do the work here
+                return self._work()
+            if outcome == "ok":
+                return value  # type: ignore[no-any-return]
+            if outcome == "input":
+                raise value
+        return self._work()
+
+
+def _child(work: Callable[[], T], write: int) -> None:
+    """Do the work, send its pickled result (or its input error), and leave."""
+    code = 0
+    try:
+        try:
+            answer: tuple[str, object] = ("ok", work())
+        except InputErrors as exc:
+            answer = ("input", exc)
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:  # the parent does the work itself
+        code = 1
+    os._exit(code)

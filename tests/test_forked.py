@@ -1,0 +1,69 @@
+"""Work forked off to a child process: its result, its input errors, and every fallback."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from pledge.cli.forked import FORK, Forked
+from pledge.policy_model.errors import InputError, InputErrors
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+
+
+@pytest.fixture(autouse=True)
+def always_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork whatever the machine's load (by default a busy machine runs the work here)."""
+    monkeypatch.setenv(FORK, "1")
+
+
+def test_the_result_comes_from_a_child_process() -> None:
+    assert Forked(os.getpid).result() != os.getpid()
+    big = Forked(lambda: "x" * 5_000_000)  # more than a pipe holds: read while it writes
+    assert big.result() == "x" * 5_000_000
+
+
+def test_an_input_error_in_the_child_is_raised_here_as_it_was() -> None:
+    def bad() -> None:
+        raise InputErrors([InputError("PLG-E004", "unknown key 'bogus'", "base/waivers.yaml", 2,
+                                      "remove it")])
+
+    with pytest.raises(InputErrors) as raised:
+        Forked(bad).result()
+    assert [str(e) for e in raised.value.errors] == [
+        "base/waivers.yaml:2: PLG-E004 unknown key 'bogus' (remove it)"]
+
+
+def test_a_result_that_cannot_cross_is_worked_out_here() -> None:
+    here = os.getpid()
+    lock = Forked(lambda: (os.getpid(), threading.Lock()))  # a lock does not pickle
+    pid, _ = lock.result()
+    assert pid == here
+
+
+def test_an_unexpected_error_is_the_serial_runs_own() -> None:
+    calls: list[int] = []
+
+    def crash() -> None:
+        calls.append(os.getpid())
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(ZeroDivisionError):
+        Forked(crash).result()
+    assert calls == [os.getpid()]  # the child's call is not seen here: this one is
+
+
+def test_without_the_fork_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FORK, "0")
+    assert Forked(os.getpid).result() == os.getpid()
+
+
+def test_a_cancelled_child_is_stopped_and_reaped() -> None:
+    forked = Forked(lambda: "x" * 5_000_000)  # blocked writing, until read or stopped
+    pid = forked._pid
+    assert pid is not None
+    forked.cancel()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)  # reaped already
