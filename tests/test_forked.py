@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from pledge.cli.forked import FORK, Forked
+from pledge.cli.forked import FORK, Forked, runnable_others
 from pledge.policy_model.errors import InputError, InputErrors
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
@@ -67,3 +67,11 @@ def test_a_cancelled_child_is_stopped_and_reaped() -> None:
     forked.cancel()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, 0)  # reaped already
+
+
+def test_the_tasks_runnable_besides_this_one_are_read_from_proc_loadavg() -> None:
+    assert runnable_others("0.52 0.58 0.59 2/345 6789\n") == 1
+    assert runnable_others("3.10 2.00 1.00 1/90 12") == 0
+    assert runnable_others("0.00 0.00 0.00 0/90 12") == 0  # read between two ticks
+    assert runnable_others("garbled") is None
+    assert runnable_others("1 2 3 x/90 12") is None

@@ -19,8 +19,9 @@ Fail closed, and the same as without the fork:
 A fork pays only when a core is idle: on a core another process keeps busy, the
 two halves take turns, and the pages both touch are copied (each side's
 reference counts are writes), so the same work costs more CPU time. So by
-default the work is forked only when the one-minute load average leaves a
-whole core free besides this process's (``PLEDGE_FORK=1`` always forks,
+default the work is forked only when a whole core is free besides this
+process's (the tasks runnable at that moment, on Linux; the one-minute load
+average elsewhere) (``PLEDGE_FORK=1`` always forks,
 ``PLEDGE_FORK=0`` never does). The output is the same either way.
 """
 
@@ -31,6 +32,7 @@ import pickle
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from pledge.policy_model.errors import InputErrors
@@ -52,16 +54,37 @@ def fork_wanted() -> bool:
 
 
 def idle_core() -> bool:
-    """Whether a whole core is left free besides this process's (one-minute load average)."""
+    """Whether a whole core is left free besides this process's.
+
+    On Linux, from the tasks runnable right now (``/proc/loadavg``'s fourth field,
+    this process included); elsewhere from the one-minute load average, which
+    also counts this process's own recent past.
+    """
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cpus = os.cpu_count() or 1
+    if cpus < 2:
+        return False
+    try:
+        others = runnable_others(Path("/proc/loadavg").read_text(encoding="ascii"))
+    except OSError:
+        others = None
+    if others is not None:
+        return others + 2 <= cpus
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return False
-    return cpus >= 2 and load + 1 <= cpus
+    return load + 1 <= cpus
+
+
+def runnable_others(loadavg: str) -> int | None:
+    """The runnable tasks besides this one in ``/proc/loadavg``'s text (``0.52 0.58 0.59
+    2/345 6789``: 2 runnable, this reader among them); None when it does not read so."""
+    fields = loadavg.split()
+    running = fields[3].split("/", 1)[0] if len(fields) > 3 else ""
+    return max(int(running) - 1, 0) if running.isdigit() else None
 
 
 class Forked(Generic[T]):
