@@ -49,6 +49,8 @@ class SourceIndex:
     _deferred: list[tuple[str, Mapping[tuple[str, str], Declared]]] = field(
         default_factory=list, repr=False, compare=False)
     _layouts: dict[str, Layout] = field(default_factory=dict, repr=False, compare=False)
+    _declaring: dict[tuple[str, str], tuple[str, Mapping[tuple[str, str], Declared]]] | None = (
+        field(default=None, repr=False, compare=False))
 
     def add(self, kind: str, ident: str, file: str, line: int | None,
             key_lines: dict[str, int] | None = None) -> None:
@@ -63,6 +65,7 @@ class SourceIndex:
         after the declarations added directly (a loader defers every file or none).
         """
         self._deferred.append((file, declared))
+        self._declaring = None
 
     def add_text(self, file: str, text: str, *, is_json: bool,
                  layout: Layout | None = None) -> None:
@@ -93,12 +96,19 @@ class SourceIndex:
         return Location(file=file, line=line)
 
     def _look_deferred(self, kind: str, ident: str) -> Entry | None:
-        for file, declared in self._deferred:
-            found = declared.get((kind, ident))
-            if found is not None:
-                entry = self.entries[(kind, ident)] = (file, *found)
-                return entry
-        return None
+        """The entry of the first deferred file declaring the entity (one look-up: the
+        files are indexed together on the first call, not searched one by one per entity)."""
+        declaring = self._declaring
+        if declaring is None:
+            declaring = self._declaring = {}
+            for file, declared in reversed(self._deferred):  # the first file wins
+                declaring.update(dict.fromkeys(declared, (file, declared)))
+        hit = declaring.get((kind, ident))
+        if hit is None:
+            return None
+        file, declared = hit
+        entry = self.entries[(kind, ident)] = (file, *declared[(kind, ident)])
+        return entry
 
     def _search_json(self, kind: str, ident: str) -> Location | None:
         if not self.json_texts:

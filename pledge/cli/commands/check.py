@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from pledge.base.memory import paused_gc
 from pledge.checks.findings import Finding, Status
 from pledge.checks.gating.baseline import baselined, load_baseline
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
@@ -140,13 +141,14 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
                     baselined=baselined(result.findings, known))
         warnings += _gate_warnings(gate, result.findings, shown)
     written = [output for _fmt, output in plan if output is not None and str(output) != "-"]
-    report = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
-                          warnings=warnings, gate=gate, strict_inventory=strict_inventory,
-                          written=[*written, *([write_baseline] if write_baseline else [])])
-    rendered = [(text_report.render(report, verbose=verbose) if fmt == "text"
-                 else RENDERERS[fmt](report), output) for fmt, output in plan]
-    if write_baseline:
-        rendered.append((json_report.render(report), write_baseline))
+    with paused_gc():  # the judged subjects of JSON, JUnit, OSCAL: millions of objects
+        report = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
+                              warnings=warnings, gate=gate, strict_inventory=strict_inventory,
+                              written=[*written, *([write_baseline] if write_baseline else [])])
+        rendered = [(text_report.render(report, verbose=verbose) if fmt == "text"
+                     else RENDERERS[fmt](report), output) for fmt, output in plan]
+        if write_baseline:
+            rendered.append((json_report.render(report), write_baseline))
     for text, output in rendered:  # everything rendered before anything is written
         write_output(text, output)
     return EXIT_FAIL if report.summary.result == "fail" else EXIT_OK
