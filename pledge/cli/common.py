@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -126,6 +127,10 @@ def write_output(text: str | bytes, output: Path | None) -> None:
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
         return
+    if _is_stream(output):  # /dev/null, /dev/stdout, a named pipe: written to, never replaced
+        with output.open("wb") as stream:
+            stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
+        return
     target = output.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -143,6 +148,16 @@ def write_output(text: str | bytes, output: Path | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _is_stream(path: Path) -> bool:
+    """Whether ``path`` is a device, a pipe or a socket: a file renamed into its place would
+    replace it (``-o /dev/null`` run as root would leave a regular file there)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISBLK(mode)
 
 
 def selectors_option(name: str, text: str) -> Callable[[F], F]:
