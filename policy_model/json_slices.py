@@ -313,13 +313,13 @@ def _section_items(text: str, section: str, start: int, end: int,
                 memo.keep(section, text, pos, cut, found_items)
             items += found_items
             pos = cut
-        if found is not None:
+        if found is not None:  # (only a memo finds a kept slice)
+            assert memo is not None
             at, stop, taken = found
             if _ends_with_comma(text, at, stop) != (stop < end):
                 return None
-            kept_models = memo.kept[section][taken][4] if memo is not None else []
+            kept_models = memo.kept[section][taken][4]
             items += kept_models
-            if memo is not None:
-                memo.shared_items += len(kept_models)
+            memo.shared_items += len(kept_models)
             pos = stop
     return items

@@ -21,16 +21,23 @@ def _flow(flow_id: str, source: str, target: str, purposes: list[str]) -> dict[s
             "purposes": purposes, "transport": HTTPS}
 
 
+def _system(system_id: str, role: str, kind: str = "third_party", country: str = "IE",
+            **facts: Any) -> dict[str, Any]:
+    return {"id": system_id, "name": system_id, "type": kind, "role": role,
+            "country": country, **facts}
+
+
+BUYERS = [{"id": "buyers", "name": "Buyers", "category": "customer"}]
+
+
 def _run(tmp_path: Path, flows: list[dict[str, Any]], **check: Any) -> list[Any]:
     inventory = {
-        "data_subjects": [{"id": "buyers", "name": "Buyers", "category": "customer"}],
+        "data_subjects": BUYERS,
         "systems": [
-            {"id": "psp", "name": "PSP", "type": "third_party", "role": "payment_processor",
-             "country": "IE"},
-            {"id": "ads", "name": "Ads", "type": "third_party", "role": "advertising",
-             "country": "US", "purposes": ["marketing.advertising", "analytics.reporting"]},
-            {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront",
-             "country": "MA"}],
+            _system("psp", "payment_processor"),
+            _system("ads", "advertising", country="US",
+                    purposes=["marketing.advertising", "analytics.reporting"]),
+            _system("shop", "storefront", "internal", "MA")],
         "flows": flows}
     return only(run_check(tmp_path, {**CHECK, **check}, inventory), Status.FAIL)
 
@@ -85,16 +92,12 @@ def test_allowing_subprocessors_does_not_question_an_allowed_recipient(tmp_path:
 
 def test_each_kept_flow_is_listed_with_why_its_recipient_is_allowed(tmp_path: Path) -> None:
     inventory = {
-        "data_subjects": [{"id": "buyers", "name": "Buyers", "category": "customer"}],
+        "data_subjects": BUYERS,
         "systems": [
-            {"id": "psp", "name": "PSP", "type": "third_party", "role": "payment_processor",
-             "country": "IE"},
-            {"id": "cdn", "name": "CDN", "type": "third_party", "role": "hosting",
-             "country": "IE", "processor_of": "psp"},
-            {"id": "police", "name": "Police", "type": "third_party", "role": "authority",
-             "country": "MA"},
-            {"id": "shop", "name": "Shop", "type": "internal", "role": "storefront",
-             "country": "MA"}],
+            _system("psp", "payment_processor"),
+            _system("cdn", "hosting", processor_of="psp"),
+            _system("police", "authority", country="MA"),
+            _system("shop", "storefront", "internal", "MA")],
         "flows": [_flow("pay", "shop", "psp", ["essential.service"]),
                   _flow("host", "psp", "cdn", ["essential.service"]),
                   _flow("order", "buyers", "shop", ["essential.service"]),
@@ -117,17 +120,12 @@ def test_each_kept_flow_is_listed_with_why_its_recipient_is_allowed(tmp_path: Pa
 
 
 def test_a_sub_processor_is_allowed_only_from_its_own_allowed_principal(tmp_path: Path) -> None:
-    def vendor(system_id: str, role: str, kind: str = "third_party",
-               **facts: str) -> dict[str, Any]:
-        return {"id": system_id, "name": system_id, "type": kind, "role": role,
-                "country": "IE", **facts}
-
     inventory = {
-        "systems": [vendor("psp", "payment_processor"), vendor("psp2", "payment_processor"),
-                    vendor("till", "payment_processor", "internal"),
-                    vendor("cdn", "hosting", processor_of="psp"),
-                    vendor("cdn2", "hosting", processor_of="psp2"),
-                    vendor("cdn3", "hosting", processor_of="till")],
+        "systems": [_system("psp", "payment_processor"), _system("psp2", "payment_processor"),
+                    _system("till", "payment_processor", "internal"),
+                    _system("cdn", "hosting", processor_of="psp"),
+                    _system("cdn2", "hosting", processor_of="psp2"),
+                    _system("cdn3", "hosting", processor_of="till")],
         "stores": [{"id": "ledger", "name": "Ledger", "system": "psp",
                     "fields": [{"name": "pan", "category": CARD[1]}]},
                    {"id": "edge", "name": "Edge", "system": "cdn",
