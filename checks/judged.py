@@ -114,8 +114,7 @@ class Locator:
         sources = self.sources
         if (subject_type, subject_id) in sources.entries or not sources.json_texts or (
                 subject_type not in _BY_ID and subject_type != "field"):
-            where = sources.locate(subject_type, subject_id, key)
-            return (where.file, where.line) if where else (None, None)
+            return sources.position(subject_type, subject_id, key)
         if self._ids is None:
             self._ids, self._starts = _index_json_ids(sources.json_texts)
         if subject_type != "field":

@@ -37,6 +37,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,9 @@ from pydantic import ValidationError
 
 from pledge.base.version import __version__
 from pledge.policy_model.inventory import InventoryFragment
-from pledge.policy_model.sources import Declaration, Declared
+from pledge.policy_model.sources import Declaration, Declared, KindTable
 
-FORMAT = 1
+FORMAT = 2
 """Bumped whenever an entry's layout or meaning changes."""
 MAGIC = b"pledge-fragment-cache\n"
 
@@ -73,44 +74,58 @@ class CachedFile:
     """Where each entity is declared (from the cache: decoded when first looked up)."""
 
 
-class CachedDeclarations(Mapping[tuple[str, str], Declared]):
+class CachedDeclarations(KindTable):
     """Where a cached file declares each entity, decoded on the first look-up.
 
-    Encoded as one JSON object, ``"kind<TAB>id": [line, "key<TAB>line<TAB>…"]``:
-    a few objects per declaration, the keys' lines split only for the entities
-    a finding or an error names.
+    Encoded as one JSON object by kind, ``{"kind": {"id": [line, "key<TAB>line<TAB>…"]}}``:
+    a few objects per declaration, the ids of one kind listed without touching the
+    others, and the keys' lines split only for the entities a finding or an error
+    names.
     """
 
     def __init__(self, encoded: bytes) -> None:
         self._encoded = encoded
-        self._table: dict[str, list[Any]] | None = None
+        self._table: dict[str, dict[str, list[Any]]] | None = None
 
-    def _decoded(self) -> dict[str, list[Any]]:
+    def _decoded(self) -> dict[str, dict[str, list[Any]]]:
         if self._table is None:
             self._table = json.loads(self._encoded)
             self._encoded = b""
         return self._table
 
     def __getitem__(self, key: tuple[str, str]) -> Declared:
-        line, keys = self._decoded()[f"{key[0]}\t{key[1]}"]
+        line, keys = self._decoded()[key[0]][key[1]]
         if not keys:
             return line, None
         parts = keys.split("\t")
         return line, dict(zip(parts[::2], map(int, parts[1::2]), strict=True))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        for key in self._decoded():
-            kind, ident = key.split("\t", 1)
-            yield kind, ident
+        for kind, ids in self._decoded().items():
+            yield from zip(repeat(kind), ids)
 
     def __len__(self) -> int:
-        return len(self._decoded())
+        return sum(map(len, self._decoded().values()))
+
+    def ids_of(self, kind: str) -> Iterable[str]:
+        """The ids of the entities of ``kind`` the file declares."""
+        return self._decoded().get(kind, {}).keys()
+
+    def line(self, kind: str, ident: str, key: str | None) -> int | None:
+        """Line of a declared entity, or of its key ``key`` when the file gives one."""
+        line, keys = self._decoded()[kind][ident]
+        if key and keys:
+            parts = keys.split("\t")
+            for at in range(0, len(parts) - 1, 2):
+                if parts[at] == key:
+                    return int(parts[at + 1])
+        return line if line is None else int(line)
 
 
 def _encode_declarations(found: Iterable[Declaration]) -> bytes:
-    table: dict[str, list[Any]] = {}
+    table: dict[str, dict[str, list[Any]]] = {}
     for kind, ident, line, key_lines in found:
-        table.setdefault(f"{kind}\t{ident}", [line, "\t".join(
+        table.setdefault(kind, {}).setdefault(ident, [line, "\t".join(
             f"{k}\t{n}" for k, n in key_lines.items()) if key_lines else ""])
     return json.dumps(table, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 

@@ -35,7 +35,7 @@ from pledge.policy_model.load_share import LoadShare
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
-from pledge.policy_model.sources import Declaration, Location, SourceIndex
+from pledge.policy_model.sources import Declaration, Declarations, Location, SourceIndex
 from pledge.policy_model.validation_errors import translate, translate_errors
 from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
 from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
@@ -484,12 +484,12 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             continue
         index.add_text(shown, text, is_json=is_json, layout=layout or None)
         declared = _declarations(raw)  # only used once every file is valid
-        deferred: dict[tuple[str, str], tuple[int | None, dict[str, int] | None]] = {}
+        deferred = Declarations(())
         if cache is None and share is None:
             for kind_of, ident, line, key_lines in declared:
                 index.add(kind_of, ident, shown, line, key_lines)
         else:  # every file deferred, so the first declaration still wins across files
-            deferred = {(k, i): (n, lines) for k, i, n, lines in reversed(declared)}
+            deferred = Declarations(declared)
             index.defer(shown, deferred)
         fragment, part_errors = (direct, []) if direct is not None else _validate_in_parts(
             raw, shown, len(text))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from abc import abstractmethod
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 
@@ -49,8 +50,8 @@ class SourceIndex:
     _deferred: list[tuple[str, Mapping[tuple[str, str], Declared]]] = field(
         default_factory=list, repr=False, compare=False)
     _layouts: dict[str, Layout] = field(default_factory=dict, repr=False, compare=False)
-    _declaring: dict[tuple[str, str], tuple[str, Mapping[tuple[str, str], Declared]]] | None = (
-        field(default=None, repr=False, compare=False))
+    _declaring: dict[str, dict[str, int]] = field(default_factory=dict, repr=False,
+                                                  compare=False)
 
     def add(self, kind: str, ident: str, file: str, line: int | None,
             key_lines: dict[str, int] | None = None) -> None:
@@ -61,11 +62,12 @@ class SourceIndex:
         """Add a file whose declarations are looked up only when a location is asked for.
 
         ``declared`` maps (kind, id) to (line, line of each key); it may decode
-        itself on first use. Deferred files are searched in the order given,
+        itself on first use (a :class:`KindTable` also lists its ids of one kind
+        without decoding the rest). Deferred files are searched in the order given,
         after the declarations added directly (a loader defers every file or none).
         """
         self._deferred.append((file, declared))
-        self._declaring = None
+        self._declaring.clear()
 
     def add_text(self, file: str, text: str, *, is_json: bool,
                  layout: Layout | None = None) -> None:
@@ -95,20 +97,41 @@ class SourceIndex:
             line = key_lines[key]
         return Location(file=file, line=line)
 
+    def position(self, kind: str, ident: str,
+                 key: str | None = None) -> tuple[str | None, int | None]:
+        """(file, line) of an entity or one of its keys, as :meth:`locate` finds it;
+        ``(None, None)`` when it is declared nowhere.
+
+        For listing many subjects: a deferred file's declaration is read without
+        building a :class:`Location`, splitting every key's line, or remembering it.
+        """
+        if (kind, ident) not in self.entries and self._deferred:
+            hit = self._deferring_file(kind, ident)
+            if hit is not None:
+                file, declared = self._deferred[hit]
+                return file, line_in(declared, kind, ident, key)
+        where = self.locate(kind, ident, key)
+        return (where.file, where.line) if where else (None, None)
+
     def _look_deferred(self, kind: str, ident: str) -> Entry | None:
-        """The entry of the first deferred file declaring the entity (one look-up: the
-        files are indexed together on the first call, not searched one by one per entity)."""
-        declaring = self._declaring
-        if declaring is None:
-            declaring = self._declaring = {}
-            for file, declared in reversed(self._deferred):  # the first file wins
-                declaring.update(dict.fromkeys(declared, (file, declared)))
-        hit = declaring.get((kind, ident))
+        """The entry of the first deferred file declaring the entity, remembered."""
+        hit = self._deferring_file(kind, ident)
         if hit is None:
             return None
-        file, declared = hit
+        file, declared = self._deferred[hit]
         entry = self.entries[(kind, ident)] = (file, *declared[(kind, ident)])
         return entry
+
+    def _deferring_file(self, kind: str, ident: str) -> int | None:
+        """Position of the first deferred file declaring the entity (one look-up: the
+        files' ids of one kind are indexed together the first time that kind is asked
+        for, not searched file by file per entity)."""
+        declaring = self._declaring.get(kind)
+        if declaring is None:
+            declaring = self._declaring[kind] = {}
+            for at in range(len(self._deferred) - 1, -1, -1):  # the first file wins
+                declaring.update(dict.fromkeys(ids_of(self._deferred[at][1], kind), at))
+        return declaring.get(ident)
 
     def _search_json(self, kind: str, ident: str) -> Location | None:
         if not self.json_texts:
@@ -139,6 +162,66 @@ class SourceIndex:
             found = self._json_found[file] = _TextIndex(self.json_texts[file],
                                                         self._layouts.get(file))
         return found
+
+
+class KindTable(Mapping[tuple[str, str], Declared]):
+    """Where one file declares its entities, readable one kind at a time.
+
+    ``ids_of`` lists the ids of one kind and ``line`` reads one declaration's (or
+    key's) line, neither decoding what it does not need.
+    """
+
+    @abstractmethod
+    def ids_of(self, kind: str) -> Iterable[str]:
+        """The ids of the entities of ``kind`` the file declares."""
+
+    @abstractmethod
+    def line(self, kind: str, ident: str, key: str | None) -> int | None:
+        """Line of a declared entity, or of its key ``key`` when the file gives one."""
+
+
+class Declarations(KindTable):
+    """One parsed file's declarations, by kind (the first of a repeated id wins)."""
+
+    def __init__(self, found: Iterable[Declaration]) -> None:
+        self._by_kind: dict[str, dict[str, Declared]] = {}
+        for kind, ident, line, key_lines in found:
+            self._by_kind.setdefault(kind, {}).setdefault(ident, (line, key_lines))
+
+    def __getitem__(self, key: tuple[str, str]) -> Declared:
+        return self._by_kind[key[0]][key[1]]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for kind, ids in self._by_kind.items():
+            yield from zip(repeat(kind), ids)
+
+    def __len__(self) -> int:
+        return sum(map(len, self._by_kind.values()))
+
+    def ids_of(self, kind: str) -> Iterable[str]:
+        """The ids of the entities of ``kind`` the file declares."""
+        return self._by_kind.get(kind, {}).keys()
+
+    def line(self, kind: str, ident: str, key: str | None) -> int | None:
+        """Line of a declared entity, or of its key ``key`` when the file gives one."""
+        line, key_lines = self._by_kind[kind][ident]
+        return key_lines.get(key, line) if key and key_lines else line
+
+
+def ids_of(declared: Mapping[tuple[str, str], Declared], kind: str) -> Iterable[str]:
+    """The ids of one kind a file's declarations hold (any mapping of them)."""
+    if isinstance(declared, KindTable):
+        return declared.ids_of(kind)
+    return [i for k, i in declared if k == kind]
+
+
+def line_in(declared: Mapping[tuple[str, str], Declared], kind: str, ident: str,
+            key: str | None) -> int | None:
+    """Line of a declaration (or of its key ``key``) in a file's declarations."""
+    if isinstance(declared, KindTable):
+        return declared.line(kind, ident, key)
+    line, key_lines = declared[(kind, ident)]
+    return key_lines.get(key, line) if key and key_lines else line
 
 
 _BLOCK = 1 << 16

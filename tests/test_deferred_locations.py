@@ -3,15 +3,26 @@
 A cached inventory file keeps its declarations encoded until asked
 (:class:`~pledge.policy_model.fragment_cache.CachedDeclarations`). Locating a
 subject looks it up once among all the deferred files, not file by file: the
-JSON report of a 42-file inventory locates a million judged subjects.
+JSON report of a 42-file inventory locates a million judged subjects. Those are
+listed by :meth:`SourceIndex.position`, which reads a line without building a
+location or splitting every key's line, and must agree with :meth:`SourceIndex.locate`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pledge.policy_model.fragment_cache import CachedDeclarations, _encode_declarations
-from pledge.policy_model.sources import Declared, Location, SourceIndex
+from pledge.policy_model.sources import (
+    Declaration,
+    Declarations,
+    Declared,
+    Location,
+    SourceIndex,
+)
 
 
 class Counting(Mapping[tuple[str, str], Declared]):
@@ -55,3 +66,61 @@ def test_a_file_deferred_later_is_found_too() -> None:
     index.defer("b.yaml", CachedDeclarations(_encode_declarations([("flow", "f1", 7, None)])))
     assert index.locate("flow", "f1") == Location(file="b.yaml", line=7)
     assert index.locate("store", "orders") == Location(file="a.yaml", line=3)
+
+
+_KINDS = ("store", "field", "flow", "system")
+_DECLARATION = st.tuples(st.sampled_from(_KINDS), st.sampled_from(("a", "b", "c", "d.e")),
+                         st.one_of(st.none(), st.integers(1, 9_999)),
+                         st.one_of(st.none(), st.dictionaries(
+                             st.sampled_from(("name", "retention", "fields", "transport")),
+                             st.integers(1, 9_999), max_size=3)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_DECLARATION, max_size=8), min_size=1, max_size=5),
+       st.sampled_from(("cached", "parsed", "plain")))
+def test_position_is_where_locate_points(files: list[list[Declaration]], form: str) -> None:
+    """For every entity and key, in any form a file's declarations take, the fast
+    (file, line) of a listed subject is the location a finding would get: the first
+    file declaring it, the first declaration in that file, the key's line if given."""
+    index, again = SourceIndex(), SourceIndex()
+    for n, found in enumerate(files):
+        for target in (index, again):
+            if form == "cached":
+                declared: Mapping[tuple[str, str], Declared] = CachedDeclarations(
+                    _encode_declarations(found))
+            elif form == "parsed":
+                declared = Declarations(found)
+            else:
+                declared = {(k, i): (line, keys) for k, i, line, keys in reversed(found)}
+            target.defer(f"file-{n}.yaml", declared)
+    expected: dict[tuple[str, str], tuple[str, int | None, dict[str, int] | None]] = {}
+    for n, found in enumerate(files):
+        for kind, ident, line, keys in found:
+            expected.setdefault((kind, ident), (f"file-{n}.yaml", line, keys or None))
+    for kind in _KINDS:
+        for ident in ("a", "b", "c", "d.e", "absent"):
+            for key in (None, "name", "retention", "fields", "transport"):
+                where = again.locate(kind, ident, key)
+                assert index.position(kind, ident, key) == (
+                    (where.file, where.line) if where else (None, None))
+                if (kind, ident) in expected:
+                    file, line, keys = expected[(kind, ident)]
+                    assert where == Location(file=file, line=keys[key] if key and keys
+                                             and key in keys else line)
+                else:
+                    assert where is None
+
+
+def test_cached_declarations_list_one_kind_and_read_one_key() -> None:
+    declared = CachedDeclarations(_encode_declarations([
+        ("store", "orders", 3, {"fields": 5, "retention": 9}), ("field", "orders.email", 6, None),
+        ("store", "orders", 30, None), ("flow", "f1", 12, {"transport": 14})]))
+    assert sorted(declared.ids_of("store")) == ["orders"]
+    assert list(declared.ids_of("consent_gate")) == []
+    assert declared.line("store", "orders", "retention") == 9  # the first declaration's
+    assert declared.line("store", "orders", "name") == 3  # a key not given: the entity's line
+    assert declared.line("flow", "f1", None) == 12
+    assert declared[("store", "orders")] == (3, {"fields": 5, "retention": 9})
+    assert sorted(declared) == [("field", "orders.email"), ("flow", "f1"), ("store", "orders")]
+    assert len(declared) == 3
