@@ -18,7 +18,8 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import compress
+from itertools import compress, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 from pledge.checks.findings import Finding, Status
@@ -62,20 +63,24 @@ class Scope:
 
 
 def class_scope(subject_type: str, classes: Sequence[int],
-                defaults: Sequence[Default | None], name: Callable[[int], str],
+                defaults: Sequence[Default | None], ids: Callable[[], Sequence[str]],
                 key: str | None = None) -> Scope:
     """The members of the classes ``defaults`` gives a verdict for (``None``: not judged).
 
-    ``classes[i]`` is the class of the ``i``-th item and ``name(i)`` its id.
-    ``defaults`` is read when the scope is expanded, not when it is made: a check
-    may fill it in after recording the scope.
+    ``classes[i]`` is the class of the ``i``-th item and ``ids()[i]`` its id (the
+    column of ids is asked for when the scope is expanded: made then, once per
+    table for every commitment). ``defaults`` is read when the scope is expanded,
+    not when it is made: a check may fill it in after recording the scope. The
+    items are made by iterators, not a Python step per member.
     """
 
     def produce() -> Iterator[Item]:
         chosen = [d is not None for d in defaults]
-        for position in compress(range(len(classes)), map(chosen.__getitem__, classes)):
-            verdict, reason = defaults[classes[position]] or (PASS, "")
-            yield subject_type, name(position), verdict, reason, None
+        given = [d or (PASS, "") for d in defaults]
+        positions = list(compress(range(len(classes)), map(chosen.__getitem__, classes)))
+        judged = list(map(given.__getitem__, map(classes.__getitem__, positions)))
+        return zip(repeat(subject_type), map(ids().__getitem__, positions),
+                   map(itemgetter(0), judged), map(itemgetter(1), judged), repeat(None))
 
     return Scope(produce, key)
 

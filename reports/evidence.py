@@ -32,14 +32,17 @@ class Quoted(dict[str, str]):
 
     ``clean`` defaults to :func:`~pledge.reports.safe.plain` keeping newlines, as
     :func:`~pledge.reports.safe.plain_data` treats the rest of the JSON report.
+    ``quote`` turns the clean text into what is written (JSON-quoted unless given).
     """
 
-    def __init__(self, clean: Callable[[str], str] = _plain_lines) -> None:
+    def __init__(self, clean: Callable[[str], str] = _plain_lines,
+                 quote: Callable[[str], str] | None = None) -> None:
         super().__init__()
         self.clean = clean
+        self.quote = _json_string if quote is None else quote
 
     def __missing__(self, text: str) -> str:
-        value = self[text] = _json_string(self.clean(text))
+        value = self[text] = self.quote(self.clean(text))
         return value
 
     def ahead(self, texts: Iterable[str], masked: Callable[[Iterable[str]], list[str]],
@@ -50,7 +53,8 @@ class Quoted(dict[str, str]):
         character to escape; with ``single_spaced``, no run of spaces to collapse
         either), so it is only JSON-quoted, in C; any other text is cleaned by
         ``clean`` as one lookup would. ``clean`` must be :func:`printable` of the
-        mask (``single_spaced``: with whitespace runs made single spaces).
+        mask (``single_spaced``: with whitespace runs made single spaces), or leave
+        printable ASCII as :func:`printable` does.
         """
         fresh = list(set(texts).difference(self))
         if not fresh:
@@ -59,10 +63,10 @@ class Quoted(dict[str, str]):
         simple = list(map(and_, map(str.isascii, shown), map(str.isprintable, shown)))
         if single_spaced:
             simple = list(map(and_, simple, map(eq, shown, map(" ".join, map(str.split, shown)))))
-        self.update(zip(compress(fresh, simple), map(_json_string, compress(shown, simple)),
+        self.update(zip(compress(fresh, simple), map(self.quote, compress(shown, simple)),
                         strict=True))
         for text in compress(fresh, map(not_, simple)):
-            self[text] = _json_string(self.clean(text))
+            self[text] = self.quote(self.clean(text))
 
 
 _json_string: Callable[[str], str] = json.encoder.encode_basestring
@@ -163,23 +167,26 @@ def where(j: Judged) -> str:
     return j.file if j.line is None else f"{j.file}:{j.line}"
 
 
-def lines(judged: Iterable[Judged], clean: Callable[[str], str]) -> list[str]:
-    """One line per subject: verdict, type, id, where, reason.
+def listing(judged: Sequence[Judged], shown: Quoted,
+            masked: Callable[[Iterable[str]], list[str]]) -> str:
+    """One line per subject, newline-joined: ``verdict type id at file:line: reason``.
 
-    Each part goes through ``clean`` on its own, once per distinct text (a
-    subject judged by several commitments, a reason shared by a class).
+    ``at …`` is left out for a subject declared nowhere, ``:line`` for one without
+    a line. ``shown`` (a :class:`Quoted` writing its texts unquoted) makes each
+    distinct ``type id``, file and reason safe once, all at once where it can
+    (:meth:`Quoted.ahead`, ``masked`` giving the masked forms); the lines are
+    filled from the columns (:func:`fill`).
     """
-    cleaned: dict[str, str] = {}
-
-    def part(text: str) -> str:
-        found = cleaned.get(text)
-        if found is None:
-            found = cleaned[text] = clean(text)
-        return found
-
-    return [f"{j.verdict} {part(f'{j.subject_type} {j.subject_id}')}"
-            + (f" at {part(j.file)}" + ("" if j.line is None else f":{j.line}")
-               if j.file is not None else "") + f": {part(j.reason)}" for j in judged]
+    if not judged:
+        return ""
+    types, ids, verdicts, reasons, files, lines_ = zip(*judged, strict=True)
+    subjects = list(map("{} {}".format, types, ids))
+    shown.ahead(chain(subjects, reasons, filter(None, files)), masked)
+    at = {file: " at " + shown[file] for file in set(files) if file is not None}
+    wheres = ["" if file is None else at[file] if line is None else f"{at[file]}:{line}"
+              for file, line in zip(files, lines_, strict=True)]
+    return fill("%s %s%s: %s", [verdicts, map(shown.__getitem__, subjects), wheres,
+                                map(shown.__getitem__, reasons)], "", "\n", "")
 
 
 def _spliced(text: str, parts: dict[str, str]) -> Iterator[str]:

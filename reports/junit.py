@@ -16,13 +16,12 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from itertools import chain
 from typing import Any
 
 from pledge.checks.findings import Finding, Status
 from pledge.checks.judged import counts
 from pledge.reports.document import Report
-from pledge.reports.evidence import lines, texts
+from pledge.reports.evidence import Quoted, listing
 from pledge.reports.markdown import hex_only
 from pledge.reports.safe import plain, printable
 
@@ -142,11 +141,9 @@ def _judged_case(report: Report, commitment: str, suite: ET.Element,
     tally = ", ".join(f"{n} {verdict}" for verdict, n in counts(judged).items()) or "none"
     case = ET.SubElement(suite, "testcase", {"name": f"judged subjects ({tally})",
                                              "classname": f"pledge.{_text(commitment)}"})
-    report.redact_ahead(chain(texts(judged), (f"{j.subject_type} {j.subject_id}"
-                                              for j in judged)))
     redacted = report.redactor()
-    ET.SubElement(case, "system-out").text = "\n".join(lines(judged, lambda value: (
-        _NOT_XML.sub("\ufffd", printable(redacted(value))))))
+    shown = Quoted(lambda value: _NOT_XML.sub("\ufffd", printable(redacted(value))), quote=str)
+    ET.SubElement(case, "system-out").text = listing(judged, shown, report.redacted_many)
     suite.set("tests", str(int(suite.get("tests", "0")) + 1))
     totals["tests"] += 1
 

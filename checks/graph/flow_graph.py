@@ -182,6 +182,10 @@ class FlowGraph:
         with paused_gc():  # hundreds of thousands of long-lived nodes and flows
             self._build(inventory)
 
+    def flow_ids(self) -> list[str]:
+        """Each flow's id, in the order of ``flow_at``."""
+        return self._flow_ids
+
     def _build(self, inventory: Inventory) -> None:
         """Number the nodes, with their attributes, and class the flows, stores and fields.
 

@@ -213,6 +213,22 @@ class StoreTable:
         self.store_classes: list[StoreClass] = self._store_classes.described
         self.field_classes: list[FieldClass] = self._field_classes.described
         self._seen: dict[StoreKey, tuple[int, tuple[int, ...], StoreKind]] = {}
+        self._store_ids: list[str] = []
+        self._field_ids: list[str] = []
+
+    def store_ids(self) -> list[str]:
+        """Each store's id, in the order of ``stores`` (made on first use, once)."""
+        if len(self._store_ids) != len(self.stores):
+            self._store_ids = [store.id for store in self.stores]
+        return self._store_ids
+
+    def field_ids(self) -> list[str]:
+        """Each field's id (``store.field``), in the order of ``fields`` (made on first use)."""
+        if len(self._field_ids) != len(self.fields):
+            stores = self.store_ids()
+            self._field_ids = [f"{stores[at]}.{field.name}"
+                               for at, field in zip(self.field_store, self.fields, strict=True)]
+        return self._field_ids
 
     @classmethod
     def of(cls, inventory: Inventory) -> StoreTable:

@@ -167,7 +167,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             ["encrypted at rest"] if encryption_checked else [])
         judged.append((PASS, "; ".join(kept)) if applies else None)
     ev.checked += total(table.store_sizes, covered)
-    ev.judge(class_scope("store", table.store_class, judged, lambda i: table.stores[i].id))
+    ev.judge(class_scope("store", table.store_class, judged, table.store_ids))
     for position in members(table.store_class, failing):  # in inventory order
         store = table.stores[position]
         open_roles = sorted(filter(broad, store.access_roles))

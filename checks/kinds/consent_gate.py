@@ -178,7 +178,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
 
     ev.judge(class_scope("flow", graph.flow_class, [
         flow_default(c) if hit else None for c, hit in zip(classes, processes, strict=True)],
-        lambda i: graph.flow_at[i].id))
+        graph.flow_ids))
     ev.judge(Scope(lambda: _processing_nodes(graph, chosen)))
 
     # one walk per purpose; purposes the gates treat alike share theirs

@@ -122,8 +122,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         judged.append(None if not verdict else (PASS, f"{category}, held by an allowed holder")
                       if suspect else (PASS, f"{category}, marked tokenised: a processor "
                                              "token, not the forbidden value"))
-    ev.judge(class_scope("field", table.field_class, judged, lambda i: (
-        f"{table.stores[table.field_store[i]].id}.{table.fields[i].name}")))
+    ev.judge(class_scope("field", table.field_class, judged, table.field_ids))
     for position in members(table.field_class, suspects):  # in inventory order
         store = table.stores[table.field_store[position]]
         if store.system in holders:

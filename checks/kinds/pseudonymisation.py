@@ -107,7 +107,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
     ev.judge(class_scope("store", table.store_class, [
         (PASS, f"kept for {', '.join(matched[c.kind])}: its fields are judged one by one")
         if matched[c.kind] else None for c in table.store_classes],
-        lambda i: table.stores[i].id))
+        table.store_ids))
     exposed = [bool(matched[c.store]) and not c.pseudonymised and not pseudonymous[c.category]
                and identifiers[c.category] for c in table.field_classes]
     ev.judge(class_scope("field", table.field_class, [
@@ -115,8 +115,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         if c.pseudonymised else (PASS, f"{c.category}, a pseudonymous category")
         if pseudonymous[c.category] else (PASS, f"{c.category}, not an identifier")
         if not identifiers[c.category] else (FAIL, f"{c.category}, an identifier in the clear")
-        for c in table.field_classes], lambda i: (
-        f"{table.stores[table.field_store[i]].id}.{table.fields[i].name}")))
+        for c in table.field_classes], table.field_ids))
     for position in members(table.field_class, exposed):  # in inventory order
         store, field = table.stores[table.field_store[position]], table.fields[position]
         found = matched[table.field_classes[table.field_class[position]].store]

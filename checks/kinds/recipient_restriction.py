@@ -165,7 +165,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             PASS, (f"to a third-party {target.role}, an allowed recipient"
                    if target is not None and target.third_party else "to an internal system")
             + (", for no banned purpose" if banned else "")))
-    ev.judge(class_scope("flow", graph.flow_class, judged, lambda i: graph.flow_at[i].id,
+    ev.judge(class_scope("flow", graph.flow_class, judged, graph.flow_ids,
                          key="target"))
     prefixes = PathPrefixes(parents)
     for flow in graph.flows_of(failing):  # in inventory order

@@ -157,8 +157,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         kept = [f"kept {retention} within {limit_for(field_purposes)}"] if check_duration else []
         kept += [f"disposal {field_class.disposal}"] if check_disposal else []
         judged.append((PASS, f"{category}: {', '.join(kept)}"))
-    ev.judge(class_scope("field", table.field_class, judged, lambda i: (
-        f"{table.stores[table.field_store[i]].id}.{table.fields[i].name}")))
+    ev.judge(class_scope("field", table.field_class, judged, table.field_ids))
     for position in members(table.field_class, verdicts):  # the failing fields, in order
         store = table.stores[table.field_store[position]]
         field = table.fields[position]

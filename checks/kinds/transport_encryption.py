@@ -159,7 +159,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             f", TLS {group.tls}" if group.tls else ", an encrypted protocol"
             if group.encrypted is not True else ", declared encrypted")))
     ev.judge(class_scope("flow", groups.flow_class, judged,
-                         lambda i: ctx.graph.flow_at[i].id, key="transport"))
+                         ctx.graph.flow_ids, key="transport"))
     for position in members(groups.flow_class, verdicts):  # the failing flows, in order
         flow = ctx.graph.flow_at[position]
         why = reasons[groups.flow_class[position]]

@@ -1,4 +1,4 @@
-"""The judged subjects' JSON and OSCAL lists, written column by column, against the plain way.
+"""The judged subjects' JSON, OSCAL and text lists, written column by column, against the plain way.
 
 The writers fill one ``%`` template per subject from the subjects' columns and
 give a ``file:LINE`` location the masked text of ``file:`` with the line after
@@ -11,14 +11,15 @@ byte for byte.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pledge.checks.judged import Judged
 from pledge.policy_model.redact import line_suffix_kept, redact
-from pledge.reports.evidence import Quoted, fill, json_list, one_per_line, plain_lines
+from pledge.reports.evidence import Quoted, fill, json_list, listing, one_per_line, plain_lines
 from pledge.reports.oscal import PROP_NS, _Subjects, quick_uid, uid
 from pledge.reports.safe import printable
 from tests.reports.support import one_per_line_plain
@@ -161,3 +162,41 @@ def test_quoting_many_texts_at_once_is_quoting_each(texts: list[str]) -> None:
         at_once = Quoted(clean)
         at_once.ahead(texts, lambda many: [redact(text) for text in many], single_spaced=single)
         assert dict(at_once) == expected
+
+
+def _lines_one_by_one(judged: Iterable[Judged], clean: Callable[[str], str]) -> list[str]:
+    """The text lines written subject by subject: what :func:`listing` must give."""
+    return [f"{j.verdict} {clean(f'{j.subject_type} {j.subject_id}')}"
+            + (f" at {clean(j.file)}" + ("" if j.line is None else f":{j.line}")
+               if j.file is not None else "") + f": {clean(j.reason)}" for j in judged]
+
+
+_NOT_XML = re.compile("[\ufffe\uffff\ud800-\udfff]")
+
+
+def _junit_clean(value: str) -> str:
+    return _NOT_XML.sub("\ufffd", printable(redact(value)))
+
+
+def test_the_text_listing_is_each_line_written_alone() -> None:
+    judged = _subjects()
+    shown = Quoted(_junit_clean, quote=str)
+    assert listing(judged, shown, lambda many: [redact(t) for t in many]) == "\n".join(
+        _lines_one_by_one(judged, _junit_clean))
+    assert "4111 1111 1111 1111" not in listing(judged, Quoted(_junit_clean, quote=str),
+                                                lambda many: [redact(t) for t in many])
+    assert listing([], Quoted(_junit_clean, quote=str), lambda many: list(many)) == ""
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.builds(Judged, st.sampled_from(["field", "store", "flow"]),
+                          st.text(max_size=8) | st.sampled_from(IDS),
+                          st.sampled_from(["pass", "fail", "waived"]),
+                          st.text(max_size=12) | st.sampled_from(REASONS),
+                          st.sampled_from(FILES) | st.text(max_size=6),
+                          st.none() | st.integers(1, 10**6)), max_size=10))
+def test_the_text_listing_of_any_subjects_is_each_line_written_alone(
+        judged: list[Judged]) -> None:
+    shown = Quoted(_junit_clean, quote=str)
+    text = listing(judged, shown, lambda many: [redact(t) for t in many])
+    assert text == "\n".join(_lines_one_by_one(judged, _junit_clean))
