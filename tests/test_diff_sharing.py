@@ -1,5 +1,6 @@
-"""pledge diff: the head takes the base's models where its bytes are the same, and the
-checks run in a forked child; neither may change an output or let a bad head through.
+"""pledge diff: the head takes the base's models where its bytes are the same, and
+each side's checks run in a forked child (the base's while the head loads, the head's while
+the two are compared); neither may change an output or let a bad head through.
 
 The head is checked as a whole either way (ids, references, vocabulary): only a
 file with the same bytes, or a slice of a large JSON file with the same text,
@@ -229,4 +230,31 @@ def test_an_error_in_the_base_checks_is_one_line_and_exit_2(tmp_path: Path) -> N
     assert runs[0].code == runs[1].code == 2
     assert runs[0].err == runs[1].err and runs[0].err.count("\n") == 1
     assert runs[0].err.startswith("pledge: base/waivers.yaml:2:") and "expires" in runs[0].err
+    assert "Traceback" not in runs[0].err and not (tmp_path / "out.json").exists()
+
+
+def test_a_bad_head_with_the_base_checks_already_forked_is_one_line_and_exit_2(
+        tmp_path: Path) -> None:
+    """The base's checks start in a child before the head is read: a head that does not
+    load stops that child and reads as the serial run does."""
+    copy_inventory(tmp_path, "base")
+    head = copy_inventory(tmp_path, "head")
+    replace_once(head / "stores.yaml", AMOUNT, AMOUNT.replace("P18M", "eighteen months"))
+    runs = [run_pledge("diff", "base", "head", "--as-of", AS_OF, "-f", "json", "-o", "out.json",
+                       cwd=tmp_path, env=env) for env in (FORK, NO_FORK)]
+    assert runs[0].code == runs[1].code == 2 and runs[0].err == runs[1].err
+    assert runs[0].err.count("\n") == 1 and "head/stores.yaml:" in runs[0].err
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_an_error_in_the_head_checks_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    copy_inventory(tmp_path, "base")
+    head = copy_inventory(tmp_path, "head")
+    (head / "waivers.yaml").write_text(  # read by the head's checks, in their own child
+        "waivers:\n  - {commitment: PAY-001, approver: dpo, justification: migration, "
+        "expires: someday}\n", encoding="utf-8")
+    runs = [run_pledge("diff", "base", "head", "--as-of", AS_OF, "-f", "json", "-o", "out.json",
+                       cwd=tmp_path, env=env) for env in (FORK, NO_FORK)]
+    assert runs[0].code == runs[1].code == 2 and runs[0].err == runs[1].err
+    assert runs[0].err.startswith("pledge: head/waivers.yaml:2:") and "expires" in runs[0].err
     assert "Traceback" not in runs[0].err and not (tmp_path / "out.json").exists()

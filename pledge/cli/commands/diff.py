@@ -153,30 +153,24 @@ def _side(loaded: LoadedInventory) -> Side:
     return Side(loaded.inventory, loaded.sources, graph, RunResult())
 
 
-Checked = tuple[RunResult, RunResult, list[str], list[InputFile]]
-"""The base's result, the head's, the head's waiver warnings and its waiver file."""
+Checked = tuple[RunResult, list[str], list[InputFile]]
+"""One side's result, its waiver warnings and its waiver file."""
 
 
-def _checks(loaded_policy: LoadedPolicy, sides: tuple[tuple[LoadedInventory, Side], ...], *,
-            when: date, selection: Selection, waivers: Path | None, max_size: int,
-            ) -> Checked:
-    """Check the base (its own waiver file) and the head (``waivers``, or its own).
+def _checks(loaded_policy: LoadedPolicy, loaded: LoadedInventory, side: Side, *, when: date,
+            selection: Selection, waivers: Path | None, max_size: int) -> Checked:
+    """Check one side: the base with its own waiver file, the head with ``waivers`` (or its own).
 
     The diff reads the findings and the outcomes without their judged subjects
     (the report's are emptied: its subjects are the newly failing findings), and
     never the inventory's notices: neither is made or kept, and what runs in a
     forked child sends back only this.
     """
-    found: list[RunResult] = []
-    warnings: list[str] = []
-    extra: list[InputFile] = []
-    for (loaded, side), given in zip(sides, (None, waivers), strict=True):
-        result, warnings, extra = evaluate_selected(
-            loaded_policy, loaded, as_of=when, selection=selection, waivers=given,
-            max_size=max_size, graph=side.graph, notices=False)
-        found.append(RunResult(outcomes=[replace(o, scopes=()) for o in result.outcomes],
-                               findings=result.findings))
-    return found[0], found[1], warnings, extra
+    result, warnings, extra = evaluate_selected(
+        loaded_policy, loaded, as_of=when, selection=selection, waivers=waivers,
+        max_size=max_size, graph=side.graph, notices=False)
+    return (RunResult(outcomes=[replace(o, scopes=()) for o in result.outcomes],
+                      findings=result.findings), warnings, extra)
 
 
 @click.command(cls=OrderedOptionsCommand)
@@ -246,16 +240,21 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
             base_path, head_path = paths
             base_label = display_path(base_path)
             base_loaded = get_inventory(base_path, max_file_size, cache, share)
+        check = partial(_checks, loaded_policy, when=when, selection=selection,
+                        max_size=max_file_size)
+        # each side's checks in a forked child (the second core) as soon as its graph is
+        # built: the base's while this process loads the head, the head's while it compares
+        # the two; only their findings and outcomes come back
+        base = _side(base_loaded)
+        base_checks = Forked(partial(check, base_loaded, base, waivers=None))
+        stack.callback(base_checks.cancel)
         head_loaded = get_inventory(head_path, max_file_size, cache, share)
-        base, head = _side(base_loaded), _side(head_loaded)
-        # the checks of both sides in a forked child (the second core) while this process
-        # compares the inventories; only their findings and outcomes come back
-        checks = Forked(partial(_checks, loaded_policy, ((base_loaded, base), (head_loaded, head)),
-                                when=when, selection=selection, waivers=waivers,
-                                max_size=max_file_size))
-        stack.callback(checks.cancel)
+        head = _side(head_loaded)
+        head_checks = Forked(partial(check, head_loaded, head, waivers=waivers))
+        stack.callback(head_checks.cancel)
         changes = inventory_changes(base, head)
-        base_result, head_result, warnings, extra = checks.result()
+        base_result = base_checks.result()[0]
+        head_result, warnings, extra = head_checks.result()
         base, head = replace(base, result=base_result), replace(head, result=head_result)
         if base_path is None:
             warnings = [*warnings, f"{base_label} has no inventory; every entry is new"]
