@@ -51,10 +51,10 @@ class Quoted(dict[str, str]):
 
         A masked text of printable ASCII is its own clean form (no control
         character to escape; with ``single_spaced``, no run of spaces to collapse
-        either), so it is only JSON-quoted, in C; any other text is cleaned by
-        ``clean`` as one lookup would. ``clean`` must be :func:`printable` of the
-        mask (``single_spaced``: with whitespace runs made single spaces), or leave
-        printable ASCII as :func:`printable` does.
+        either), so it is only quoted (``quote``: JSON, in C, by default); any other
+        text is cleaned by ``clean`` as one lookup would. ``clean`` must be
+        :func:`printable` of the mask (``single_spaced``: with whitespace runs made
+        single spaces), or leave printable ASCII as :func:`printable` does.
         """
         fresh = list(set(texts).difference(self))
         if not fresh:
