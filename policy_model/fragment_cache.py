@@ -70,7 +70,7 @@ class CachedFile:
     fragment: InventoryFragment
     section_lines: dict[str, int]
     """Line of each top-level section (YAML), for errors naming a section."""
-    declared: Mapping[tuple[str, str], Declared]
+    declared: KindTable
     """Where each entity is declared (from the cache: decoded when first looked up)."""
 
 

@@ -14,12 +14,10 @@ same ones. Nothing is kept past the process.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from pledge.policy_model.fragment_cache import CachedFile
 from pledge.policy_model.inventory import InventoryFragment
 from pledge.policy_model.json_slices import SliceMemo
-from pledge.policy_model.sources import Declared
+from pledge.policy_model.sources import KindTable
 
 
 class LoadShare:
@@ -48,7 +46,7 @@ class LoadShare:
 
     def keep(self, sha256: str, kind: str, fragment: InventoryFragment,
              section_lines: dict[str, int],
-             declared: Mapping[tuple[str, str], Declared]) -> None:
+             declared: KindTable) -> None:
         """Keep a file that loaded clean (while the first load runs)."""
         if not self.closed:
             self.files.setdefault((sha256, kind), CachedFile(fragment, section_lines, declared))

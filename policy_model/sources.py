@@ -47,7 +47,7 @@ class SourceIndex:
     json_texts: dict[str, str] = field(default_factory=dict)
     _json_found: dict[str, _TextIndex] = field(default_factory=dict, repr=False,
                                                compare=False)
-    _deferred: list[tuple[str, Mapping[tuple[str, str], Declared]]] = field(
+    _deferred: list[tuple[str, KindTable]] = field(
         default_factory=list, repr=False, compare=False)
     _layouts: dict[str, Layout] = field(default_factory=dict, repr=False, compare=False)
     _declaring: dict[str, dict[str, int]] = field(default_factory=dict, repr=False,
@@ -58,13 +58,13 @@ class SourceIndex:
         """Record a declaration (the first one wins)."""
         self.entries.setdefault((kind, ident), (file, line, key_lines))
 
-    def defer(self, file: str, declared: Mapping[tuple[str, str], Declared]) -> None:
+    def defer(self, file: str, declared: KindTable) -> None:
         """Add a file whose declarations are looked up only when a location is asked for.
 
-        ``declared`` maps (kind, id) to (line, line of each key); it may decode
-        itself on first use (a :class:`KindTable` also lists its ids of one kind
-        without decoding the rest). Deferred files are searched in the order given,
-        after the declarations added directly (a loader defers every file or none).
+        ``declared`` maps (kind, id) to (line, line of each key) and reads one kind
+        at a time (:class:`KindTable`); it may decode itself on first use. Deferred
+        files are searched in the order given, after the declarations added directly
+        (a loader defers every file or none).
         """
         self._deferred.append((file, declared))
         self._declaring.clear()
@@ -109,7 +109,7 @@ class SourceIndex:
             hit = self._deferring_file(kind, ident)
             if hit is not None:
                 file, declared = self._deferred[hit]
-                return file, line_in(declared, kind, ident, key)
+                return file, declared.line(kind, ident, key)
         where = self.locate(kind, ident, key)
         return (where.file, where.line) if where else (None, None)
 
@@ -130,7 +130,7 @@ class SourceIndex:
         if declaring is None:
             declaring = self._declaring[kind] = {}
             for at in range(len(self._deferred) - 1, -1, -1):  # the first file wins
-                declaring.update(dict.fromkeys(ids_of(self._deferred[at][1], kind), at))
+                declaring.update(dict.fromkeys(self._deferred[at][1].ids_of(kind), at))
         return declaring.get(ident)
 
     def _search_json(self, kind: str, ident: str) -> Location | None:
@@ -206,22 +206,6 @@ class Declarations(KindTable):
         """Line of a declared entity, or of its key ``key`` when the file gives one."""
         line, key_lines = self._by_kind[kind][ident]
         return key_lines.get(key, line) if key and key_lines else line
-
-
-def ids_of(declared: Mapping[tuple[str, str], Declared], kind: str) -> Iterable[str]:
-    """The ids of one kind a file's declarations hold (any mapping of them)."""
-    if isinstance(declared, KindTable):
-        return declared.ids_of(kind)
-    return [i for k, i in declared if k == kind]
-
-
-def line_in(declared: Mapping[tuple[str, str], Declared], kind: str, ident: str,
-            key: str | None) -> int | None:
-    """Line of a declaration (or of its key ``key``) in a file's declarations."""
-    if isinstance(declared, KindTable):
-        return declared.line(kind, ident, key)
-    line, key_lines = declared[(kind, ident)]
-    return key_lines.get(key, line) if key and key_lines else line
 
 
 _BLOCK = 1 << 16

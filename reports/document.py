@@ -219,22 +219,18 @@ class Report(_Model):
 
         return redacted
 
-    def redact_ahead(self, texts: Iterable[str]) -> None:
-        """Work out :meth:`redactor`'s answers for many texts at once (:func:`redact_many`).
+    def redacted_many(self, texts: Iterable[str]) -> list[str]:
+        """:meth:`redactor`'s answers for ``texts``, in order, worked out at once.
 
         The judged subjects bring hundreds of thousands of distinct short texts;
-        masking them in one pass costs a fraction of one call each.
+        masking them in one pass (:func:`redact_many`) costs a fraction of one call each.
         """
+        texts = list(texts)
         memo = self._redacted
         fresh = list(set(texts).difference(memo))  # each text masked alone: any order
         if fresh:
             memo.update(zip(fresh, redact_many(fresh), strict=True))
-
-    def redacted_many(self, texts: Iterable[str]) -> list[str]:
-        """:meth:`redactor`'s answers for ``texts``, in order, worked out at once."""
-        texts = list(texts)
-        self.redact_ahead(texts)
-        return list(map(self._redacted.__getitem__, texts))
+        return list(map(memo.__getitem__, texts))
 
     def judged(self, commitment: str) -> list[Judged]:
         """The subjects ``commitment`` judged with their verdicts, sorted (none without a run).

@@ -135,14 +135,13 @@ def _cases(report: Report, suite: ET.Element, classname: str, mine: list[Finding
 
 
 def _judged_case(report: Report, commitment: str, suite: ET.Element,
-                 totals: Counter[str]) -> None:
-    """The suite's last test case: every subject the commitment judged, in ``<system-out>``."""
+                 totals: Counter[str], shown: Quoted) -> None:
+    """The suite's last test case: every subject the commitment judged, in ``<system-out>``
+    (``shown``, one for every commitment, makes each distinct text safe once)."""
     judged = report.judged(commitment)
     tally = ", ".join(f"{n} {verdict}" for verdict, n in counts(judged).items()) or "none"
     case = ET.SubElement(suite, "testcase", {"name": f"judged subjects ({tally})",
                                              "classname": f"pledge.{_text(commitment)}"})
-    redacted = report.redactor()
-    shown = Quoted(lambda value: _NOT_XML.sub("\ufffd", printable(redacted(value))), quote=str)
     ET.SubElement(case, "system-out").text = listing(judged, shown, report.redacted_many)
     suite.set("tests", str(int(suite.get("tests", "0")) + 1))
     totals["tests"] += 1
@@ -157,6 +156,8 @@ def render(report: Report) -> str:
     root = ET.Element("testsuites", {"name": _text(f"pledge: {report.policy.title} "
                                                    f"v{report.policy.version}")})
     totals: Counter[str] = Counter()
+    redacted = report.redactor()  # each distinct text of the judged lists made safe once
+    shown = Quoted(lambda value: _NOT_XML.sub("\ufffd", printable(redacted(value))), quote=str)
     for commitment in report.commitments:
         suite = ET.SubElement(root, "testsuite", {
             "name": _text(f"{commitment.id} {commitment.title}")})
@@ -166,7 +167,7 @@ def render(report: Report) -> str:
                             ("clause", commitment.clause.quote)):
             ET.SubElement(props, "property", {"name": name, "value": _text(value)})
         _cases(report, suite, commitment.id, findings.pop(commitment.id, []), totals)
-        _judged_case(report, commitment.id, suite, totals)
+        _judged_case(report, commitment.id, suite, totals, shown)
     for other, mine in sorted(findings.items()):  # findings of no commitment: undeclared stores
         suite = ET.SubElement(root, "testsuite", {"name": _text(f"{other} (not a commitment)")})
         _cases(report, suite, other, mine, totals)

@@ -10,8 +10,6 @@ location or splitting every key's line, and must agree with :meth:`SourceIndex.l
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,27 +18,22 @@ from pledge.policy_model.sources import (
     Declaration,
     Declarations,
     Declared,
+    KindTable,
     Location,
     SourceIndex,
 )
 
 
-class Counting(Mapping[tuple[str, str], Declared]):
+class Counting(Declarations):
     """A file's declarations that count how often an entity is looked up in them."""
 
     def __init__(self, table: dict[tuple[str, str], Declared]) -> None:
-        self.table = table
+        super().__init__((kind, ident, line, keys) for (kind, ident), (line, keys) in table.items())
         self.lookups = 0
 
     def __getitem__(self, key: tuple[str, str]) -> Declared:
         self.lookups += 1
-        return self.table[key]
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self.table)
-
-    def __len__(self) -> int:
-        return len(self.table)
+        return super().__getitem__(key)
 
 
 def test_each_entity_is_looked_up_in_its_own_file_only() -> None:
@@ -78,21 +71,16 @@ _DECLARATION = st.tuples(st.sampled_from(_KINDS), st.sampled_from(("a", "b", "c"
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(_DECLARATION, max_size=8), min_size=1, max_size=5),
-       st.sampled_from(("cached", "parsed", "plain")))
+       st.sampled_from(("cached", "parsed")))
 def test_position_is_where_locate_points(files: list[list[Declaration]], form: str) -> None:
-    """For every entity and key, in any form a file's declarations take, the fast
+    """For every entity and key, in both forms a file's declarations take, the fast
     (file, line) of a listed subject is the location a finding would get: the first
     file declaring it, the first declaration in that file, the key's line if given."""
     index, again = SourceIndex(), SourceIndex()
     for n, found in enumerate(files):
         for target in (index, again):
-            if form == "cached":
-                declared: Mapping[tuple[str, str], Declared] = CachedDeclarations(
-                    _encode_declarations(found))
-            elif form == "parsed":
-                declared = Declarations(found)
-            else:
-                declared = {(k, i): (line, keys) for k, i, line, keys in reversed(found)}
+            declared: KindTable = (CachedDeclarations(_encode_declarations(found))
+                                   if form == "cached" else Declarations(found))
             target.defer(f"file-{n}.yaml", declared)
     expected: dict[tuple[str, str], tuple[str, int | None, dict[str, int] | None]] = {}
     for n, found in enumerate(files):
