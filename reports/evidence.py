@@ -13,9 +13,16 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain, compress, repeat
 from operator import and_, eq, not_
+from typing import TypeVar, cast
 
 from pledge.checks.judged import Judged
 from pledge.reports.safe import plain, printable
+
+Encoded = bytes | memoryview
+"""A piece of UTF-8 text, joined with others without a copy of its own."""
+_Part = str | Sequence[Encoded]
+"""What is spliced in at a marker: text, or UTF-8 pieces (:func:`splice`)."""
+AnyPart = TypeVar("AnyPart", bound=_Part)
 
 
 def _plain_lines(text: str) -> str:
@@ -120,22 +127,6 @@ ENTRY_START = '{"location":'
 """How every compact judged entry starts (``location`` is its first key, sorted)."""
 
 
-def one_per_line(compact: str, indent: int, start: str = ENTRY_START) -> str:
-    """A compact JSON array of objects laid out one object per line, at column ``indent``.
-
-    Every object of ``compact`` starts with ``start`` (its first key). Between two
-    objects the text is ``},`` then ``start``, which cannot occur inside an object
-    (a quote inside a JSON string is escaped, and no key of these objects holds an
-    object followed by another): one C-level replace splits them. The value parses
-    to the same data as ``compact``, which is what a body hash is taken over.
-    """
-    if compact == "[]":
-        return compact
-    pad = " " * (indent + 2)
-    inner = compact[1:-1].replace("}," + start, "},\n" + pad + start)
-    return "[\n" + pad + inner + "\n" + " " * indent + "]"
-
-
 def fill(entry: str, columns: Sequence[Iterable[str]], opening: str, joint: str,
          closing: str) -> str:
     """``opening + joint.join(entry % row for row in zip(*columns)) + closing``, in one join.
@@ -189,31 +180,64 @@ def listing(judged: Sequence[Judged], shown: Quoted,
                                 map(shown.__getitem__, reasons)], "", "\n", "")
 
 
-def _spliced(text: str, parts: dict[str, str]) -> Iterator[str]:
-    """The pieces of :func:`splice`'s result, in order."""
+def one_per_line(compact: str, indent: int, start: str = ENTRY_START) -> tuple[Encoded, ...]:
+    """A compact JSON array of objects laid out one object per line, at column ``indent``,
+    in UTF-8, as pieces to join (:func:`splice`).
+
+    Every object of ``compact`` starts with ``start`` (its first key). Between two
+    objects the text is ``},`` then ``start``, which cannot occur inside an object
+    (a quote inside a JSON string is escaped, and no key of these objects holds an
+    object followed by another): one C-level replace over the UTF-8 bytes splits
+    them (both are ASCII, and no other character's bytes hold an ASCII byte). The
+    value parses to the same data as ``compact``, which is what a body hash is taken
+    over. No copy of the list is made to cut its brackets off or to put the layout
+    around it: a large list is hundreds of megabytes.
+    """
+    if compact == "[]":
+        return (b"[]",)
+    pad = " " * (indent + 2)
+    inner = compact.encode("utf-8").replace(("}," + start).encode("utf-8"),
+                                            ("},\n" + pad + start).encode("utf-8"))
+    return (("[\n" + pad).encode("utf-8"), memoryview(inner)[1:-1],
+            ("\n" + " " * indent + "]").encode("utf-8"))
+
+
+def _spliced(text: str, part: Callable[[str], _Part]) -> Iterator[_Part]:
+    """The pieces of :func:`splice`'s result, in order (``part`` gives each key's part)."""
     pieces = text.split('"\\u0000')
     yield pieces[0]
     for piece in pieces[1:]:
         key, rest = piece.split('"', 1)
-        yield parts[key]
+        yield part(key)
         yield rest
 
 
-def splice(text: str, parts: dict[str, str]) -> str:
-    """``text`` with each JSON string ``"\\u0000<key>"`` replaced by ``parts[key]``.
+def splice(text: str, parts: dict[str, AnyPart]) -> bytes:
+    """``text`` with each JSON string ``"\\u0000<key>"`` replaced by ``parts[key]``, in UTF-8.
 
     A real NUL never reaches a rendered document (:func:`~pledge.reports.safe.plain`
     escapes control characters first), so the markers cannot collide with input.
+
+    Each piece is encoded on its own and the bytes joined once. The document around
+    the lists is small but may hold a character beyond Latin-1 (the policy's text):
+    joined as text first, hundreds of millions of characters would be widened to two
+    or four bytes each, then encoded. A part may be given encoded already, as pieces
+    (:func:`one_per_line`). The parts are taken out of ``parts`` as they are used,
+    so that each text is freed once encoded (they may be hundreds of megabytes).
     """
-    if not parts:
-        return text
-    return "".join(_spliced(text, parts))
+    pieces: list[Encoded] = []
+    for piece in _spliced(text, parts.pop):
+        if isinstance(piece, str):
+            pieces.append(piece.encode("utf-8"))
+        else:
+            pieces.extend(piece)
+    return b"".join(pieces)
 
 
 def spliced_sha256(text: str, parts: dict[str, str]) -> str:
-    """The sha256 of ``splice(text, parts)`` in UTF-8, without making that text."""
+    """The sha256 of ``splice(text, parts)``, without making that text."""
     digest = hashlib.sha256()
-    for piece in _spliced(text, parts):
+    for piece in cast(Iterator[str], _spliced(text, parts.__getitem__)):
         digest.update(piece.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 

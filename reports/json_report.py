@@ -7,6 +7,7 @@ from itertools import chain
 
 from pledge.reports.document import Report
 from pledge.reports.evidence import (
+    Encoded,
     Quoted,
     json_list,
     marker,
@@ -35,6 +36,13 @@ def render(report: Report) -> str:
     taken over the compact document spliced the same way, so both share one text
     per list, and the file parses to exactly the data hashed.
     """
+    return encoded(report).decode("utf-8")
+
+
+def encoded(report: Report) -> bytes:
+    """:func:`render`'s text in UTF-8, made as bytes: the judged lists are encoded and laid
+    out one at a time and joined once (:func:`~pledge.reports.evidence.splice`),
+    never joined as one text first."""
     data = plain_data(report.model_dump(
         mode="json", exclude={"commitments": {"__all__": {"judged"}}}), _COMPUTED)
     quoted = Quoted(plain_lines(report.redactor()))
@@ -50,6 +58,7 @@ def render(report: Report) -> str:
     data[BODY_HASH] = spliced_sha256(json.dumps(body, sort_keys=True, ensure_ascii=False,
                                                 separators=(",", ":")), lists)
     text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    for key, compact in lists.items():  # each list's text replaced by its layout in turn
-        lists[key] = one_per_line(compact, _JUDGED_INDENT)
-    return splice(text, lists)
+    laid_out: dict[str, tuple[Encoded, ...]] = {}
+    for key in list(lists):  # each list's text replaced by its layout in turn
+        laid_out[key] = one_per_line(lists.pop(key), _JUDGED_INDENT)
+    return splice(text, laid_out)

@@ -372,7 +372,7 @@ def judged_observations(report: Report, a: Assessment) -> dict[str, str]:
     """One observation per commitment listing the subjects it judged; returns their texts.
 
     The observations carry :func:`~pledge.reports.evidence.marker` placeholders
-    for their subjects, which :func:`render` splices in as text: a large
+    for their subjects, which :func:`encoded` splices in as text: a large
     inventory judges millions of subjects, too many to build as dictionaries.
     """
     collected = timestamp(report)
@@ -456,5 +456,11 @@ def dump(document: dict[str, Any]) -> str:
 
 def render(report: Report) -> str:
     """The OSCAL assessment results as canonical JSON, judged subjects included."""
+    return encoded(report).decode("utf-8")
+
+
+def encoded(report: Report) -> bytes:
+    """:func:`render`'s text in UTF-8, the subjects' texts encoded one at a time and joined
+    once (:func:`~pledge.reports.evidence.splice`)."""
     parts: dict[str, str] = {}
     return splice(dump(build(report, parts)), parts)

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
+from benchmarks.generate import generate, write_yaml
+from benchmarks.other_paths import add_a_flow_yaml, middle_file
 from pledge.checks.engine import RunResult
 from pledge.checks.gating import diff as gating
 from pledge.checks.gating.diff import Side, changed_categories, reach_changes
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.policy_model.load_share import LoadShare
 from pledge.policy_model.loading import load_inventory
 from pledge.policy_model.vocabulary import default_vocabularies
 from tests.reports.ci_support import (
@@ -65,8 +69,8 @@ EDITS = [_card_to_a_new_ad_network, _a_new_category_to_a_continuing_recipient,
          _a_known_category_by_a_second_path, _a_root_entered, _a_recipient_lost]
 
 
-def _side(root: Path) -> Side:
-    loaded = load_inventory(root)
+def _side(root: Path, share: LoadShare | None = None) -> Side:
+    loaded = load_inventory(root, share=share)
     graph = FlowGraph(loaded.inventory, default_vocabularies())
     return Side(loaded.inventory, loaded.sources, graph, RunResult(outcomes=[], findings=[]))
 
@@ -123,3 +127,46 @@ def test_a_root_entered_or_a_repeated_flow_id_walks_every_category(tmp_path: Pat
         patch.setattr(gating, "changed_categories", _walking_every_category)
         assert walked == reach_changes(
             base_side, Side(repeated, base_side.sources, head, base_side.result))
+
+
+def test_a_head_sharing_the_base_walks_what_its_own_flows_carry(tmp_path: Path) -> None:
+    # pledge diff loads the head sharing the base's models: the flows of the unchanged
+    # files are the base's own objects, and only the categories of the others are walked
+    base_root = write_yaml(generate(200), tmp_path / "base", units_per_file=5)
+    head_root = tmp_path / "head"
+    head_root.mkdir()
+    for path in base_root.iterdir():
+        (head_root / path.name).write_bytes(path.read_bytes())
+    add_a_flow_yaml(head_root, 1)  # user.contact.email, to a system the file names
+    changed = middle_file(head_root, "flows").name
+    share = LoadShare()
+    base, head = _side(base_root, share), _side(head_root, share)
+    apart_base, apart_head = _side(base_root), _side(head_root)
+    every = base.graph.flow_categories() | head.graph.flow_categories()
+    walked = changed_categories(base.graph, head.graph, every)
+    # the new flow's category and the broader ones carrying it, of the many in the file
+    assert "user.contact.email" in walked and len(walked) < len(every) // 4
+    assert all("user.contact.email".startswith(c) for c in walked)
+    in_file = yaml.safe_load((head_root / changed).read_text(encoding="utf-8"))["flows"]
+    assert len(every) // 4 < len({c for f in in_file for c in f["categories"]})
+    for first, second, apart_first, apart_second in ((base, head, apart_base, apart_head),
+                                                     (head, base, apart_head, apart_base)):
+        found = reach_changes(first, second)
+        assert found == reach_changes(apart_first, apart_second)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(gating, "changed_categories", _walking_every_category)
+            assert found == reach_changes(first, second)
+
+
+def test_the_categories_of_the_flows_are_those_each_flow_declares(tmp_path: Path) -> None:
+    side = _side(copy_inventory(tmp_path, "base"))
+    graph = side.graph
+    assert graph.flow_categories() == {c for f in side.inventory.flows for c in f.categories}
+    inventory = side.inventory
+    again = inventory.flows[0].model_copy(update={"categories": ["user.biometric"]})
+    repeated = FlowGraph(inventory.model_copy(update={"flows": [*inventory.flows, again]}),
+                         default_vocabularies())
+    assert repeated.repeated_flow_ids and not graph.repeated_flow_ids
+    # a repeated id: the last flow of the id is the one followed, and its categories count
+    assert repeated.flow_categories() == {c for f in repeated.flows.values()
+                                          for c in f.categories}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
+import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -60,8 +63,46 @@ def test_without_the_fork_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch)
     assert Forked(os.getpid).result() == os.getpid()
 
 
+def test_bytes_cross_as_they_are_whatever_they_start_with(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tempfile.tempdir = None  # read TMPDIR again
+    try:
+        for value in (b"", b"R", b"P\x80\x05", b"\x00" * 7, bytes(range(256)) * 200_000):
+            forked = Forked(lambda value=value: value)
+            assert forked._pid is not None  # forked: the bytes come from the child
+            assert forked.result() == value and type(value) is bytes
+        pids = Forked(lambda: (os.getpid(), b"x" * 10))
+        assert pids.result()[0] != os.getpid()  # a tuple holding bytes: pickled
+        assert list(tmp_path.iterdir()) == []  # the results' files are gone with them
+    finally:
+        tempfile.tempdir = None
+
+
+def test_a_child_that_dies_writing_leaves_the_work_to_this_process() -> None:
+    here = os.getpid()
+
+    def die() -> bytes:
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return b"done here"
+
+    assert Forked(die).result() == b"done here"
+
+
+def test_without_a_place_for_the_result_the_work_is_done_here(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_room(*args: object, **kwargs: object) -> tuple[int, str]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", no_room)
+    forked = Forked(os.getpid)
+    assert forked._pid is None and forked.result() == os.getpid()
+
+
 def test_a_cancelled_child_is_stopped_and_reaped() -> None:
-    forked = Forked(lambda: "x" * 5_000_000)  # blocked writing, until read or stopped
+    forked = Forked(lambda: "x" * 5_000_000)
     pid = forked._pid
     assert pid is not None
     forked.cancel()

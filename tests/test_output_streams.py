@@ -13,7 +13,7 @@ import stat
 import threading
 from pathlib import Path
 
-from tests.conftest import AS_OF, run_pledge
+from tests.conftest import AS_OF, INVENTORY, run_inprocess, run_pledge
 
 
 def test_dev_stdout_receives_the_report() -> None:
@@ -42,3 +42,18 @@ def test_a_regular_file_is_still_replaced_whole(tmp_path: Path) -> None:
     run = run_pledge("check", "--as-of", AS_OF, "-f", "json", "-o", out)
     assert run.code == 0, run.err
     assert json.loads(out.read_text(encoding="utf-8"))["summary"]["result"] == "pass"
+
+
+def test_standard_output_and_a_file_receive_the_same_bytes(tmp_path: Path) -> None:
+    # JSON and OSCAL are made as UTF-8 bytes (a large report is never one text first):
+    # printed, in a subprocess or to a caller's own text stream, they are the file's bytes
+    for fmt in ("json", "oscal"):
+        out = tmp_path / f"report.{fmt}"
+        written = run_pledge("check", INVENTORY, "--as-of", AS_OF, "-f", fmt, "-o", out)
+        printed = run_pledge("check", INVENTORY, "--as-of", AS_OF, "-f", fmt)
+        assert written.code == printed.code == 0, printed.err
+        assert printed.out.encode("utf-8") == out.read_bytes()
+        # the JSON report quotes the policy beyond Latin-1; OSCAL's text is ASCII
+        assert ("’" in printed.out) == (fmt == "json")
+        text_stream = run_inprocess("check", INVENTORY, "--as-of", AS_OF, "-f", fmt)
+        assert text_stream.out.encode("utf-8") == out.read_bytes()

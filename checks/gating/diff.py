@@ -24,9 +24,9 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain
-from operator import attrgetter
-from typing import Literal, NamedTuple
+from itertools import chain, compress
+from operator import attrgetter, not_
+from typing import Literal, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -182,7 +182,7 @@ class CategoryReach:
 
     def __init__(self, graph: FlowGraph) -> None:
         self.graph = graph
-        self.categories = frozenset(c for f in graph.flows.values() for c in f.categories)
+        self.categories = graph.flow_categories()
         self._origins = sorted(set(graph.roots()) | set(graph.subjects()))
         self._walks: dict[str, _Walk] = {}
 
@@ -264,6 +264,24 @@ def _origins(graph: FlowGraph) -> set[str]:
     return set(graph.roots()) | set(graph.subjects())
 
 
+APART_SHARE = 8
+"""Flows held apart are "few" below one in this many of both sides' flows."""
+
+Model = TypeVar("Model")
+
+
+def apart(items: list[Model], others: list[Model]) -> list[Model]:
+    """The objects of ``items`` that are not among ``others``' objects, in order (in C passes).
+
+    A diff loads the head sharing the base's models where the bytes are the same
+    (:class:`~pledge.policy_model.load_share.LoadShare`), and loaded models are
+    never changed: what the head holds as the base's very object is the same on
+    both sides, and only the rest must be compared.
+    """
+    kept = set(map(id, others))
+    return list(compress(items, map(not_, map(kept.__contains__, map(id, items)))))
+
+
 def changed_categories(base: FlowGraph, head: FlowGraph,
                        categories: Iterable[str]) -> set[str]:
     """The categories among ``categories`` whose walk may differ between the two graphs.
@@ -274,12 +292,26 @@ def changed_categories(base: FlowGraph, head: FlowGraph,
     it exactly are among them): when the origins are the same and no flow
     carrying it was added or removed, it reaches the same nodes on both sides.
     Every category when flow ids repeat (see :meth:`FlowGraph.edges`).
+
+    Only the flows one side holds and the other does not (as objects: a head
+    loaded sharing the base's models holds the unchanged ones as the base's very
+    objects) can add or remove a (source, target, categories). When those are
+    few, the categories they declare are looked at, a superset of those of the
+    edges that differ (a category walked though unmoved reaches the same nodes
+    on both sides, and the result is the same); else the two sets of edges are
+    compared.
     """
     chosen = set(categories)
-    edges_before, edges_after = base.edges(), head.edges()
-    if edges_before is None or edges_after is None or _origins(base) != _origins(head):
+    if (base.repeated_flow_ids or head.repeated_flow_ids
+            or _origins(base) != _origins(head)):
         return chosen
-    carried = {cats for _source, _target, cats in edges_before ^ edges_after}
+    moved = [*apart(head.flow_at, base.flow_at), *apart(base.flow_at, head.flow_at)]
+    if len(moved) * APART_SHARE < len(base.flow_at) + len(head.flow_at):
+        carried = {frozenset(f.categories) for f in moved}
+    else:
+        edges_before, edges_after = base.edges(), head.edges()
+        assert edges_before is not None and edges_after is not None  # no id repeats
+        carried = {cats for _source, _target, cats in edges_before ^ edges_after}
     return {c for c in chosen
             if any(head.categories_carry(cats, frozenset([c]), broader=True) for cats in carried)}
 
@@ -407,18 +439,20 @@ def _retentions(store: Store) -> list[tuple[str, str | None]]:
 def retention_changes(base: Side, head: Side) -> list[RetentionChange]:
     """Fields on both sides whose effective retention differs.
 
-    Stores are compared as wholes first (their retention, and each field's name
-    and retention, in C passes): only the stores where one of those differs are
-    looked at field by field. When a store id repeats on either side, every
-    field is compared by (store, field), as the inventory's dictionaries merge them.
+    Only the head's stores that are not the base's own objects are compared
+    (:func:`apart`); those as wholes first (their retention, and each field's
+    name and retention, in C passes), and where one of those differs, field by
+    field. When a store id repeats on either side, every field is compared by
+    (store, field), as the inventory's dictionaries merge them.
     """
     stores_before = {s.id: s for s in base.inventory.stores}
-    stores_after = {s.id: s for s in head.inventory.stores}
     if (len(stores_before) < len(base.inventory.stores)
-            or len(stores_after) < len(head.inventory.stores)):
+            or len(set(map(attrgetter("id"), head.inventory.stores)))
+            < len(head.inventory.stores)):
         return _retention_by_field(base, head)
     changed: list[tuple[str, str, str, str | None, str | None]] = []
-    for ident, now in stores_after.items():
+    for now in apart(head.inventory.stores, base.inventory.stores):
+        ident = now.id
         was = stores_before.get(ident)
         if was is None or (was.retention == now.retention
                            and _retentions(was) == _retentions(now)):
@@ -445,11 +479,15 @@ def _retention_by_field(base: Side, head: Side) -> list[RetentionChange]:
 
 
 def sensitive_storage(base: Side, head: Side) -> list[SensitiveStorage]:
-    """Store fields of the head holding a sensitive category the base did not hold there."""
+    """Store fields of the head holding a sensitive category the base did not hold there.
+
+    A store the head holds as the base's own object holds nothing new: only the
+    others are looked into (:func:`apart`).
+    """
     selected = head.graph.vocab.data_categories.selection(frozenset(SENSITIVE_CATEGORIES))
-    sensitive = {c for s in head.inventory.stores for c in {f.category for f in s.fields}
-                 if selected[c]}
-    held = [(s, f) for s in head.inventory.stores for f in s.fields if f.category in sensitive]
+    looked = apart(head.inventory.stores, base.inventory.stores)
+    sensitive = {c for s in looked for c in {f.category for f in s.fields} if selected[c]}
+    held = [(s, f) for s in looked for f in s.fields if f.category in sensitive]
     if not held:
         return []
     wanted = {s.id for s, _ in held}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress
+from itertools import chain, compress
 from operator import attrgetter
 from typing import Any, Protocol
 
@@ -515,6 +515,18 @@ class FlowGraph:
                          broader: bool = False) -> bool:
         """Whether a flow declaring ``categories`` carries a selected one (:meth:`carries`)."""
         return self._carries(categories, selectors, broader)
+
+    @property
+    def repeated_flow_ids(self) -> bool:
+        """Whether a flow id is used twice (traversals then follow the last flow of each id)."""
+        return self._repeated_ids
+
+    def flow_categories(self) -> frozenset[str]:
+        """Every category the flows declare (of a repeated id, the last flow's), from the
+        flows' classes (each class made for a flow): no pass over the flows themselves."""
+        if self._repeated_ids:
+            return frozenset(c for f in self.flows.values() for c in f.categories)
+        return frozenset(chain.from_iterable(c.categories for c in self.flow_classes))
 
     def edges(self) -> set[tuple[str, str, frozenset[str]]] | None:
         """Every (source, target, categories) the flows declare, as a set (made in C passes).

@@ -1,10 +1,13 @@
 """Work done in a forked process while this one goes on: the second core, for ``pledge diff``.
 
 A forked child sees this process's memory as it was (copy on write), does the
-work, and sends back its result pickled through a pipe; only that result
-crosses, so the work should return something small for what it costs. The
-child writes nothing else and leaves with ``os._exit``: no output buffer,
-``atexit`` handler or temporary directory of this process is touched twice.
+work, and hands back its result in an unlinked temporary file both share: bytes
+as they are (a rendered document of hundreds of megabytes is written once and
+read once, and the child never waits for this process to read it, as it would
+on a pipe), anything else pickled. Only that result crosses, so the work should
+return something small for what it costs, or bytes. The child writes nothing
+else and leaves with ``os._exit``: no output buffer, ``atexit`` handler or
+temporary directory of this process is touched twice.
 
 Fail closed, and the same as without the fork:
 
@@ -31,9 +34,10 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from pledge.policy_model.errors import InputErrors
 
@@ -87,50 +91,66 @@ def runnable_others(loadavg: str) -> int | None:
     return max(int(running) - 1, 0) if running.isdigit() else None
 
 
+_RAW, _PICKLED = b"R", b"P"
+"""The first byte of a result: the bytes that follow are the result, or its pickle."""
+
+
 class Forked(Generic[T]):
     """``work()`` started in a child process (or deferred, without a fork)."""
 
     def __init__(self, work: Callable[[], T]) -> None:
         self._work = work
         self._pid: int | None = None
-        self._read: int | None = None
+        self._file: int | None = None
         if not fork_wanted():
+            return
+        try:
+            answer, path = tempfile.mkstemp(prefix="pledge-forked-")
+        except OSError:  # nowhere to put the result: do it here
+            return
+        try:
+            Path(path).unlink()  # only the two processes' descriptors hold it: no trace left
+        except OSError:
+            os.close(answer)
             return
         sys.stdout.flush()
         sys.stderr.flush()
-        read, write = os.pipe()
         try:
             pid = os.fork()
         except OSError:  # no memory or processes left: do it here
-            os.close(read)
-            os.close(write)
+            os.close(answer)
             return
         if pid == 0:  # the child: never returns
-            os.close(read)
-            _child(work, write)
-        os.close(write)
-        self._pid, self._read = pid, read
+            _child(work, answer)
+        self._pid, self._file = pid, answer
 
     def cancel(self) -> None:
         """Stop the child whose result is no longer wanted (this process is failing)."""
-        if self._read is not None:
-            os.close(self._read)
-            self._read = None
         if self._pid is not None:
             os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
             self._pid = None
+        self._close()
+
+    def _close(self) -> None:
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
 
     def result(self) -> T:
         """The work's result: from the child, or done here (see the module)."""
-        if self._pid is None or self._read is None:
+        if self._pid is None or self._file is None:
             return self._work()
-        with os.fdopen(self._read, "rb") as pipe:
-            data = pipe.read()
-        self._read = None
         _, status = os.waitpid(self._pid, 0)
         self._pid = None
-        if os.waitstatus_to_exitcode(status) == 0 and data:
+        try:
+            kind = os.pread(self._file, 1, 0) if os.waitstatus_to_exitcode(status) == 0 else b""
+            data = _read_from(self._file, 1) if kind else b""
+        finally:
+            self._close()
+        if kind == _RAW:
+            return cast(T, data)
+        if kind == _PICKLED:
             try:
                 outcome, value = pickle.loads(data)
             except Exception:  # a garbled answer: do the work here
@@ -142,17 +162,43 @@ class Forked(Generic[T]):
         return self._work()
 
 
-def _child(work: Callable[[], T], write: int) -> None:
-    """Do the work, send its pickled result (or its input error), and leave."""
+def _read_from(fd: int, at: int) -> bytes:
+    """What the file holds from offset ``at`` on, in one buffer (no copy when one read
+    takes it all, as a regular file's does below 2 GB)."""
+    size = os.fstat(fd).st_size
+    chunks: list[bytes] = []
+    while at < size:
+        chunk = os.pread(fd, size - at, at)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        at += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _child(work: Callable[[], T], answer: int) -> None:
+    """Do the work, write its result (or its input error) for the parent, and leave."""
     code = 0
     try:
+        head: bytes
+        body: bytes
         try:
-            answer: tuple[str, object] = ("ok", work())
+            value = work()
+            if isinstance(value, bytes):
+                head, body = _RAW, value
+            else:
+                head, body = _PICKLED, pickle.dumps(("ok", value),
+                                                    protocol=pickle.HIGHEST_PROTOCOL)
         except InputErrors as exc:
-            answer = ("input", exc)
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        with os.fdopen(write, "wb") as pipe:
-            pipe.write(data)
+            head, body = _PICKLED, pickle.dumps(("input", exc), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(answer, "wb", buffering=0) as out:
+            for piece in (head, body):
+                view = memoryview(piece)
+                while view:
+                    written = out.write(view)
+                    if not written:
+                        raise OSError("the result could not be written")
+                    view = view[written:]
     except BaseException:  # the parent does the work itself
         code = 1
     os._exit(code)

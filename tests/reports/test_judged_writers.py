@@ -19,7 +19,15 @@ from hypothesis import strategies as st
 
 from pledge.checks.judged import Judged
 from pledge.policy_model.redact import line_suffix_kept, redact
-from pledge.reports.evidence import Quoted, fill, json_list, listing, one_per_line, plain_lines
+from pledge.reports.evidence import (
+    Quoted,
+    fill,
+    json_list,
+    listing,
+    one_per_line,
+    plain_lines,
+    splice,
+)
 from pledge.reports.oscal import PROP_NS, _Subjects, quick_uid, uid
 from pledge.reports.safe import printable
 from tests.reports.support import one_per_line_plain
@@ -46,6 +54,11 @@ def _subjects() -> list[Judged]:
     return sorted(found)
 
 
+def _laid_out(compact: str, indent: int) -> str:
+    """:func:`one_per_line`'s pieces joined and decoded."""
+    return b"".join(one_per_line(compact, indent)).decode("utf-8")
+
+
 def test_the_json_list_is_what_dumping_dictionaries_gives() -> None:
     judged = _subjects()
     clean = plain_lines(redact)
@@ -55,10 +68,10 @@ def test_the_json_list_is_what_dumping_dictionaries_gives() -> None:
     compact = json.dumps(plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     assert json_list(judged, Quoted(clean)) == compact
     for indent in (0, 6):
-        assert one_per_line(compact, indent) == one_per_line_plain(plain, indent)
-        assert json.loads(one_per_line(compact, indent)) == plain
+        assert _laid_out(compact, indent) == one_per_line_plain(plain, indent)
+        assert json.loads(_laid_out(compact, indent)) == plain
     assert json_list([], Quoted(clean)) == "[]"
-    assert one_per_line("[]", 6) == "[]"
+    assert _laid_out("[]", 6) == "[]"
 
 
 @settings(max_examples=300, deadline=None)
@@ -73,9 +86,29 @@ def test_one_subject_per_line_whatever_the_texts(rows: list[tuple[str, str, str,
                      for t, i, r, f in rows}.values())
     clean = plain_lines(redact)
     compact = json_list(judged, Quoted(clean))
-    laid_out = one_per_line(compact, 6)
+    laid_out = _laid_out(compact, 6)
     assert json.loads(laid_out) == json.loads(compact)
     assert laid_out == one_per_line_plain(json.loads(compact), 6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=8).filter(lambda t: '"' not in t),
+                          st.text(max_size=12).filter(lambda t: '"' not in t),
+                          st.booleans()), max_size=5),
+       st.text(max_size=8).filter(lambda t: "\x00" not in t))
+def test_splicing_in_utf8_is_joining_then_encoding(
+        rows: list[tuple[str, str, bool]], tail: str) -> None:
+    # text beyond Latin-1 around the markers, parts given as text or as encoded pieces
+    text = "{\"t\": \"’\", " + ", ".join(
+        f'"k{n}": "\\u0000p{n}"' for n in range(len(rows))) + "}" + tail
+    parts: dict[str, str | tuple[bytes | memoryview, ...]] = {}
+    expected = text
+    for n, (before, value, encoded) in enumerate(rows):
+        piece = before + value
+        expected = expected.replace(f'"\\u0000p{n}"', piece, 1)
+        raw = piece.encode("utf-8")
+        parts[f"p{n}"] = (raw[:1], memoryview(raw)[1:]) if encoded else piece
+    assert splice(text, parts) == expected.encode("utf-8")
 
 
 def _plain_oscal(judged: list[Judged], indent: int) -> str:

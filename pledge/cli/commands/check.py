@@ -42,7 +42,7 @@ from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
 from pledge.reports import text as text_report
 from pledge.reports.document import Gate, build_report
-from pledge.reports.formats import RENDERERS
+from pledge.reports.formats import RENDERERS, render_format
 
 
 def _gate_warnings(report_gate: Gate, findings: list[Finding],
@@ -146,9 +146,9 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
                               warnings=warnings, gate=gate, strict_inventory=strict_inventory,
                               written=[*written, *([write_baseline] if write_baseline else [])])
         rendered = [(text_report.render(report, verbose=verbose) if fmt == "text"
-                     else RENDERERS[fmt](report), output) for fmt, output in plan]
+                     else render_format(fmt, report), output) for fmt, output in plan]
         if write_baseline:
-            rendered.append((json_report.render(report), write_baseline))
+            rendered.append((json_report.encoded(report), write_baseline))
     for text, output in rendered:  # everything rendered before anything is written
         write_output(text, output)
     return EXIT_FAIL if report.summary.result == "fail" else EXIT_OK

@@ -63,8 +63,9 @@ def now_utc() -> str:
 
 
 def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInventory,
-              graph: FlowGraph) -> dict[str, Callable[[], str]]:
-    """How to render each format (lazily: only the asked formats are computed)."""
+              graph: FlowGraph) -> dict[str, Callable[[], str | bytes]]:
+    """How to render each format (lazily: only the asked formats are computed); the
+    formats listing every judged subject come as UTF-8 already."""
     policy = loaded_policy.policy
 
     built: dict[str, Any] = {}  # each built once for the formats that share it
@@ -82,12 +83,12 @@ def renderers(report: Report, loaded_policy: LoadedPolicy, loaded: LoadedInvento
     return {
         "html": lambda: html.render(report, graph, matrix(),
                                     related=html.related_from(policy)),
-        "oscal": lambda: oscal.render(report),
+        "oscal": lambda: oscal.encoded(report),
         "poam": lambda: poam.render(report),
         "ropa-csv": lambda: ropa.render_csv(record()),
         "ropa-md": lambda: ropa.render_markdown(record()),
         "coverage": lambda: coverage.render_markdown(matrix()),
-        "json": lambda: json_report.render(report),
+        "json": lambda: json_report.encoded(report),
     }
 
 
@@ -97,15 +98,16 @@ _LISTING = frozenset({"html", "oscal", "json"})
 """The formats that list every judged subject."""
 
 
-def _encoded(make: Callable[[], str]) -> bytes | None:
+def _encoded(make: Callable[[], str | bytes]) -> bytes | None:
     """One format's bytes (once, for the hash and the file); None when it has nothing."""
     try:
-        return make().encode("utf-8")
+        made = make()
     except poam.NothingToPlan:
         return None
+    return made if isinstance(made, bytes) else made.encode("utf-8")
 
 
-def _render(make: dict[str, Callable[[], str]], chosen: list[str], doc: Report
+def _render(make: dict[str, Callable[[], str | bytes]], chosen: list[str], doc: Report
             ) -> dict[str, bytes | None]:
     """Every chosen format's bytes. With two formats or more and a core idle, OSCAL is
     rendered in a forked child (:class:`~pledge.cli.forked.Forked`: the same bytes, and
