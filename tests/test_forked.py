@@ -66,29 +66,57 @@ def test_without_the_fork_the_work_is_done_here(monkeypatch: pytest.MonkeyPatch)
 def test_bytes_cross_as_they_are_whatever_they_start_with(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch
                                                           ) -> None:
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    tempfile.tempdir = None  # read TMPDIR again
-    try:
-        for value in (b"", b"R", b"P\x80\x05", b"\x00" * 7, bytes(range(256)) * 200_000):
-            forked = Forked(lambda value=value: value)
-            assert forked._pid is not None  # forked: the bytes come from the child
-            assert forked.result() == value and type(value) is bytes
-        pids = Forked(lambda: (os.getpid(), b"x" * 10))
-        assert pids.result()[0] != os.getpid()  # a tuple holding bytes: pickled
-        assert list(tmp_path.iterdir()) == []  # the results' files are gone with them
-    finally:
-        tempfile.tempdir = None
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the results' files go
+    for value in (b"", b"R", b"P\x80\x05", b"\x00" * 7, bytes(range(256)) * 200_000):
+        forked = Forked(lambda value=value: value)
+        assert forked._pid is not None  # forked: the bytes come from the child
+        got = forked.result()
+        assert got == value and type(got) is bytes
+    pids = Forked(lambda: (os.getpid(), b"x" * 10))
+    assert pids.result()[0] != os.getpid()  # a tuple holding bytes: pickled
+    assert list(tmp_path.iterdir()) == []  # the results' files are gone with them
 
 
-def test_a_child_that_dies_writing_leaves_the_work_to_this_process() -> None:
+def _pid_bytes() -> bytes:
+    return str(os.getpid()).encode("ascii") * 100_000
+
+
+def test_a_child_killed_before_its_result_leaves_the_work_to_this_process() -> None:
     here = os.getpid()
 
     def die() -> bytes:
         if os.getpid() != here:
             os.kill(os.getpid(), signal.SIGKILL)
-        return b"done here"
+        return _pid_bytes()
 
-    assert Forked(die).result() == b"done here"
+    assert Forked(die).result() == _pid_bytes()
+
+
+def test_a_child_killed_halfway_through_writing_leaves_the_work_to_this_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the file then holds a whole header and part of the result: never taken for it
+    real_fdopen = os.fdopen
+
+    class HalfWriter:
+        def __init__(self, fd: int, *args: object, **kwargs: object) -> None:
+            self.out = real_fdopen(fd, "wb", buffering=0)
+
+        def __enter__(self) -> HalfWriter:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.out.close()
+
+        def write(self, data: memoryview) -> int:
+            if len(data) > 1:  # the result itself: half of it, then the end
+                self.out.write(data[: len(data) // 2])
+                os.kill(os.getpid(), signal.SIGKILL)
+            return int(self.out.write(data) or 0)
+
+    monkeypatch.setattr(os, "fdopen", HalfWriter)  # only the child writes its result
+    forked = Forked(_pid_bytes)
+    assert forked._pid is not None
+    assert forked.result() == _pid_bytes()  # this process's own, not the child's half
 
 
 def test_without_a_place_for_the_result_the_work_is_done_here(

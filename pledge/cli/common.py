@@ -119,11 +119,6 @@ def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
                           share=share)
 
 
-def _text_only(stream: object) -> bool:
-    """Whether ``stream`` takes text only (no binary buffer under it to write bytes to)."""
-    return not hasattr(stream, "buffer")
-
-
 def write_output(text: str | bytes, output: Path | None) -> None:
     """Print ``text``, or write it to ``output`` atomically (never half-written).
 
@@ -131,8 +126,8 @@ def write_output(text: str | bytes, output: Path | None) -> None:
     once, for its hash and for the file.
     """
     if output is None or str(output) == "-":
-        if isinstance(text, bytes) and _text_only(sys.stdout):
-            text = text.decode("utf-8")  # a stream without bytes underneath (a caller's own)
+        if isinstance(text, bytes) and not hasattr(sys.stdout, "buffer"):
+            text = text.decode("utf-8")  # a text stream with no bytes under it (a caller's)
         click.echo(text, nl=False)
         return
     if _is_stream(output):  # /dev/null, /dev/stdout, a named pipe: written to, never replaced
