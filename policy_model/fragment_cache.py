@@ -181,10 +181,14 @@ class FragmentCache:
             return None
         return CachedFile(fragment, lines, CachedDeclarations(bytes(body[split:])))
 
-    def put(self, sha256: str, kind: str, fragment: InventoryFragment,
+    def put(self, sha256: str, kind: str, fragment: InventoryFragment | bytes,
             section_lines: Mapping[str, int], found: Iterable[Declaration]) -> None:
-        """Keep a clean file's models and declarations (a failed write is only a miss later)."""
-        fragment_json = fragment.model_dump_json(exclude_unset=True).encode("utf-8")
+        """Keep a clean file's models and declarations (a failed write is only a miss later).
+
+        ``fragment`` may come as its JSON already (:meth:`fragment_json`), made before
+        the models' given keys were shared (the JSON of shared keys is not made)."""
+        fragment_json = (fragment if isinstance(fragment, bytes)
+                         else self.fragment_json(fragment))
         body = fragment_json + _encode_declarations(found)
         header: dict[str, Any] = {
             "format": FORMAT, "pledge": __version__, "salt": self.salt, "sha256": sha256,
@@ -206,6 +210,11 @@ class FragmentCache:
         except OSError:
             return
         self.written += 1
+
+    @staticmethod
+    def fragment_json(fragment: InventoryFragment) -> bytes:
+        """The models as the cache keeps them: the keys given, as JSON."""
+        return fragment.model_dump_json(exclude_unset=True).encode("utf-8")
 
     def _prepare(self, where: Path) -> None:
         """Make the entry directory; mark the cache so that git and backups leave it out."""

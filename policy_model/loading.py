@@ -12,15 +12,18 @@ import difflib
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
 
 from pledge.base.memory import paused_gc
 from pledge.base.strict_model import SharedKeys
 from pledge.policy_model import PROJECT_DIR
+from pledge.policy_model.confirmation import Confirmation
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
 from pledge.policy_model.fragment_cache import CachedFile, FragmentCache, cache_salt
 from pledge.policy_model.inventory import (
@@ -94,6 +97,9 @@ class LoadedInventory:
     """The inventory :func:`load_inventory` built and cross-checked (see below)."""
     shown: str | None = None
     """``root`` as shown (the prefix of its files' shown paths)."""
+    unconfirmed: Confirmation | None = field(default=None, repr=False, compare=False)
+    """The checks a load asked to confirm later left to run (``confirm_later``): until they
+    pass, this inventory is not vouched for, and nothing may be written from it."""
 
     @property
     def references_checked(self) -> bool:
@@ -390,8 +396,8 @@ def _declarations(raw: Any) -> list[Declaration]:
 def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
                    display: str | None = None, max_size: int = DEFAULT_MAX_FILE_SIZE,
                    phases: dict[str, float] | None = None,
-                   cache: Path | None = None, share: LoadShare | None = None
-                   ) -> LoadedInventory:
+                   cache: Path | None = None, share: LoadShare | None = None,
+                   confirm_later: bool = False) -> LoadedInventory:
     """Load every file of an inventory, validate, merge and cross-check it.
 
     When ``phases`` is given, the seconds spent reading and parsing files
@@ -402,12 +408,24 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
     files and JSON slices an earlier load with the same share validated are
     taken for the same bytes, and this load's are kept when it is the first
     (:mod:`pledge.policy_model.load_share`).
+
+    With ``confirm_later``, the checks that can only find errors (each file's
+    scan, ids and references across files) are left in ``unconfirmed`` for the
+    caller to run (:mod:`pledge.policy_model.confirmation`), when the rest of
+    the load found nothing wrong; files are kept in the fragment cache only
+    once confirmed. When the rest did find something, the load is made again in
+    line, so the errors are those of a load in line, in its order.
     """
     started = time.perf_counter()
     parsing = [0.0]
     try:
         with paused_gc():
-            return _load_inventory(path, vocab, display, max_size, parsing, cache, share)
+            try:
+                return _load_inventory(path, vocab, display, max_size, parsing, cache, share,
+                                       later=confirm_later)
+            except _InLine:  # errors before the checks left: every error, in line
+                return _load_inventory(path, vocab, display, max_size, parsing, cache, None,
+                                       later=False)
     finally:
         if share is not None:
             share.close()
@@ -417,9 +435,14 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
             phases["validate"] = phases.get("validate", 0.0) + total - parsing[0]
 
 
+class _InLine(Exception):
+    """A load confirming later found errors of its own: load again in line, for all of them."""
+
+
 def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                     max_size: int, parsing: list[float],
-                    cache_dir: Path | None, share: LoadShare | None) -> LoadedInventory:
+                    cache_dir: Path | None, share: LoadShare | None, *,
+                    later: bool) -> LoadedInventory:
     vocab = vocab or default_vocabularies()
     shown_root = display or display_path(path)
     files = inventory_files(path, shown_root)
@@ -437,6 +460,7 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
     if share is not None and not share.usable(cache.salt if cache else cache_salt(terms)):
         share = None  # kept against another vocabulary
     memo = share.slices if share is not None else None
+    left = Confirmation()
     for file_path, shown in files:
         started = time.perf_counter()
         is_json = file_path.suffix.lower() == ".json"
@@ -514,36 +538,94 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             except ValidationError as exc:
                 errors.extend(_fragment_errors(exc, raw, shown))
                 continue
-        found = scan(fragment, terms)
-        if not found.clean or (quick and found.keys != json_key_marks(text)):
-            # Something to look at closer (or keys the models never saw: a repeated key):
-            # the exact parse and the walks that word each problem with its line.
-            try:
-                raw = _exact_parse(text, shown, is_json)
-            except InputError as err:
-                errors.append(err)
-                continue
-            if found.unknown_ids:
-                errors.extend(vocabulary_errors(fragment, raw, shown, vocab))
-            errors.extend(repeated_values(raw, shown))
         section_lines = raw.key_lines if isinstance(raw, Located) else {}
-        if cache is not None and len(errors) == before:
-            cache.put(digest, kind, fragment, section_lines, declared)
+        confirm = partial(_confirm_file, fragment, text, shown, is_json, quick, terms, vocab)
+        if later:  # the file's own checks left to the caller; kept in the cache once passed
+            kept = cache.fragment_json(fragment) if cache is not None else b""
+            left.files.append(partial(_confirmed_kept, confirm, cache, digest, kind, kept,
+                                      section_lines, declared))
+        else:
+            confirmed = confirm()
+            errors.extend(confirmed.errors)
+            if not confirmed.parsed:  # the exact parse itself failed: the models not merged
+                continue
+            section_lines = _lines_of(confirmed, section_lines)
+            if cache is not None and len(errors) == before:
+                cache.put(digest, kind, fragment, section_lines, declared)
         if share is not None and len(errors) == before:
             share.keep(digest, kind, fragment, section_lines, deferred)
         _merge(fragment, section_lines, shown, merged, singles, errors)
         del raw, fragment, declared  # the parsed tree: free it before the next file
+    if later and errors:
+        raise _InLine
     raise_if_any(errors)
     meta = singles.get("inventory", (InventoryMeta(name=path.resolve().name), ""))[0]
     organisation = singles.get("organisation", (None, ""))[0]
     inventory = Inventory.model_construct(inventory=meta, organisation=organisation, **merged)
     if organisation is None and not any(merged.values()):
+        if later:
+            raise _InLine
         raise InputErrors([InputError("PLG-E010", "the inventory declares nothing: no "
                                       "organisation, systems, stores or flows", shown_root, None,
                                       "add organisation:, systems:, stores: and flows: sections")])
+    if later:
+        left.references = partial(reference_errors, inventory, index)
+        return LoadedInventory(inventory, index, loaded_files, path, checked=inventory,
+                               shown=shown_root, unconfirmed=left)
     raise_if_any(reference_errors(inventory, index))
     return LoadedInventory(inventory, index, loaded_files, path, checked=inventory,
                            shown=shown_root)
+
+
+class _Confirmed(NamedTuple):
+    """One file's remaining checks, done: what :func:`_confirm_file` found."""
+
+    errors: list[InputError]
+    exact: Any
+    """The exact parse, when one was made (else ``None``)."""
+    parsed: bool
+    """False when that parse itself failed (its one error is ``errors``)."""
+
+
+def _confirm_file(fragment: InventoryFragment, text: str, shown: str, is_json: bool,
+                  quick: bool, terms: dict[str, Any], vocab: Vocabularies) -> _Confirmed:
+    """One validated file's remaining checks.
+
+    The models are scanned (:func:`~pledge.policy_model.model_scan.scan`); when
+    something needs a closer look (or the file gave keys the models never saw: a
+    repeated key), the text is parsed again exactly and the walks that word each
+    problem with its line run.
+    """
+    found = scan(fragment, terms)
+    if found.clean and not (quick and found.keys != json_key_marks(text)):
+        return _Confirmed([], None, parsed=True)
+    try:
+        exact = _exact_parse(text, shown, is_json)
+    except InputError as err:
+        return _Confirmed([err], None, parsed=False)
+    errors = vocabulary_errors(fragment, exact, shown, vocab) if found.unknown_ids else []
+    errors.extend(repeated_values(exact, shown))
+    return _Confirmed(errors, exact, parsed=True)
+
+
+def _lines_of(confirmed: _Confirmed, section_lines: dict[str, int]) -> dict[str, int]:
+    """Each section's line: the exact parse's, when one was made."""
+    exact = confirmed.exact
+    if exact is None:
+        return section_lines
+    return exact.key_lines if isinstance(exact, Located) else {}
+
+
+def _confirmed_kept(confirm: Callable[[], _Confirmed], cache: FragmentCache | None,
+                    digest: str, kind: str, fragment: bytes,
+                    section_lines: dict[str, int], declared: list[Declaration]
+                    ) -> list[InputError]:
+    """A file's checks run later: its errors; clean, it is kept in the fragment cache
+    (``fragment``: its JSON, made while the load could)."""
+    confirmed = confirm()
+    if cache is not None and confirmed.parsed and not confirmed.errors:
+        cache.put(digest, kind, fragment, _lines_of(confirmed, section_lines), declared)
+    return confirmed.errors
 
 
 def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: str,

@@ -18,6 +18,7 @@ fail (:mod:`pledge.checks.graph.classes`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass
 from itertools import chain, compress
 from operator import attrgetter
@@ -141,7 +142,12 @@ class FlowGraph:
     graph's order, so that traversals index lists instead of hashing ids.
     """
 
-    def __init__(self, inventory: Inventory, vocab: Vocabularies) -> None:
+    def __init__(self, inventory: Inventory, vocab: Vocabularies, *,
+                 like: FlowGraph | None = None) -> None:
+        """The graph of ``inventory``; ``like``, a graph of an inventory holding the very
+        same data subjects, systems, stores and processing activities (the base of a diff,
+        the head sharing its models), lends its numbered nodes and store table instead of
+        their being made again (:meth:`declares_as`)."""
         self.inventory = inventory
         self.vocab = vocab
         self._graph: nx.MultiDiGraph | None = None
@@ -179,25 +185,66 @@ class FlowGraph:
         self._store_table = StoreTable(inventory, {})
         self._store_nodes: list[int] = []  # the node number of each store of the table built
         self._built_table = self._store_table
+        self._declared = 0  # how many nodes the inventory declares (the others flows name)
+        # nodes and flows repeat a few hundred distinct sets: one of each kept
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        self._shared = shared
+        self._frozen: Memo[tuple[str, ...], frozenset[str]] = Memo(
+            lambda items: shared.setdefault(frozenset(items), frozenset(items)))
         with paused_gc():  # hundreds of thousands of long-lived nodes and flows
-            self._build(inventory)
+            if like is not None and like.declares_as(inventory, vocab):
+                self._declared_like(like)
+            else:
+                self._declare(inventory)
+            self._add_flows()
+
+    def declares_as(self, inventory: Inventory, vocab: Vocabularies) -> bool:
+        """Whether ``inventory`` holds this graph's data subjects, systems, stores and
+        processing activities, in the same order (the very same objects, or equal ones),
+        read with the same vocabularies: then its declared nodes and store table are this
+        graph's (loaded models are never changed)."""
+        mine = self.inventory
+        return vocab is self.vocab and all(
+            len(ours) == len(theirs)
+            and all(a is b or a == b for a, b in zip(ours, theirs, strict=True))
+            for ours, theirs in ((mine.data_subjects, inventory.data_subjects),
+                                 (mine.systems, inventory.systems),
+                                 (mine.stores, inventory.stores),
+                                 (mine.processing_activities, inventory.processing_activities)))
+
+    def _declared_like(self, like: FlowGraph) -> None:
+        """The declared nodes and the store table of ``like`` (see :meth:`declares_as`),
+        as :meth:`_declare` would make them: the lists copied, each node's attributes too
+        (networkx hands them out), the table's classes shared (never changed once done)."""
+        count = self._declared = like._declared
+        self._ids = like._ids[:count]
+        self._index = dict(zip(self._ids, range(count), strict=True))
+        self._attrs = [dict(attrs) for attrs in like._attrs[:count]]
+        self._owner = like._owner[:count]
+        self._facts = like._facts[:count]
+        self._steps = [None] * count
+        self._subject_ids = list(like._subject_ids)
+        self._internal = list(like._internal)
+        self._store_systems = list(like._store_systems)
+        self._store_nodes = list(like._store_nodes)
+        table = copy(like._built_table)
+        table.inventory = self.inventory
+        self._store_table = self._built_table = table
 
     def flow_ids(self) -> list[str]:
         """Each flow's id, in the order of ``flow_at``."""
         return self._flow_ids
 
-    def _build(self, inventory: Inventory) -> None:
-        """Number the nodes, with their attributes, and class the flows, stores and fields.
+    def _declare(self, inventory: Inventory) -> None:
+        """Number the declared nodes, with their attributes, and class the stores and fields.
 
         Nodes come in declaration order (an id declared twice merges its
-        attributes into the first's), then each node only flows name, bare,
-        when first named: the order and attributes networkx ``add_node`` and
-        ``add_edge`` give (see :attr:`graph`).
+        attributes into the first's); :meth:`_add_flows` then adds each node
+        only flows name, bare, when first named: the order and attributes
+        networkx ``add_node`` and ``add_edge`` give (see :attr:`graph`).
         """
-        shared: dict[frozenset[str], frozenset[str]] = {}
-        # Nodes and edges repeat a few hundred distinct sets: keep one of each.
-        frozen: Memo[tuple[str, ...], frozenset[str]] = Memo(
-            lambda items: shared.setdefault(frozenset(items), frozenset(items)))
+        shared = self._shared
+        frozen = self._frozen
         distinct: Memo[tuple[bool, str | None, frozenset[str]], NodeFacts] = Memo(
             lambda key: NodeFacts(*key))
         index, ids, attrs_at, owner, facts, steps = (
@@ -258,6 +305,22 @@ class FlowGraph:
                             distinct[(third_party, kind.owner_role, purposes)]))
         table.done()
         self._built_table = table
+        self._declared = len(ids)
+
+    def _add_flows(self) -> None:
+        """Class the flows, and number each node only flows name (bare) when first named."""
+        frozen = self._frozen
+        index, ids, attrs_at, owner, facts, steps = (
+            self._index, self._ids, self._attrs, self._owner, self._facts, self._steps)
+
+        def add(node_id: str) -> int:
+            number = index[node_id] = len(ids)
+            ids.append(node_id)
+            attrs_at.append({})
+            owner.append(node_id)
+            facts.append(None)
+            steps.append(None)
+            return number
 
         flows = self.flows
         classes: Classes[FlowClass] = Classes(lambda key: FlowClass(
@@ -271,10 +334,10 @@ class FlowGraph:
             flows[flow_id] = flow
             start = index.get(source)
             if start is None:  # a node only flows name
-                start = add(source, {}, None)
+                start = add(source)
             end = index.get(target)
             if end is None:
-                end = add(target, {}, None)
+                end = add(target)
             flow_class(classes[(tuple(flow.categories), tuple(flow.purposes), flow.consent_gate,
                                 facts[end], transport.protocol, transport.tls,
                                 transport.encrypted)])

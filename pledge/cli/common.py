@@ -108,15 +108,17 @@ def get_policy(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE) -> Load
 
 
 def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
-                  cache: Path | None = None, share: LoadShare | None = None
-                  ) -> LoadedInventory:
+                  cache: Path | None = None, share: LoadShare | None = None, *,
+                  confirm_later: bool = False) -> LoadedInventory:
     """Load the given or the bundled inventory (through the fragment cache, if given;
-    sharing what an earlier load with ``share`` validated)."""
+    sharing what an earlier load with ``share`` validated; its last checks left to the
+    caller with ``confirm_later``: see :mod:`pledge.cli.confirming`)."""
     if path is None:
         return load_inventory(BUNDLED_INVENTORY, display=display_path(BUNDLED_INVENTORY),
-                              max_size=max_size, cache=cache, share=share)
+                              max_size=max_size, cache=cache, share=share,
+                              confirm_later=confirm_later)
     return load_inventory(path, display=str(path), max_size=max_size, cache=cache,
-                          share=share)
+                          share=share, confirm_later=confirm_later)
 
 
 def write_output(text: str | bytes, output: Path | None) -> None:

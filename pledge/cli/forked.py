@@ -75,12 +75,39 @@ def idle_core() -> bool:
     except OSError:
         others = None
     if others is not None:
-        return others + 2 <= cpus
+        return max(others - own_children_running(), 0) + 2 <= cpus
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return False
     return load + 1 <= cpus
+
+
+_CHILDREN: set[int] = set()
+"""The children :class:`Forked` started and has not yet waited for."""
+
+
+def own_children_running() -> int:
+    """How many of this process's forked children are running right now (Linux).
+
+    They are this command's own work, soon done: forking more work beside them
+    shares the cores for a while, where leaving it to this process would leave
+    a core idle once they end."""
+    running = 0
+    for pid in _CHILDREN:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue
+        if child_running(stat):
+            running += 1
+    return running
+
+
+def child_running(stat: str) -> bool:
+    """Whether ``/proc/PID/stat``'s text says the task is running (state ``R``)."""
+    state = stat.rpartition(")")[2].split()
+    return bool(state) and state[0] == "R"
 
 
 def runnable_others(loadavg: str) -> int | None:
@@ -98,11 +125,13 @@ _RAW, _PICKLED = b"R", b"P"
 class Forked(Generic[T]):
     """``work()`` started in a child process (or deferred, without a fork)."""
 
-    def __init__(self, work: Callable[[], T]) -> None:
+    def __init__(self, work: Callable[[], T], *, fork: bool = True) -> None:
+        """Start ``work`` in a child, when :func:`fork_wanted` (and ``fork``: False keeps
+        it here, done when its result is asked for)."""
         self._work = work
         self._pid: int | None = None
         self._file: int | None = None
-        if not fork_wanted():
+        if not (fork and fork_wanted()):
             return
         try:
             answer, path = tempfile.mkstemp(prefix="pledge-forked-")
@@ -123,12 +152,14 @@ class Forked(Generic[T]):
         if pid == 0:  # the child: never returns
             _child(work, answer)
         self._pid, self._file = pid, answer
+        _CHILDREN.add(pid)
 
     def cancel(self) -> None:
         """Stop the child whose result is no longer wanted (this process is failing)."""
         if self._pid is not None:
             os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
+            _CHILDREN.discard(self._pid)
             self._pid = None
         self._close()
 
@@ -142,6 +173,7 @@ class Forked(Generic[T]):
         if self._pid is None or self._file is None:
             return self._work()
         _, status = os.waitpid(self._pid, 0)
+        _CHILDREN.discard(self._pid)
         self._pid = None
         try:
             kind = os.pread(self._file, 1, 0) if os.waitstatus_to_exitcode(status) == 0 else b""

@@ -16,7 +16,6 @@ from pledge.cli.common import (
     as_of_option,
     cache_option,
     fail_on_option,
-    get_inventory,
     get_policy,
     limits_option,
     policy_option,
@@ -26,6 +25,7 @@ from pledge.cli.common import (
     waivers_option,
     write_output,
 )
+from pledge.cli.confirming import Confirmations
 from pledge.cli.discovery import DiscoverRequest, discover_options
 from pledge.cli.output_pairing import (
     FormatChoice,
@@ -107,23 +107,26 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
     when = resolve_as_of(as_of)
     rules = LabelRules.load(label_rules) if label_rules else None  # bad files: located, exit 2
     selection = Selection(tuple(parse_selectors(select)), tuple(parse_selectors(ignore)))
-    if source == "fides":
-        loaded_policy, loaded = check_inputs(source, inventory, policy_path, max_file_size)
-    else:
-        loaded_policy = get_policy(policy_path, max_file_size)
-        loaded = get_inventory(inventory, max_file_size, cache)
-    probe = discovery.apply(loaded, loaded_policy) if discovery else None
-    if probe:  # the databases' real tables in the inventory, the drift commitment in the policy
-        loaded, loaded_policy = probe.inventory, probe.policy
-    future = None
-    if terraform_plan is not None:  # the plan's facts win; findings point at its resources
-        future = plan_future(loaded, terraform_plan, mapping_path=terraform_mapping,
-                             max_size=max_file_size)
-        loaded = future.loaded
-    known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
-    result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
-                                                selection=selection, waivers=waivers,
-                                                max_size=max_file_size, label_rules=rules)
+    beside = Confirmations()  # the load's last checks beside the graph and the checks
+    with beside:
+        if source == "fides":
+            loaded_policy, loaded = check_inputs(source, inventory, policy_path, max_file_size)
+        else:
+            loaded_policy = get_policy(policy_path, max_file_size)
+            loaded = beside.load(inventory, max_file_size, cache)
+        probe = discovery.apply(loaded, loaded_policy) if discovery else None
+        if probe:  # the databases' real tables in the inventory, the drift commitment too
+            loaded, loaded_policy = probe.inventory, probe.policy
+        future = None
+        if terraform_plan is not None:  # the plan's facts win; findings point at its resources
+            future = plan_future(loaded, terraform_plan, mapping_path=terraform_mapping,
+                                 max_size=max_file_size)
+            loaded = future.loaded
+        known = load_baseline(baseline, max_size=max_file_size) if baseline else frozenset()
+        result, warnings, extra = evaluate_selected(loaded_policy, loaded, as_of=when,
+                                                    selection=selection, waivers=waivers,
+                                                    max_size=max_file_size, label_rules=rules)
+        beside.confirm()  # the inventory vouched for before anything is made of the result
     if probe:
         probe.annotate(result)
         warnings += probe.warnings

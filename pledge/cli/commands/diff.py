@@ -34,7 +34,6 @@ from pledge.cli.common import (
     as_of_option,
     cache_option,
     fail_on_option,
-    get_inventory,
     get_policy,
     limits_option,
     policy_option,
@@ -43,7 +42,7 @@ from pledge.cli.common import (
     waivers_option,
     write_output,
 )
-from pledge.cli.forked import Forked
+from pledge.cli.confirming import Confirmations
 from pledge.cli.output_pairing import (
     FormatChoice,
     OrderedOptionsCommand,
@@ -147,9 +146,11 @@ def _empty(name: str) -> LoadedInventory:
 
 
 # --- the command ----------------------------------------------------------------------------
-def _side(loaded: LoadedInventory) -> Side:
-    """One side on its graph, built once; its checks' result comes later (:func:`_checks`)."""
-    graph = FlowGraph(loaded.inventory, default_vocabularies())
+def _side(loaded: LoadedInventory, like: Side | None = None) -> Side:
+    """One side on its graph, built once (its declared nodes lent by ``like``'s graph when
+    it holds the same entities); its checks' result comes later (:func:`_checks`)."""
+    graph = FlowGraph(loaded.inventory, default_vocabularies(),
+                      like=like.graph if like is not None else None)
     return Side(loaded.inventory, loaded.sources, graph, RunResult())
 
 
@@ -227,32 +228,36 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
     loaded_policy = get_policy(policy_path, max_file_size)
     with ExitStack() as stack:
         stack.enter_context(paused_gc())  # two inventories, graphs and runs, kept to the end
+        beside = stack.enter_context(Confirmations())  # each load's last checks, beside
         share = LoadShare()  # the head takes the base's models where its bytes are the same
         if git_base:
             head_path = paths[0]
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pledge-base-")))
             base_path, base_label = extract_base(git_base, head_path, tmp)
             shown = base_label + "." if base_label.endswith(":") else base_label
-            base_loaded = (load_inventory(base_path, display=shown, max_size=max_file_size,
-                                          cache=cache, share=share)
-                           if base_path is not None else _empty(base_label))
+            base_loaded = (beside.kept(load_inventory(
+                base_path, display=shown, max_size=max_file_size, cache=cache, share=share,
+                confirm_later=True)) if base_path is not None else _empty(base_label))
         else:
             base_path, head_path = paths
             base_label = display_path(base_path)
-            base_loaded = get_inventory(base_path, max_file_size, cache, share)
+            base_loaded = beside.load(base_path, max_file_size, cache, share, start=False)
         check = partial(_checks, loaded_policy, when=when, selection=selection,
                         max_size=max_file_size)
         # each side's checks in a forked child (the second core) as soon as its graph is
-        # built: the base's while this process loads the head, the head's while it compares
-        # the two; only their findings and outcomes come back
+        # built: the base's, after its load's last checks, while this process loads the
+        # head; the head's while it compares the two; only their findings and outcomes
+        # come back
         base = _side(base_loaded)
-        base_checks = Forked(partial(check, base_loaded, base, waivers=None))
-        stack.callback(base_checks.cancel)
-        head_loaded = get_inventory(head_path, max_file_size, cache, share)
-        head = _side(head_loaded)
-        head_checks = Forked(partial(check, head_loaded, head, waivers=waivers))
-        stack.callback(head_checks.cancel)
+        base_checks = beside.joined(base_loaded, partial(check, base_loaded, base,
+                                                         waivers=None))
+        head_loaded = beside.load(head_path, max_file_size, cache, share, start=False)
+        head = _side(head_loaded, like=base)
+        head_checks = beside.joined(head_loaded, partial(check, head_loaded, head,
+                                                         waivers=waivers),
+                                    references_only=True)
         changes = inventory_changes(base, head)
+        beside.confirm()  # both inventories vouched for before the checks' results are read
         base_result = base_checks.result()[0]
         head_result, warnings, extra = head_checks.result()
         base, head = replace(base, result=base_result), replace(head, result=head_result)

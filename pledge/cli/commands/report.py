@@ -26,7 +26,6 @@ from pledge.cli.common import (
     EXIT_OK,
     as_of_option,
     cache_option,
-    get_inventory,
     get_policy,
     label_rules_option,
     limits_option,
@@ -36,6 +35,7 @@ from pledge.cli.common import (
     strict_inventory_option,
     write_output,
 )
+from pledge.cli.confirming import Confirmations
 from pledge.cli.forked import Forked
 from pledge.cli.run import run_with_waivers
 from pledge.policy_model.label_rules import LabelRules
@@ -159,10 +159,12 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
     when = resolve_as_of(as_of)
     rules = LabelRules.load(label_rules) if label_rules else None  # bad files: located, exit 2
     loaded_policy = get_policy(policy_path, max_file_size)
-    loaded = get_inventory(inventory, max_file_size, cache)
-    result, graph, warnings, extra = run_with_waivers(
-        loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size,
-        label_rules=rules)
+    with Confirmations() as beside:  # the load's last checks beside the graph and checks
+        loaded = beside.load(inventory, max_file_size, cache)
+        result, graph, warnings, extra = run_with_waivers(
+            loaded_policy, loaded, as_of=when, waivers=waivers, max_size=max_file_size,
+            label_rules=rules)
+        beside.confirm()  # the inventory vouched for before its reports are made
     chosen = [f for f in OUTPUTS if f in formats] if formats else list(OUTPUTS)
     rendered: list[tuple[bytes, Path]] = []
     skipped: list[str] = []
