@@ -194,3 +194,16 @@ def test_a_running_child_is_told_from_its_stat_line() -> None:
     assert not child_running("garbled")
     assert child_running(Path(f"/proc/{os.getpid()}/stat").read_text(encoding="ascii")) \
         if Path("/proc").is_dir() else True
+
+
+def test_a_bad_head_reads_before_the_bases_bad_waivers_as_in_line(tmp_path: Path) -> None:
+    """The base's waiver file is read by its checks, after both loads in line: the head's
+    load errors come first, though the base's checks ran in their child meanwhile."""
+    base = copy_inventory(tmp_path / "b")
+    (base / "waivers.yaml").write_text("waivers:\n  - {commitment: PAY-001, bogus: 1}\n",
+                                       encoding="utf-8")
+    head = copy_inventory(tmp_path / "h")
+    replace_once(head / "stores.yaml", EMAIL, EMAIL.replace("contact.email", "contact.mail"))
+    runs = [run_pledge("diff", base, head, "--as-of", AS_OF, env=env) for env in FORKS]
+    assert [r.code for r in runs] == [2, 2] and runs[0].err == runs[1].err
+    assert "user.contact.mail" in runs[0].err and "waivers.yaml" not in runs[0].err

@@ -67,14 +67,20 @@ class Joined(Generic[T]):
         self._forked: Forked[tuple[InputErrors | None, T | None]] = Forked(
             both, fork=not here)
         self._outcome: tuple[InputErrors | None, T | None] | None = None
+        self._failed: InputErrors | None = None
 
     def _get(self) -> tuple[InputErrors | None, T | None]:
         if self._outcome is None:
-            self._outcome = self._forked.result()
+            try:
+                self._outcome = self._forked.result()
+            except InputErrors as failed:  # the work's own (a bad waiver file): read later
+                self._failed = failed
+                self._outcome = (None, None)
         return self._outcome
 
     def confirm(self) -> None:
-        """Raise the load's errors, if its last checks found any."""
+        """Raise the load's errors, if its last checks found any (the work's own input
+        errors wait for :meth:`result`, as they come after every load's in line)."""
         errors, _ = self._get()
         if errors is not None:
             raise errors
@@ -82,6 +88,8 @@ class Joined(Generic[T]):
     def result(self) -> T:
         """The work's result, once the load is confirmed."""
         self.confirm()
+        if self._failed is not None:
+            raise self._failed
         return cast(T, self._get()[1])
 
     def cancel(self) -> None:
