@@ -174,15 +174,22 @@ def test_a_crash_on_unconfirmed_models_gives_way_to_the_loads_errors(
         flow_graph.FlowGraph(loaded.inventory, None)  # type: ignore[arg-type]
 
 
-def test_a_very_large_inventory_is_confirmed_in_line(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_very_large_inventory_is_confirmed_in_line(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import pledge.cli.confirming as confirming
 
     monkeypatch.setattr(confirming, "BESIDE_MODELS", 10)
     forked: list[object] = []
-    monkeypatch.setattr(confirming, "Forked", lambda work: forked.append(work))
+    monkeypatch.setattr(confirming, "Forked", lambda *work, **how: forked.append(work))
     with Confirmations() as beside:
         beside.load(INVENTORY)
         beside.confirm()
+    assert forked == []
+    root = _broken(tmp_path)
+    beside = Confirmations()
+    with pytest.raises(InputErrors) as raised:
+        beside.load(root)  # the load itself raises: its checks ran in line, not later
+    assert any("user.contact.emial" in str(e) for e in raised.value.errors)
     assert forked == []
 
 

@@ -144,9 +144,9 @@ class FlowGraph:
 
     def __init__(self, inventory: Inventory, vocab: Vocabularies, *,
                  like: FlowGraph | None = None) -> None:
-        """The graph of ``inventory``; ``like``, a graph of an inventory holding the very
-        same data subjects, systems, stores and processing activities (the base of a diff,
-        the head sharing its models), lends its numbered nodes and store table instead of
+        """The graph of ``inventory``; ``like``, a graph of an inventory holding the same
+        data subjects, systems, stores and processing activities (the base of a diff, the
+        head sharing its models), lends its numbered nodes and store table instead of
         their being made again (:meth:`declares_as`)."""
         self.inventory = inventory
         self.vocab = vocab

@@ -115,7 +115,7 @@ class Confirmations:
     """The loads of one command whose last checks run beside it (a context manager)."""
 
     def __init__(self) -> None:
-        self._pending: list[Forked[None] | Joined[Any]] = []
+        self._pending: list[Joined[Any]] = []
 
     def load(self, path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
              cache: Path | None = None, share: LoadShare | None = None, *,
@@ -141,7 +141,7 @@ class Confirmations:
             if model_count(loaded.inventory) > BESIDE_MODELS:
                 left.run()
             else:
-                self._pending.append(Forked(left.run))
+                self._pending.append(Joined(left, _nothing))
         return loaded
 
     def joined(self, loaded: LoadedInventory, work: Callable[[], T], *,
@@ -154,14 +154,14 @@ class Confirmations:
         this process has as much to do meanwhile (its files' checks still come first).
         """
         left = loaded.unconfirmed
-        here: list[Forked[None] | Joined[Any]] = []
+        here: list[Joined[Any]] = []
         if left is not None and references_only:
             files, references = left.halves()
             here, left = [Joined(files, _nothing, here=True)], references
         joined = Joined(left, work)
         for position, pending in enumerate(self._pending):
-            if isinstance(pending, Joined) and pending.left is loaded.unconfirmed:
-                self._pending[position:position + 1] = [*here, joined]  # in place, in order
+            if loaded.unconfirmed is not None and pending.left is loaded.unconfirmed:
+                self._pending[position:position + 1] = [*here, joined]  # in place: load order
                 break
         else:
             self._pending += [*here, joined]
@@ -171,11 +171,7 @@ class Confirmations:
         """Wait for every load's last checks, in load order; raise the first one's errors."""
         try:
             while self._pending:
-                pending = self._pending[0]
-                if isinstance(pending, Joined):
-                    pending.confirm()
-                else:
-                    pending.result()
+                self._pending[0].confirm()
                 del self._pending[0]
         finally:
             self._cancel()
