@@ -181,19 +181,35 @@ Layout = list[tuple[int, int, list[Any]]]
 after the last item's line, the items' models, one per line, in order), by offset."""
 
 
+@dataclass
+class Taken:
+    """What one load took from a closed :class:`SliceMemo`, and what it validated itself.
+
+    Filled only when the text was read in slices and at least one kept slice was
+    taken. ``spans`` are the taken slices' places in the text (whole lines of
+    whole items); ``fresh`` each long section's models validated from this text,
+    in order. A taken slice's models are the first load's own, read from the
+    same characters: what that load confirms of them holds here, and only the
+    rest needs this load's own checks.
+    """
+
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    fresh: dict[str, list[Any]] = field(default_factory=dict)
+
+
 def models_from_json(text: str, shared: dict[frozenset[str], SharedKeys],
-                     layout: Layout | None = None, memo: SliceMemo | None = None
-                     ) -> InventoryFragment | None:
+                     layout: Layout | None = None, memo: SliceMemo | None = None,
+                     taken: Taken | None = None) -> InventoryFragment | None:
     """A large JSON text's models: sliced when laid out one entity per line, else whole.
 
     ``None`` when the text is invalid (an invalid slice settles it: the rest is
     not read) or not JSON these probes read exactly; the caller then reads it
     the usual way. ``layout`` receives where a sliced file's items stand (see
     :func:`models_by_lines`); ``memo`` keeps or offers validated slices
-    (:class:`SliceMemo`).
+    (:class:`SliceMemo`), and ``taken`` receives what was taken from it (:class:`Taken`).
     """
     try:
-        found = (_by_lines(text, shared, layout, memo) if len(text) > MIN_SECTION_CHARS
+        found = (_by_lines(text, shared, layout, memo, taken) if len(text) > MIN_SECTION_CHARS
                  else None)
     except InvalidSlice:
         return None
@@ -240,16 +256,17 @@ def models_by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
 
 
 def _by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
-              layout: Layout | None = None, memo: SliceMemo | None = None
-              ) -> InventoryFragment | None:
+              layout: Layout | None = None, memo: SliceMemo | None = None,
+              taken: Taken | None = None) -> InventoryFragment | None:
     """:func:`models_by_lines`, raising :class:`InvalidSlice` for an invalid item."""
     regions = _regions(text)
     if regions is None:
         return None
     models: dict[str, list[Any]] = {}
+    took = Taken()
     try:
         for section, (start, end) in regions.items():
-            items = _section_items(text, section, start, end, shared, memo)
+            items = _section_items(text, section, start, end, shared, memo, took)
             if items is None:
                 return None
             models[section] = items
@@ -274,22 +291,26 @@ def _by_lines(text: str, shared: dict[frozenset[str], SharedKeys],
         fragment.__dict__[section] = items
     if layout is not None:
         layout.extend(sorted((*regions[section], items) for section, items in models.items()))
+    if taken is not None and took.spans:
+        taken.spans, taken.fresh = took.spans, took.fresh
     return fragment
 
 
 def _section_items(text: str, section: str, start: int, end: int,
-                   shared: dict[frozenset[str], SharedKeys], memo: SliceMemo | None
-                   ) -> list[Any] | None:
+                   shared: dict[frozenset[str], SharedKeys], memo: SliceMemo | None,
+                   took: Taken) -> list[Any] | None:
     """One long section's models, a slice of lines at a time; ``None`` for another layout.
 
     Raises :class:`InvalidSlice` for an invalid item. Every slice but the
     section's last must end with the comma that separates it from the next, and
     the last must not: a slice is validated apart, so JSON's own check of the
     commas between items cannot see the commas between slices. With a closed
-    ``memo``, the slices it kept that stand in the text are taken as they are.
+    ``memo``, the slices it kept that stand in the text are taken as they are
+    (noted in ``took``, with the models validated here).
     """
     adapter = _adapter(section)
     items: list[Any] = []
+    fresh = took.fresh.setdefault(section, [])
     pos, taken = start, -1
     while pos < end:
         found = memo.find(section, text, pos, end, taken) if memo is not None else None
@@ -312,6 +333,7 @@ def _section_items(text: str, section: str, start: int, end: int,
                 memo.validated_items += len(found_items)
                 memo.keep(section, text, pos, cut, found_items)
             items += found_items
+            fresh += found_items
             pos = cut
         if found is not None:  # (only a memo finds a kept slice)
             assert memo is not None
@@ -320,6 +342,7 @@ def _section_items(text: str, section: str, start: int, end: int,
                 return None
             kept_models = memo.kept[section][taken][4]
             items += kept_models
+            took.spans.append((at, stop))
             memo.shared_items += len(kept_models)
             pos = stop
     return items

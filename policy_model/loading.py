@@ -33,7 +33,7 @@ from pledge.policy_model.inventory import (
     InventoryFragment,
     InventoryMeta,
 )
-from pledge.policy_model.json_slices import Layout, SliceMemo, models_from_json
+from pledge.policy_model.json_slices import Layout, SliceMemo, Taken, models_from_json
 from pledge.policy_model.load_share import LoadShare
 from pledge.policy_model.model_scan import scan
 from pledge.policy_model.references import reference_errors
@@ -477,7 +477,9 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             continue
         parsing[0] += time.perf_counter() - started
         layout: Layout = []
-        direct = _models_from_json(text, layout, memo) if cached is None and is_json else None
+        taken = Taken()  # the slices taken from the memo: confirmed by the load that kept them
+        direct = (_models_from_json(text, layout, memo, taken) if cached is None and is_json
+                  else None)
         if direct is not None:  # no parsed tree at all: the models straight from the text
             raw, quick = dict[str, Any](), True
         elif cached is None:
@@ -539,7 +541,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                 errors.extend(_fragment_errors(exc, raw, shown))
                 continue
         section_lines = raw.key_lines if isinstance(raw, Located) else {}
-        confirm = partial(_confirm_file, fragment, text, shown, is_json, quick, terms, vocab)
+        confirm = partial(_confirm_file, fragment, text, shown, is_json, quick, terms, vocab,
+                          taken if direct is not None and taken.spans else None)
         if later:  # the file's own checks left to the caller; kept in the cache once passed
             kept = cache.fragment_json(fragment) if cache is not None else b""
             left.files.append(partial(_confirmed_kept, confirm, cache, digest, kind, kept,
@@ -588,14 +591,20 @@ class _Confirmed(NamedTuple):
 
 
 def _confirm_file(fragment: InventoryFragment, text: str, shown: str, is_json: bool,
-                  quick: bool, terms: dict[str, Any], vocab: Vocabularies) -> _Confirmed:
+                  quick: bool, terms: dict[str, Any], vocab: Vocabularies,
+                  taken: Taken | None = None) -> _Confirmed:
     """One validated file's remaining checks.
 
     The models are scanned (:func:`~pledge.policy_model.model_scan.scan`); when
     something needs a closer look (or the file gave keys the models never saw: a
     repeated key), the text is parsed again exactly and the walks that word each
-    problem with its line run.
+    problem with its line run. A file that took slices a first load kept
+    (``taken``) is clean when the rest is: the models and the text it validated
+    itself (the first load's confirmation vouches for the slices, and is read
+    before this one); else the whole file is looked at, as without them.
     """
+    if taken is not None and _rest_clean(fragment, text, taken, terms):
+        return _Confirmed([], None, parsed=True)
     found = scan(fragment, terms)
     if found.clean and not (quick and found.keys != json_key_marks(text)):
         return _Confirmed([], None, parsed=True)
@@ -606,6 +615,18 @@ def _confirm_file(fragment: InventoryFragment, text: str, shown: str, is_json: b
     errors = vocabulary_errors(fragment, exact, shown, vocab) if found.unknown_ids else []
     errors.extend(repeated_values(exact, shown))
     return _Confirmed(errors, exact, parsed=True)
+
+
+def _rest_clean(fragment: InventoryFragment, text: str, taken: Taken,
+                terms: dict[str, Any]) -> bool:
+    """Whether a sliced JSON file is clean outside the slices it took (see :class:`Taken`):
+    its own models scanned clean, and their keys as many as the rest of its text marks."""
+    given = fragment.model_fields_set
+    rest = InventoryFragment.model_construct(
+        _fields_set=set(given),
+        **{name: taken.fresh.get(name, getattr(fragment, name)) for name in given})
+    found = scan(rest, terms)
+    return found.clean and found.keys == json_key_marks(text, taken.spans)
 
 
 def _lines_of(confirmed: _Confirmed, section_lines: dict[str, int]) -> dict[str, int]:
@@ -652,8 +673,8 @@ _SHARED_KEYS: dict[frozenset[str], SharedKeys] = {}
 """Every key set the loaded models were given, one instance each (a few dozen)."""
 
 
-def _models_from_json(text: str, layout: Layout, memo: SliceMemo | None
-                      ) -> InventoryFragment | None:
+def _models_from_json(text: str, layout: Layout, memo: SliceMemo | None,
+                      taken: Taken | None = None) -> InventoryFragment | None:
     """A JSON file's models, validated by pydantic-core straight from the text; or ``None``.
 
     No tree of Python dictionaries is built in between (on a million systems,
@@ -663,7 +684,7 @@ def _models_from_json(text: str, layout: Layout, memo: SliceMemo | None
     (invalid, or not JSON it reads exactly) is read again by the usual path,
     for the data or for the located errors.
     """
-    return models_from_json(text, _SHARED_KEYS, layout, memo)
+    return models_from_json(text, _SHARED_KEYS, layout, memo, taken)
 
 
 def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bool]:

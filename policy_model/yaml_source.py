@@ -14,6 +14,7 @@ import itertools
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -509,15 +510,20 @@ def quick_json(text: str) -> Any:
 _SPACED_KEY_END = re.compile(r'"[ \t\r\n]+:')
 
 
-def json_key_marks(text: str) -> int:
+def json_key_marks(text: str, left_out: Iterable[tuple[int, int]] = ()) -> int:
     """How many times a quote is followed by optional whitespace and a colon.
 
     Every key of a JSON text ends so, so this is at least the number of keys
     written; it is more only when a string (a key or a value) holds such a
     sequence itself. Equal to the number of keys a parse kept, the text has no
-    duplicate key.
+    duplicate key. ``left_out``: spans ``(start, end)`` of the text not counted
+    (whole lines of whole items, so no mark straddles their edges).
     """
-    return text.count('":') + len(_SPACED_KEY_END.findall(text))
+    marks, at = 0, 0
+    for start, end in [*sorted(left_out), (len(text), len(text))]:
+        marks += text.count('":', at, start) + len(_SPACED_KEY_END.findall(text, at, start))
+        at = max(at, end)
+    return marks
 
 
 _JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]')

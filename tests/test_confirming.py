@@ -214,3 +214,50 @@ def test_a_bad_head_reads_before_the_bases_bad_waivers_as_in_line(tmp_path: Path
     runs = [run_pledge("diff", base, head, "--as-of", AS_OF, env=env) for env in FORKS]
     assert [r.code for r in runs] == [2, 2] and runs[0].err == runs[1].err
     assert "user.contact.mail" in runs[0].err and "waivers.yaml" not in runs[0].err
+
+
+@pytest.mark.parametrize("env", FORKS, ids=["forked", "in line"])
+def test_work_joined_to_a_started_load_runs_once_after_its_checks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    """``pledge diff`` starts the base's last checks at once (beside its graph), then joins
+    the base's checks: they run in a child of their own, the load's checks never twice, and
+    a load that fails them reads its errors, never the work's result."""
+    from pledge.policy_model.confirmation import Confirmation
+
+    monkeypatch.setenv(FORK, env[FORK])
+    runs: list[Confirmation] = []
+    real = Confirmation.run
+
+    def counted(self: Confirmation) -> None:
+        runs.append(self)
+        real(self)
+
+    monkeypatch.setattr(Confirmation, "run", counted)
+    with Confirmations() as beside:
+        loaded = beside.load(INVENTORY)
+        work = beside.joined(loaded, lambda: len(loaded.inventory.stores))
+        beside.confirm()
+    assert work.result() == len(load_inventory(INVENTORY).inventory.stores)
+    if env[FORK] == "0":  # counted in this process only
+        assert len(runs) == 1
+    in_line = _errors(lambda: load_inventory(_broken(tmp_path / "a")))
+    beside = Confirmations()
+    loaded = beside.load(_broken(tmp_path / "b"))
+    beside.joined(loaded, lambda: pytest.fail("the work's result is never read"))
+    raised = _errors(beside.confirm)
+    assert raised == [e.replace("/a/", "/b/") for e in in_line or []] and raised
+
+
+def test_a_very_large_started_load_is_not_confirmed_again_by_joined_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import pledge.cli.confirming as confirming
+
+    monkeypatch.setattr(confirming, "BESIDE_MODELS", 10)
+    monkeypatch.setenv(FORK, "0")
+    with Confirmations() as beside:
+        loaded = beside.load(INVENTORY)  # confirmed in line: nothing left to confirm
+        assert loaded.unconfirmed is None
+        work = beside.joined(loaded, lambda: "checked")
+        assert work.left is None
+        beside.confirm()
+    assert work.result() == "checked"

@@ -76,7 +76,8 @@ def _side(root: Path, share: LoadShare | None = None) -> Side:
 
 
 def _walking_every_category(base: FlowGraph, head: FlowGraph,
-                            categories: set[str] | frozenset[str]) -> set[str]:
+                            categories: set[str] | frozenset[str],
+                            held: object = None) -> set[str]:
     return set(categories)
 
 

@@ -24,11 +24,11 @@ BUDGET_MB = 2048
 SIZE = 30_000_000
 
 _CHILD = """
-import runpy, sys
+import sys
 from pathlib import Path
-sys.argv = ["pledge", *sys.argv[1:]]
-try:
-    runpy.run_module("pledge", run_name="__main__")
+from pledge.cli import main
+try:  # given its arguments, main raises SystemExit (the program itself ends the process)
+    main(sys.argv[1:])
     code = 0
 except SystemExit as exc:
     code = exc.code if isinstance(exc.code, int) else 1

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import chain, compress
 from operator import attrgetter, not_
-from typing import Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -193,8 +193,7 @@ class CategoryReach:
             selector = frozenset([category])
             allowed = graph.carrying(selector, broader=True)
             first = graph.reach_classes(self._origins, allowed)
-            declared = sorted({f.source for f in graph.flows_of(graph.carrying(selector))}
-                              - set(first.nodes()))
+            declared = graph.unreached_sources(graph.carrying(selector), first)
             found = _Walk(first, graph.reach_classes(declared, allowed) if declared else None)
             if len(self._walks) >= KEPT_WALKS:  # forget the least recently used
                 del self._walks[next(iter(self._walks))]
@@ -282,8 +281,32 @@ def apart(items: list[Model], others: list[Model]) -> list[Model]:
     return list(compress(items, map(not_, map(kept.__contains__, map(id, items)))))
 
 
+class Apart(Protocol):
+    """:func:`apart`, or what answers as it does."""
+
+    def __call__(self, items: list[Model], others: list[Model]) -> list[Model]: ...
+
+
+class HeldApart:
+    """:func:`apart` for one diff: each pair of lists worked out once, whoever asks.
+
+    The lists asked about are kept with the answer, so their ids stay theirs
+    while it lives; an inventory's lists are never changed once loaded.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[int, int], tuple[list[Any], list[Any], list[Any]]] = {}
+
+    def __call__(self, items: list[Model], others: list[Model]) -> list[Model]:
+        key = (id(items), id(others))
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = (apart(items, others), items, others)
+        return found[0]
+
+
 def changed_categories(base: FlowGraph, head: FlowGraph,
-                       categories: Iterable[str]) -> set[str]:
+                       categories: Iterable[str], held: Apart = apart) -> set[str]:
     """The categories among ``categories`` whose walk may differ between the two graphs.
 
     A category's recipients depend only on the origins (data subjects and nodes
@@ -305,7 +328,8 @@ def changed_categories(base: FlowGraph, head: FlowGraph,
     if (base.repeated_flow_ids or head.repeated_flow_ids
             or _origins(base) != _origins(head)):
         return chosen
-    moved = [*apart(head.flow_at, base.flow_at), *apart(base.flow_at, head.flow_at)]
+    flows_before, flows_after = base.inventory.flows, head.inventory.flows  # as flow_at
+    moved = [*held(flows_after, flows_before), *held(flows_before, flows_after)]
     if len(moved) * APART_SHARE < len(base.flow_at) + len(head.flow_at):
         carried = {frozenset(f.categories) for f in moved}
     else:
@@ -316,7 +340,8 @@ def changed_categories(base: FlowGraph, head: FlowGraph,
             if any(head.categories_carry(cats, frozenset([c]), broader=True) for cats in carried)}
 
 
-def reach_changes(base: Side, head: Side) -> tuple[list[RecipientChange], list[ReachChange]]:
+def reach_changes(base: Side, head: Side, held: Apart = apart
+                  ) -> tuple[list[RecipientChange], list[ReachChange]]:
     """New and removed recipients, and categories newly reaching continuing recipients.
 
     Only the categories a change can move are walked on both sides
@@ -327,7 +352,7 @@ def reach_changes(base: Side, head: Side) -> tuple[list[RecipientChange], list[R
     """
     before, after = CategoryReach(base.graph), CategoryReach(head.graph)
     categories = before.categories | after.categories
-    walked = changed_categories(base.graph, head.graph, categories)
+    walked = changed_categories(base.graph, head.graph, categories, held)
     nodes_before: set[str] = set()
     nodes_after: set[str] = set()
     # per category, the nodes it newly reaches and no longer reaches (a change touches few)
@@ -397,24 +422,52 @@ def purpose_uses(inv: Inventory) -> dict[str, list[str]]:
     return {p: sorted(w) for p, w in sorted(uses.items())}
 
 
-def purposes_used(inv: Inventory) -> set[str]:
-    """Every purpose the inventory uses (the keys of :func:`purpose_uses`), in C passes."""
-    purposes = attrgetter("purposes")
-    used: set[str] = set()
-    for items in (inv.flows, inv.systems, inv.stores,
-                  chain.from_iterable(map(attrgetter("fields"), inv.stores)),
-                  inv.processing_activities, inv.consent_gates):
-        used.update(chain.from_iterable(map(purposes, items)))
+_PURPOSES = attrgetter("purposes")
+_FIELDS = attrgetter("fields")
+
+
+def _holders(inv: Inventory) -> list[list[Any]]:
+    """What may name a purpose, section by section, the shortest sections first."""
+    return [inv.consent_gates, inv.processing_activities, inv.systems, inv.flows, inv.stores]
+
+
+def _purposes_of(items: list[Any], fields: bool) -> set[str]:
+    used = set(chain.from_iterable(map(_PURPOSES, items)))
+    if fields:  # stores: their fields' purposes too
+        used.update(chain.from_iterable(map(_PURPOSES, chain.from_iterable(map(_FIELDS, items)))))
     return used
 
 
-def purpose_changes(base: Inventory, head: Inventory) -> list[PurposeChange]:
+def purposes_used(inv: Inventory, among: set[str] | None = None) -> set[str]:
+    """Every purpose the inventory uses (the keys of :func:`purpose_uses`), in C passes; with
+    ``among``, which of those it uses, read section by section until all are found."""
+    used: set[str] = set()
+    for items in _holders(inv):
+        used |= _purposes_of(items, items is inv.stores)
+        if among is not None and among <= used:
+            break
+    return used if among is None else used & among
+
+
+def _purposes_apart(inv: Inventory, other: Inventory, held: Apart) -> set[str]:
+    """The purposes named by what ``inv`` holds that ``other`` does not hold as its very
+    object (:func:`apart`): a superset of those ``inv`` uses and ``other`` does not."""
+    return set().union(*(_purposes_of(held(mine, theirs), mine is inv.stores)
+                         for mine, theirs in zip(_holders(inv), _holders(other), strict=True)))
+
+
+def purpose_changes(base: Inventory, head: Inventory, held: Apart = apart
+                    ) -> list[PurposeChange]:
     """Purposes the head uses that the base did not, and the reverse.
 
-    What uses each is listed only for the purposes that changed.
+    Only the purposes named by what one side holds apart from the other
+    (:func:`apart`) can be new or gone: each is looked for on the other side,
+    section by section until found. What uses each is listed only for the
+    purposes that changed.
     """
-    before, after = purposes_used(base), purposes_used(head)
-    added, removed = after - before, before - after
+    gained, lost = _purposes_apart(head, base, held), _purposes_apart(base, head, held)
+    added = gained - purposes_used(base, gained) if gained else set()
+    removed = lost - purposes_used(head, lost) if lost else set()
     uses_after = purpose_uses(head) if added else {}
     uses_before = purpose_uses(base) if removed else {}
     changes = [PurposeChange(change="added", purpose=p, used_by=uses_after[p])
@@ -436,7 +489,7 @@ def _retentions(store: Store) -> list[tuple[str, str | None]]:
     return list(map(_NAME_AND_RETENTION, store.fields))
 
 
-def retention_changes(base: Side, head: Side) -> list[RetentionChange]:
+def retention_changes(base: Side, head: Side, held: Apart = apart) -> list[RetentionChange]:
     """Fields on both sides whose effective retention differs.
 
     Only the head's stores that are not the base's own objects are compared
@@ -451,7 +504,7 @@ def retention_changes(base: Side, head: Side) -> list[RetentionChange]:
             < len(head.inventory.stores)):
         return _retention_by_field(base, head)
     changed: list[tuple[str, str, str, str | None, str | None]] = []
-    for now in apart(head.inventory.stores, base.inventory.stores):
+    for now in held(head.inventory.stores, base.inventory.stores):
         ident = now.id
         was = stores_before.get(ident)
         if was is None or (was.retention == now.retention
@@ -478,19 +531,19 @@ def _retention_by_field(base: Side, head: Side) -> list[RetentionChange]:
             if before[(s, f)][1] != after[(s, f)][1]]
 
 
-def sensitive_storage(base: Side, head: Side) -> list[SensitiveStorage]:
+def sensitive_storage(base: Side, head: Side, held: Apart = apart) -> list[SensitiveStorage]:
     """Store fields of the head holding a sensitive category the base did not hold there.
 
     A store the head holds as the base's own object holds nothing new: only the
     others are looked into (:func:`apart`).
     """
     selected = head.graph.vocab.data_categories.selection(frozenset(SENSITIVE_CATEGORIES))
-    looked = apart(head.inventory.stores, base.inventory.stores)
+    looked = held(head.inventory.stores, base.inventory.stores)
     sensitive = {c for s in looked for c in {f.category for f in s.fields} if selected[c]}
-    held = [(s, f) for s in looked for f in s.fields if f.category in sensitive]
-    if not held:
+    holding = [(s, f) for s in looked for f in s.fields if f.category in sensitive]
+    if not holding:
         return []
-    wanted = {s.id for s, _ in held}
+    wanted = {s.id for s, _ in holding}
     had: set[tuple[str, str, str]] = set()
     stores_before: set[str] = set()
     for store in base.inventory.stores:  # only the stores that hold one on the head
@@ -500,7 +553,7 @@ def sensitive_storage(base: Side, head: Side) -> list[SensitiveStorage]:
     found = [SensitiveStorage(store=s.id, field=f.name, category=f.category,
                               new_store=s.id not in stores_before,
                               location=head.sources.locate("field", f"{s.id}.{f.name}"))
-             for s, f in held if (s.id, f.name, f.category) not in had]
+             for s, f in holding if (s.id, f.name, f.category) not in had]
     return sorted(found, key=lambda x: (x.store, x.field))
 
 
@@ -538,10 +591,14 @@ class InventoryChanges:
 
 def inventory_changes(base: Side, head: Side) -> InventoryChanges:
     """Recipients, reach, purposes, retention and sensitive storage: everything but the
-    commitments, so it can be worked out while the checks run (their ``result`` unread)."""
-    recipients, reach = reach_changes(base, head)
-    return InventoryChanges(recipients, reach, purpose_changes(base.inventory, head.inventory),
-                            retention_changes(base, head), sensitive_storage(base, head))
+    commitments, so it can be worked out while the checks run (their ``result`` unread).
+    What each side holds apart from the other is worked out once for all of them."""
+    held = HeldApart()
+    recipients, reach = reach_changes(base, head, held)
+    return InventoryChanges(recipients, reach,
+                            purpose_changes(base.inventory, head.inventory, held),
+                            retention_changes(base, head, held),
+                            sensitive_storage(base, head, held))
 
 
 def diff_inventories(base: Side, head: Side, *, base_label: str, head_label: str,

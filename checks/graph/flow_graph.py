@@ -17,11 +17,11 @@ fail (:mod:`pledge.checks.graph.classes`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping, Sequence
 from copy import copy
 from dataclasses import dataclass
 from itertools import chain, compress
-from operator import attrgetter
+from operator import attrgetter, not_
 from typing import Any, Protocol
 
 import networkx as nx
@@ -83,6 +83,10 @@ class Reached(Mapping[str, "tuple[str, str] | None"]):
         """The numbers of the nodes reached, in the order reached."""
         return list(self._via)
 
+    def numbers(self) -> KeysView[int]:
+        """The numbers of the nodes reached (a view, no copy)."""
+        return self._via.keys()
+
     def __getitem__(self, node_id: str) -> tuple[str, str] | None:
         number = self._index.get(node_id)
         if number is None or number not in self._via:
@@ -108,13 +112,13 @@ class Reached(Mapping[str, "tuple[str, str] | None"]):
 
     def nodes(self) -> list[str]:
         """Every node reached, the sources first, in the order reached."""
-        ids = self._ids
-        return [ids[n] for n in self._via]
+        return list(map(self._ids.__getitem__, self._via))
 
     def recipients(self) -> list[str]:
         """The nodes reached from another node (the sources left out), in the order reached."""
-        ids = self._ids
-        return [ids[n] for n, position in self._via.items() if position != _SOURCE_NODE]
+        via = self._via
+        return list(map(self._ids.__getitem__,
+                        compress(via, map(_SOURCE_NODE.__ne__, via.values()))))
 
 
 class _FollowEach:
@@ -495,7 +499,8 @@ class FlowGraph:
         """Nodes no flow enters, in the graph's order."""
         if self._roots is None:
             entered = set(self._targets)
-            self._roots = [n for number, n in enumerate(self._ids) if number not in entered]
+            self._roots = list(compress(self._ids, map(not_, map(entered.__contains__,
+                                                                 range(len(self._ids))))))
         return list(self._roots)
 
     def _purpose_classes(self) -> tuple[list[frozenset[str] | None], list[int]]:
@@ -556,6 +561,13 @@ class FlowGraph:
     def source_numbers(self, positions: Iterable[int]) -> list[int]:
         """The node numbers of the sources of the flows at ``positions`` (:meth:`Reached.holds`)."""
         return list(map(self._sources.__getitem__, positions))
+
+    def unreached_sources(self, verdicts: Sequence[bool], reached: Reached) -> list[str]:
+        """The sources of the flows of the classes ``verdicts`` marks true that ``reached``
+        (a traversal of this graph) did not reach, in id order (in C passes)."""
+        numbers = set(map(self._sources.__getitem__, members(self.flow_class, verdicts)))
+        numbers.difference_update(reached.numbers())
+        return sorted(map(self._ids.__getitem__, numbers))
 
     def flows_of(self, verdicts: Sequence[bool]) -> list[Flow]:
         """The flows, in inventory order, of the classes ``verdicts`` marks true."""

@@ -63,6 +63,7 @@ class Joined(Generic[T]):
     def __init__(self, left: Confirmation | None, work: Callable[[], T], *,
                  here: bool = False) -> None:
         self.left = left
+        self.here = here
         both = partial(_confirmed_then, left, work)
         self._forked: Forked[tuple[InputErrors | None, T | None]] = Forked(
             both, fork=not here)
@@ -140,6 +141,7 @@ class Confirmations:
         if left is not None:
             if model_count(loaded.inventory) > BESIDE_MODELS:
                 left.run()
+                loaded.unconfirmed = None  # vouched for: nothing left to confirm
             else:
                 self._pending.append(Joined(left, _nothing))
         return loaded
@@ -152,17 +154,23 @@ class Confirmations:
         With ``references_only``, the child checks only the references across files,
         and each file's checks stay here: the two halves of the work, balanced when
         this process has as much to do meanwhile (its files' checks still come first).
+        When ``loaded``'s last checks were started already (:meth:`started`), ``work``
+        runs in a child of its own, its result read once they passed.
         """
         left = loaded.unconfirmed
+        at = next((position for position, pending in enumerate(self._pending)
+                   if left is not None and pending.left is left), None)
+        if at is not None and not self._pending[at].here:  # started: only the work now
+            joined = Joined(None, work)
+            self._pending.insert(at + 1, joined)
+            return joined
         here: list[Joined[Any]] = []
         if left is not None and references_only:
             files, references = left.halves()
             here, left = [Joined(files, _nothing, here=True)], references
         joined = Joined(left, work)
-        for position, pending in enumerate(self._pending):
-            if loaded.unconfirmed is not None and pending.left is loaded.unconfirmed:
-                self._pending[position:position + 1] = [*here, joined]  # in place: load order
-                break
+        if at is not None:
+            self._pending[at:at + 1] = [*here, joined]  # in place: load order
         else:
             self._pending += [*here, joined]
         return joined

@@ -9,6 +9,7 @@ import sys
 import click
 
 from pledge import __version__
+from pledge.cli import process_end
 from pledge.cli.commands.check import check
 from pledge.cli.commands.diff import diff
 from pledge.cli.commands.discover import discover_command
@@ -52,7 +53,9 @@ def main(argv: list[str] | None = None) -> None:
 
     Messages quote what users gave (keys, values, paths), so each passes through
     :func:`pledge.reports.safe.plain`: a crafted value cannot colour the terminal, forge
-    a line, or print a password it contains.
+    a line, or print a password it contains. Without ``argv`` it is the program itself
+    (``pledge``, ``python -m pledge``): it reads ``sys.argv`` and ends the process
+    (:func:`pledge.cli.process_end.end`); with ``argv`` it raises ``SystemExit``.
     """
     try:
         code = cli.main(args=argv, prog_name="pledge", standalone_mode=False)
@@ -93,4 +96,8 @@ def main(argv: list[str] | None = None) -> None:
         code = EXIT_INPUT
     if code is None:
         code = 0
-    sys.exit(code if code in (0, 1, 2) else EXIT_INPUT)
+    code = code if code in (0, 1, 2) else EXIT_INPUT
+    if argv is None:  # the program itself: its memory goes back whole (process_end)
+        process_end.end(code, EXIT_INPUT)
+    process_end.release()
+    sys.exit(code)

@@ -33,6 +33,7 @@ from pledge.cli.output_pairing import (
     link_base_option,
     pair_outputs,
 )
+from pledge.cli.process_end import outlive
 from pledge.cli.run import evaluate_selected
 from pledge.cli.sources import SOURCES, check_inputs
 from pledge.cli.terraform import plan_option
@@ -154,4 +155,5 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
             rendered.append((json_report.encoded(report), write_baseline))
     for text, output in rendered:  # everything rendered before anything is written
         write_output(text, output)
+    outlive(loaded, result, report, rendered)  # freed by the process's exit
     return EXIT_FAIL if report.summary.result == "fail" else EXIT_OK

@@ -49,6 +49,7 @@ from pledge.cli.output_pairing import (
     link_base_option,
     pair_outputs,
 )
+from pledge.cli.process_end import outlive
 from pledge.cli.run import evaluate_selected
 from pledge.cli.terraform import plan_option
 from pledge.policy_model.errors import InputError, InputErrors
@@ -235,19 +236,21 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
             tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pledge-base-")))
             base_path, base_label = extract_base(git_base, head_path, tmp)
             shown = base_label + "." if base_label.endswith(":") else base_label
-            base_loaded = (beside.kept(load_inventory(
+            base_loaded = (beside.started(load_inventory(
                 base_path, display=shown, max_size=max_file_size, cache=cache, share=share,
                 confirm_later=True)) if base_path is not None else _empty(base_label))
         else:
             base_path, head_path = paths
             base_label = display_path(base_path)
-            base_loaded = beside.load(base_path, max_file_size, cache, share, start=False)
+            base_loaded = beside.load(base_path, max_file_size, cache, share)
         check = partial(_checks, loaded_policy, when=when, selection=selection,
                         max_size=max_file_size)
-        # each side's checks in a forked child (the second core) as soon as its graph is
-        # built: the base's, after its load's last checks, while this process loads the
-        # head; the head's while it compares the two; only their findings and outcomes
-        # come back
+        # the second core: the base's last load checks (started above) while this process
+        # builds its graph; each side's checks in a forked child as soon as its graph is
+        # built, the base's while this process loads the head, the head's (after the
+        # head's references) while it compares the two; only findings and outcomes come
+        # back. The head's own file checks cover only what it did not take from the base's
+        # slices, here, once the base's are confirmed
         base = _side(base_loaded)
         base_checks = beside.joined(base_loaded, partial(check, base_loaded, base,
                                                          waivers=None))
@@ -285,4 +288,5 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
             rendered.append((RENDERERS[fmt](report), output))
     for text, output in rendered:  # everything rendered before anything is written
         write_output(text, output)
+    outlive(base, head, base_loaded, head_loaded, report, rendered)  # freed by the exit
     return EXIT_FAIL if result.result == "fail" else EXIT_OK

@@ -37,6 +37,7 @@ from pledge.cli.common import (
 )
 from pledge.cli.confirming import Confirmations
 from pledge.cli.forked import Forked
+from pledge.cli.process_end import outlive
 from pledge.cli.run import run_with_waivers
 from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
@@ -200,4 +201,5 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
         click.echo("no POA&M: nothing is open (an OSCAL POA&M needs at least one item)" + note)
     for warning in doc.warnings:
         click.echo(f"warning: {plain(warning)}", err=True)
+    outlive(loaded, result, graph, doc, make, made, rendered)  # freed by the process's exit
     return EXIT_FAIL if s.result == "fail" else EXIT_OK
