@@ -310,7 +310,8 @@ def _section_items(text: str, section: str, start: int, end: int,
     """
     adapter = _adapter(section)
     items: list[Any] = []
-    fresh = took.fresh.setdefault(section, [])
+    taking = memo is not None and memo.closed  # only then can a slice be taken
+    fresh: list[Any] = took.fresh.setdefault(section, []) if taking else []
     pos, taken = start, -1
     while pos < end:
         found = memo.find(section, text, pos, end, taken) if memo is not None else None
@@ -333,7 +334,8 @@ def _section_items(text: str, section: str, start: int, end: int,
                 memo.validated_items += len(found_items)
                 memo.keep(section, text, pos, cut, found_items)
             items += found_items
-            fresh += found_items
+            if taking:
+                fresh += found_items
             pos = cut
         if found is not None:  # (only a memo finds a kept slice)
             assert memo is not None

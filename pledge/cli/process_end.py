@@ -30,20 +30,20 @@ def release() -> None:
     _KEPT.clear()
 
 
-def end(code: int, broken_pipe_code: int) -> NoReturn:
+def end(code: int, unwritten_code: int) -> NoReturn:
     """End the process with ``code`` once standard output and error are flushed.
 
     Output the reader no longer takes (``pledge check | head``) ends it with
-    ``broken_pipe_code``, as the command line does for that case; any other
-    failure to flush is said on standard error and ends it with that code too,
-    never silently: an exit status of 0 must mean the output was all written.
+    ``unwritten_code``, quietly; any other failure to flush is said on standard
+    error and ends it with that code too, never silently: an exit status of 0
+    must mean the output was all written.
     """
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        code = broken_pipe_code
+        code = unwritten_code
     except OSError as exc:
-        code = broken_pipe_code
+        code = unwritten_code
         with contextlib.suppress(OSError):
             sys.stderr.write(f"pledge: PLG-E020 cannot write the output "
                              f"({exc.strerror or exc})\n")
