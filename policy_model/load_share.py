@@ -7,9 +7,13 @@ its bytes and its format, as the fragment cache does on disk
 (:class:`~pledge.policy_model.json_slices.SliceMemo`). The loads after it take a
 file's models only for the same bytes, and a slice's only for the same text;
 everything the loader checks across files (ids unique, references, one
-organisation) is checked on each load as a whole. Loaded models are never
-changed (:mod:`pledge.policy_model.shared_keys`), so two inventories can hold the
-same ones. Nothing is kept past the process.
+organisation) is checked on each load as a whole. What a later load takes, the
+first load's own last checks vouch for (a taken slice's models are scanned, and
+its keys counted, only there: :class:`~pledge.policy_model.json_slices.Taken`):
+a caller that leaves the first load's checks for later
+(``confirm_later``) reads them before a later load's, as ``pledge diff`` does.
+Loaded models are never changed (:mod:`pledge.policy_model.shared_keys`), so two
+inventories can hold the same ones. Nothing is kept past the process.
 """
 
 from __future__ import annotations
