@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pledge.checks.findings import Finding, Location, Status, Subject
 from pledge.checks.judged import Scope
+from pledge.checks.located_later import Unlocated, default_location
 from pledge.policy_model.inventory import Inventory
 from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.sources import SourceIndex
@@ -43,6 +44,10 @@ class CheckContext:
     """Where each commitment is declared in the policy file (empty: not known)."""
     label_rules: LabelRules | None = None
     """The label lint's rules (None: the bundled set; ``--label-rules`` adds to it)."""
+    unlocated: Unlocated | None = None
+    """None: each finding is located as it is made. A mapping: a finding the check gives
+    no location is made without one, and what to look up is noted here
+    (:mod:`pledge.checks.located_later`)."""
 
 
 @dataclass
@@ -64,16 +69,18 @@ class Evaluation:
     def _finding(self, status: Status, subject_type: str, subject_id: str, message: str,
                  remediation: str | None, evidence: dict[str, Any] | None,
                  location: Location | None, key: str | None) -> Finding:
-        if location is None:
-            location = self.ctx.sources.locate(subject_type, subject_id, key)
-        if location is None and subject_type == "commitment":  # nothing in the inventory:
-            location = self.ctx.policy_locations.get(subject_id)  # the commitment's own line
+        unlocated = self.ctx.unlocated
+        where = (subject_type, subject_id, key)
+        if location is None and unlocated is None:
+            location = default_location(self.ctx.sources, self.ctx.policy_locations, where)
         finding = Finding(
             commitment=self.commitment.id, kind=self.kind.name, code=self.kind.code,
             status=status, severity=self.commitment.severity,
             subject=Subject(type=subject_type, id=subject_id), message=message,
             remediation=remediation, evidence=evidence or {}, location=location,
         ).with_fingerprint()
+        if location is None and unlocated is not None:  # looked up later, if shown
+            unlocated.setdefault(finding.fingerprint, where)
         self.findings.append(finding)
         return finding
 

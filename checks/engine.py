@@ -12,6 +12,7 @@ from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.findings import Finding, Location, Status, Subject
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.checks.judged import Scope
+from pledge.checks.located_later import Unlocated
 from pledge.checks.notices import Notice
 from pledge.checks.registry import Kind, all_kinds, get_kind
 from pledge.policy_model.inventory import Inventory
@@ -43,6 +44,9 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     """The inventory's inconsistencies with itself (:mod:`pledge.checks.consistency`)."""
+    unlocated: Unlocated = field(default_factory=dict)
+    """The findings made without the location their check would look up, by fingerprint
+    (``evaluate(defer_locations=True)``; :func:`pledge.checks.located_later.located`)."""
 
     @property
     def failed(self) -> bool:
@@ -146,7 +150,8 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
              vocab: Vocabularies | None = None, graph: FlowGraph | None = None,
              whole_policy: Policy | None = None,
              policy_locations: dict[str, Location] | None = None,
-             label_rules: LabelRules | None = None, notices: bool = True) -> RunResult:
+             label_rules: LabelRules | None = None, notices: bool = True,
+             defer_locations: bool = False) -> RunResult:
     """Evaluate every commitment; the graph is built once and shared by all checks.
 
     ``whole_policy`` is the policy before a selection narrowed it to ``policy``:
@@ -155,7 +160,9 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
     about a commitment itself (no attestation recorded, an unknown kind) at its line.
     ``label_rules`` are the label lint's rules (None: the bundled set). With
     ``notices`` False the inventory is not judged against itself (``notices`` stays
-    empty): for callers that read only the findings, as ``pledge diff`` does.
+    empty): for callers that read only the findings, as ``pledge diff`` does. With
+    ``defer_locations``, findings are made without the locations their checks would
+    look up, for a caller that shows only some (``RunResult.unlocated``).
 
     An inventory with unresolved references fails every commitment with an
     error finding instead of being checked (fail closed); one that
@@ -167,7 +174,8 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
     graph = graph or FlowGraph(loaded.inventory, vocab)
     ctx = CheckContext(loaded.inventory, graph, vocab, loaded.sources, as_of,
                        {c.id: c.check.kind for c in (whole_policy or policy).commitments},
-                       policy_locations or {}, label_rules)
+                       policy_locations or {}, label_rules,
+                       {} if defer_locations else None)
     result = RunResult()
     for commitment in sorted(policy.commitments, key=lambda c: c.id):
         outcome, findings = (_unresolved_outcome(commitment, unresolved) if unresolved
@@ -175,6 +183,7 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
         result.outcomes.append(outcome)
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
+    result.unlocated = ctx.unlocated or {}
     if notices and not unresolved:  # dangling references already fail every commitment
         with paused_gc():  # as the checks: nothing cyclic, and the inventory is large
             result.notices = inventory_notices(ctx)

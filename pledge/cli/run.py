@@ -25,19 +25,20 @@ from pledge.policy_model.vocabulary import default_vocabularies
 def evaluate_selected(loaded_policy: LoadedPolicy, loaded: LoadedInventory, *, as_of: date,
                       selection: Selection, waivers: Path | None, max_size: int,
                       graph: FlowGraph | None = None, label_rules: LabelRules | None = None,
-                      notices: bool = True,
+                      notices: bool = True, defer_locations: bool = False,
                       ) -> tuple[RunResult, list[str], list[InputFile]]:
     """Run the selected commitments and apply the waivers (given, or the inventory's own).
 
     Returns the result, warnings about waivers, and the waiver file as an input.
     ``graph`` lets a caller that draws the graph afterwards build it only once;
-    ``notices`` False leaves out the inventory's notices (see ``evaluate``).
+    ``notices`` False leaves out the inventory's notices, ``defer_locations`` the findings'
+    looked-up locations (see ``evaluate``).
     """
     selection.check_known(loaded_policy.policy)
     result = evaluate(selection.apply(loaded_policy.policy), loaded, as_of=as_of, graph=graph,
                       whole_policy=loaded_policy.policy,
                       policy_locations=loaded_policy.locations, label_rules=label_rules,
-                      notices=notices)
+                      notices=notices, defer_locations=defer_locations)
     implicit = waivers is None
     path = waivers or (find_waiver_file(loaded.root) if loaded.root else None)
     if path is None:

@@ -24,9 +24,10 @@ import click
 
 from pledge.base.memory import paused_gc
 from pledge.checks.engine import RunResult
-from pledge.checks.gating.diff import Side, diff_inventories, inventory_changes
+from pledge.checks.gating.diff import InventoryDiff, Side, diff_inventories, inventory_changes
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
 from pledge.checks.graph.flow_graph import FlowGraph
+from pledge.checks.located_later import located
 from pledge.cli.commands.diff_terraform import terraform_diff
 from pledge.cli.common import (
     EXIT_FAIL,
@@ -166,13 +167,26 @@ def _checks(loaded_policy: LoadedPolicy, loaded: LoadedInventory, side: Side, *,
     The diff reads the findings and the outcomes without their judged subjects
     (the report's are emptied: its subjects are the newly failing findings), and
     never the inventory's notices: neither is made or kept, and what runs in a
-    forked child sends back only this.
+    forked child sends back only this. It shows only the findings that changed:
+    the others are never located (:func:`_located`).
     """
     result, warnings, extra = evaluate_selected(
         loaded_policy, loaded, as_of=when, selection=selection, waivers=waivers,
-        max_size=max_size, graph=side.graph, notices=False)
+        max_size=max_size, graph=side.graph, notices=False, defer_locations=True)
     return (RunResult(outcomes=[replace(o, scopes=()) for o in result.outcomes],
-                      findings=result.findings), warnings, extra)
+                      findings=result.findings, unlocated=result.unlocated), warnings, extra)
+
+
+def _located(diffed: InventoryDiff, base: Side, head: Side,
+             loaded_policy: LoadedPolicy) -> InventoryDiff:
+    """The diff with its findings located: the newly failing in the head, the newly fixed
+    in the base, where their checks would have put them."""
+    places = loaded_policy.locations
+    return diffed.model_copy(update={
+        "newly_failing": located(diffed.newly_failing, head.result.unlocated, head.sources,
+                                 places),
+        "newly_fixed": located(diffed.newly_fixed, base.result.unlocated, base.sources,
+                               places)})
 
 
 @click.command(cls=OrderedOptionsCommand)
@@ -266,9 +280,10 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
         base, head = replace(base, result=base_result), replace(head, result=head_result)
         if base_path is None:
             warnings = [*warnings, f"{base_label} has no inventory; every entry is new"]
-        result = diff_inventories(base, head, base_label=base_label,
-                                  head_label=display_path(head_path), as_of=when,
-                                  fail_on=floor, warnings=warnings, changes=changes)
+        result = _located(diff_inventories(base, head, base_label=base_label,
+                                           head_label=display_path(head_path), as_of=when,
+                                           fail_on=floor, warnings=warnings, changes=changes),
+                          base, head, loaded_policy)
     # the report of what the change newly breaks: its subjects are the newly failing
     # ones (a subject failing before and after must not be listed as passing)
     newly = RunResult(outcomes=[replace(o, scopes=()) for o in head.result.outcomes],

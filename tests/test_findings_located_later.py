@@ -1,0 +1,99 @@
+"""Findings located after the checks are located as the checks would have located them.
+
+``pledge diff`` runs each side's checks with the findings' looked-up locations
+left out (``evaluate(defer_locations=True)``) and locates only the findings it
+shows (:mod:`pledge.checks.located_later`). Every finding of every kind,
+located later, must carry the very location it would have carried: in YAML
+files (declared lines and key lines), in JSON files (searched text), and on a
+commitment's own line in the policy.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate, write_json, write_yaml
+from pledge.checks.engine import evaluate
+from pledge.checks.located_later import located
+from pledge.cli.common import get_policy
+from pledge.policy_model.loading import load_inventory
+from tests.conftest import AS_OF, run_pledge
+from tests.reports.ci_support import (
+    copy_inventory,
+    replace_once,
+    send_cards_to_ads,
+    store_card_numbers,
+)
+
+WHEN = date.fromisoformat(AS_OF)
+AMOUNT = "{name: amount, category: user.payment.transaction, retention: P18M}"
+
+
+def _broken_bundled(root: Path) -> Path:
+    store_card_numbers(root)
+    send_cards_to_ads(root)
+    replace_once(root / "stores.yaml", AMOUNT, AMOUNT.replace("P18M", "P30Y"))
+    return root
+
+
+INVENTORIES = {
+    "bundled, broken (YAML)": lambda tmp: _broken_bundled(copy_inventory(tmp, "inv")),
+    "generated, every kind planted (YAML)": lambda tmp: write_yaml(generate(300), tmp / "yaml"),
+    "generated, every kind planted (JSON)": lambda tmp: write_json(generate(300),
+                                                                   tmp / "inv.json"),
+}
+
+
+@pytest.mark.parametrize("make", INVENTORIES.values(), ids=INVENTORIES.keys())
+def test_every_finding_located_later_is_located_as_the_check_would(tmp_path: Path,
+                                                                   make: object) -> None:
+    root = make(tmp_path)  # type: ignore[operator]
+    policy = get_policy(None)
+    now = evaluate(policy.policy, load_inventory(root), as_of=WHEN,
+                   policy_locations=policy.locations)
+    loaded = load_inventory(root)
+    later = evaluate(policy.policy, loaded, as_of=WHEN, policy_locations=policy.locations,
+                     defer_locations=True)
+    assert now.unlocated == {} and later.unlocated
+    assert len({f.commitment for f in now.findings if f.status.failing}) > 3
+    assert [f.fingerprint for f in later.findings] == [f.fingerprint for f in now.findings]
+    assert any(f.location is None and n.location is not None
+               for f, n in zip(later.findings, now.findings, strict=True))  # some were left
+    assert located(later.findings, later.unlocated, loaded.sources,
+                   policy.locations) == now.findings
+
+
+def test_a_diff_locates_what_it_shows_newly_failing_and_newly_fixed(tmp_path: Path) -> None:
+    copy_inventory(tmp_path, "base")
+    head = _broken_bundled(copy_inventory(tmp_path, "head"))
+    run = run_pledge("diff", "base", "head", "--as-of", AS_OF, "-f", "json", "-o", "fwd.json",
+                     "-f", "sarif:fwd.sarif", cwd=tmp_path)
+    back = run_pledge("diff", "head", "base", "--as-of", AS_OF, "-f", "json", "-o", "back.json",
+                      cwd=tmp_path)
+    assert run.code == 1 and back.code == 0, run.err + back.err
+    newly = json.loads((tmp_path / "fwd.json").read_text(encoding="utf-8"))["newly_failing"]
+    fixed = json.loads((tmp_path / "back.json").read_text(encoding="utf-8"))["newly_fixed"]
+    assert newly and fixed and len(newly) == len(fixed)
+    assert all(f["location"]["file"].startswith("head/") for f in newly if f["location"])
+    assert all(f["location"]["file"].startswith("head/") for f in fixed if f["location"])
+    assert sum(f["location"] is not None for f in newly) >= len(newly) - 1
+    head_inventory = load_inventory(head)
+    policy = get_policy(None)
+    checked = evaluate(policy.policy, head_inventory, as_of=WHEN,
+                       policy_locations=policy.locations)
+    where = {f.fingerprint: f.location for f in checked.findings}
+    for finding in newly:  # each where `pledge check` of the head puts it (its shown paths)
+        expected = where[finding["fingerprint"]]
+        shown = finding["location"]
+        assert (shown is None) == (expected is None)
+        if shown is not None and expected is not None:
+            assert shown["line"] == expected.line
+            assert shown["file"].endswith(Path(expected.file).name)
+    sarif = json.loads((tmp_path / "fwd.sarif").read_text(encoding="utf-8"))
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"]
+             for r in sarif["runs"][0]["results"] if r.get("locations")]
+    assert len(lines) == sum(f["location"] is not None for f in newly) and all(lines)
