@@ -144,3 +144,18 @@ def test_the_tasks_runnable_besides_this_one_are_read_from_proc_loadavg() -> Non
     assert runnable_others("0.00 0.00 0.00 0/90 12") == 0  # read between two ticks
     assert runnable_others("garbled") is None
     assert runnable_others("1 2 3 x/90 12") is None
+
+
+def test_a_core_busy_for_a_moment_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pledge.cli.forked as forked
+
+    monkeypatch.setattr(forked.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(forked, "READING_GAP", 0)
+    readings = iter([2, 1, 0])  # a kernel thread, a timer, then the second core free
+    monkeypatch.setattr(forked, "runnable_now", lambda: next(readings))
+    assert forked.idle_core()
+    calls: list[int] = []
+    monkeypatch.setattr(forked, "runnable_now", lambda: calls.append(1) or 1)  # busy throughout
+    assert not forked.idle_core() and len(calls) == forked.READINGS
+    monkeypatch.setattr(forked, "runnable_now", lambda: 0)
+    assert forked.idle_core()

@@ -35,6 +35,7 @@ import pickle
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar, cast
@@ -57,12 +58,22 @@ def fork_wanted() -> bool:
     return idle_core()
 
 
+READINGS = 5
+"""How many times the runnable tasks are read, :data:`READING_GAP` apart, before a core
+is taken for busy (see :func:`idle_core`)."""
+READING_GAP = 0.001
+
+
 def idle_core() -> bool:
     """Whether a whole core is left free besides this process's.
 
     On Linux, from the tasks runnable right now (``/proc/loadavg``'s fourth field,
-    this process included); elsewhere from the one-minute load average, which
-    also counts this process's own recent past.
+    this process included), read up to :data:`READINGS` times a millisecond
+    apart: one reading with a core free is enough. A task runnable for a moment
+    (a kernel thread, a service's timer) turned one reading in twenty or thirty
+    into a busy core, and the work into serial work; a process that keeps a core
+    busy shows in every reading. Elsewhere, from the one-minute load average,
+    which also counts this process's own recent past.
     """
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -70,12 +81,16 @@ def idle_core() -> bool:
         cpus = os.cpu_count() or 1
     if cpus < 2:
         return False
-    try:
-        others = runnable_others(Path("/proc/loadavg").read_text(encoding="ascii"))
-    except OSError:
-        others = None
-    if others is not None:
-        return max(others - own_children_running(), 0) + 2 <= cpus
+    for reading in range(READINGS):
+        others = runnable_now()
+        if others is None:
+            break
+        if max(others - own_children_running(), 0) + 2 <= cpus:
+            return True
+        if reading + 1 < READINGS:
+            time.sleep(READING_GAP)
+    else:
+        return False
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
@@ -108,6 +123,15 @@ def child_running(stat: str) -> bool:
     """Whether ``/proc/PID/stat``'s text says the task is running (state ``R``)."""
     state = stat.rpartition(")")[2].split()
     return bool(state) and state[0] == "R"
+
+
+def runnable_now() -> int | None:
+    """The runnable tasks besides this one, from ``/proc/loadavg``; None where it cannot
+    be read so (not Linux)."""
+    try:
+        return runnable_others(Path("/proc/loadavg").read_text(encoding="ascii"))
+    except OSError:
+        return None
 
 
 def runnable_others(loadavg: str) -> int | None:
