@@ -438,15 +438,15 @@ def _purposes_of(items: list[Any], fields: bool) -> set[str]:
     return used
 
 
-def purposes_used(inv: Inventory, among: set[str] | None = None) -> set[str]:
-    """Every purpose the inventory uses (the keys of :func:`purpose_uses`), in C passes; with
-    ``among``, which of those it uses, read section by section until all are found."""
+def purposes_used(inv: Inventory, among: set[str]) -> set[str]:
+    """Which purposes of ``among`` the inventory uses (keys of :func:`purpose_uses`), read
+    section by section in C passes until all are found."""
     used: set[str] = set()
     for items in _holders(inv):
         used |= _purposes_of(items, items is inv.stores)
-        if among is not None and among <= used:
+        if among <= used:
             break
-    return used if among is None else used & among
+    return used & among
 
 
 def _purposes_apart(inv: Inventory, other: Inventory, held: Apart) -> set[str]:
