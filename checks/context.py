@@ -79,8 +79,11 @@ class Evaluation:
             subject=Subject(type=subject_type, id=subject_id), message=message,
             remediation=remediation, evidence=evidence or {}, location=location,
         ).with_fingerprint()
-        if location is None and unlocated is not None:  # looked up later, if shown
-            unlocated.setdefault(finding.fingerprint, where)
+        if (location is None and unlocated is not None  # looked up later, if shown; but
+                and unlocated.setdefault(finding.fingerprint, where) != where):
+            # a second place under one fingerprint (another key of the subject): now
+            finding = finding.model_copy(update={"location": default_location(
+                self.ctx.sources, self.ctx.policy_locations, where)})
         self.findings.append(finding)
         return finding
 

@@ -97,3 +97,36 @@ def test_a_diff_locates_what_it_shows_newly_failing_and_newly_fixed(tmp_path: Pa
     lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"]
              for r in sarif["runs"][0]["results"] if r.get("locations")]
     assert len(lines) == sum(f["location"] is not None for f in newly) and all(lines)
+
+
+def test_two_places_under_one_fingerprint_are_each_located_as_at_once() -> None:
+    """Two findings on one subject and rule differ only in the key they point at: the
+    second is located at once, so neither takes the other's line."""
+    from pledge.checks.context import CheckContext, Evaluation
+    from pledge.checks.graph.flow_graph import FlowGraph
+    from pledge.checks.registry import get_kind
+    from pledge.policy_model.vocabulary import default_vocabularies
+    from tests.conftest import INVENTORY
+
+    policy = get_policy(None)
+    loaded = load_inventory(INVENTORY)
+    commitment = policy.policy.commitments[0]
+    kind = get_kind(commitment.check.kind)
+    assert kind is not None
+
+    def two_findings(unlocated: dict[str, tuple[str, str, str | None]] | None) -> list[object]:
+        ctx = CheckContext(loaded.inventory, FlowGraph(loaded.inventory,
+                                                       default_vocabularies()),
+                           default_vocabularies(), loaded.sources, WHEN, {},
+                           policy.locations, None, unlocated)
+        ev = Evaluation(ctx, commitment, kind)
+        for key in ("retention", "encryption_at_rest"):
+            ev.fail("store", "customer_db", "broken", key=key, evidence={"rule": "r"})
+        return ev.findings  # type: ignore[return-value]
+
+    now = two_findings(None)
+    noted: dict[str, tuple[str, str, str | None]] = {}
+    later = two_findings(noted)
+    assert now[0].location != now[1].location  # type: ignore[attr-defined]
+    assert later[1] == now[1] and later[0].location is None  # type: ignore[attr-defined]
+    assert located(later, noted, loaded.sources, policy.locations) == now  # type: ignore[arg-type]
