@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pledge.checks.findings import Finding, Location, Status, Subject
 from pledge.checks.judged import Scope
-from pledge.checks.located_later import Unlocated, default_location
+from pledge.checks.located_later import Unlocated, Where, default_location
 from pledge.policy_model.inventory import Inventory
 from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.sources import SourceIndex
@@ -68,9 +68,10 @@ class Evaluation:
 
     def _finding(self, status: Status, subject_type: str, subject_id: str, message: str,
                  remediation: str | None, evidence: dict[str, Any] | None,
-                 location: Location | None, key: str | None) -> Finding:
+                 location: Location | None, key: str | None, at: Where | None = None
+                 ) -> Finding:
         unlocated = self.ctx.unlocated
-        where = (subject_type, subject_id, key)
+        where = at or (subject_type, subject_id, key)
         if location is None and unlocated is None:
             location = default_location(self.ctx.sources, self.ctx.policy_locations, where)
         finding = Finding(
@@ -89,10 +90,12 @@ class Evaluation:
 
     def fail(self, subject_type: str, subject_id: str, message: str, *,
              remediation: str | None = None, evidence: dict[str, Any] | None = None,
-             key: str | None = None, location: Location | None = None) -> Finding:
-        """Record that ``subject`` breaks the commitment."""
+             key: str | None = None, location: Location | None = None,
+             at: Where | None = None) -> Finding:
+        """Record that ``subject`` breaks the commitment (located at ``location``, else
+        looked up for ``at``, else for the subject and ``key``: :func:`default_location`)."""
         return self._finding(Status.FAIL, subject_type, subject_id, message, remediation,
-                             evidence, location, key)
+                             evidence, location, key, at)
 
     def manual(self, subject_type: str, subject_id: str, message: str, *,
                evidence: dict[str, Any] | None = None, key: str | None = None) -> Finding:

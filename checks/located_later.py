@@ -19,7 +19,9 @@ from pledge.checks.findings import Finding, Location
 from pledge.policy_model.sources import SourceIndex
 
 Where = tuple[str, str, str | None]
-"""(subject type, subject id, key) of a finding whose location was left out."""
+"""Where to look a finding up: (subject type, subject id, key), the finding's own subject
+and the key of it the finding is about; for a fact of the organisation, ``("organisation",
+the organisation's id, the fact)`` (see :func:`default_location`)."""
 Unlocated = dict[str, Where]
 """What to look up, by finding fingerprint (one subject and rule each)."""
 
@@ -27,12 +29,29 @@ Unlocated = dict[str, Where]
 def default_location(sources: SourceIndex, policy_locations: dict[str, Location],
                      where: Where) -> Location | None:
     """The location a check gives a finding about ``where``'s subject when it gives none:
-    the subject's declaration (or its key's line); a commitment's own line in the policy."""
+    the subject's declaration (or its key's line); a commitment's own line in the policy;
+    an organisation's fact's line (:func:`fact_location`)."""
     subject_type, subject_id, key = where
+    if subject_type == "organisation" and key is not None:
+        return fact_location(sources, subject_id, key)
     location = sources.locate(subject_type, subject_id, key)
     if location is None and subject_type == "commitment":  # nothing in the inventory:
         location = policy_locations.get(subject_id)  # the commitment's own line
     return location
+
+
+def fact_location(sources: SourceIndex, organisation: str, fact: str) -> Location | None:
+    """The line of the organisation's ``fact`` (a dotted path such as ``dpo.email``), else of
+    its nearest declared parent, else of the organisation itself."""
+    section = sources.locate("organisation", organisation)  # a cached inventory's, on demand
+    entry = sources.entries.get(("organisation", organisation))
+    known = entry[2] if entry and entry[2] else {}
+    parts = fact.split(".")
+    for end in range(len(parts), 0, -1):
+        key = ".".join(parts[:end])
+        if key in known:
+            return sources.locate("organisation", organisation, key)
+    return section
 
 
 def located(findings: list[Finding], unlocated: Unlocated, sources: SourceIndex,

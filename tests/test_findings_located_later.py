@@ -21,6 +21,7 @@ from pledge.checks.engine import evaluate
 from pledge.checks.located_later import located
 from pledge.cli.common import get_policy
 from pledge.policy_model.loading import load_inventory
+from pledge.policy_model.sources import SourceIndex
 from tests.conftest import AS_OF, run_pledge
 from tests.reports.ci_support import (
     copy_inventory,
@@ -40,8 +41,24 @@ def _broken_bundled(root: Path) -> Path:
     return root
 
 
+def _facts_broken(root: Path) -> Path:
+    """Organisation facts failing three ways: a value on its own line, a nested fact left
+    out (its parent's line), a whole section left out (the organisation's line)."""
+    organisation = root / "organisation.yaml"
+    text = organisation.read_text(encoding="utf-8")
+    text = text.replace("  human_review_of_automated_decisions: true\n",
+                        "  human_review_of_automated_decisions: false\n")
+    text = text.replace("    plan_document: https://intranet.marosoap.com/security/breach-response-plan\n",
+                        "")
+    text = text.replace("  privacy_contact: privacy@marosoap.com\n", "")
+    organisation.write_text(text, encoding="utf-8")
+    return root
+
+
 INVENTORIES = {
     "bundled, broken (YAML)": lambda tmp: _broken_bundled(copy_inventory(tmp, "inv")),
+    "bundled, organisation facts broken too (YAML)": lambda tmp: _facts_broken(
+        _broken_bundled(copy_inventory(tmp, "facts"))),
     "generated, every kind planted (YAML)": lambda tmp: write_yaml(generate(300), tmp / "yaml"),
     "generated, every kind planted (JSON)": lambda tmp: write_json(generate(300),
                                                                    tmp / "inv.json"),
@@ -65,6 +82,62 @@ def test_every_finding_located_later_is_located_as_the_check_would(tmp_path: Pat
                for f, n in zip(later.findings, now.findings, strict=True))  # some were left
     assert located(later.findings, later.unlocated, loaded.sources,
                    policy.locations) == now.findings
+
+
+def test_organisation_facts_are_located_on_their_lines_later_and_listed(tmp_path: Path
+                                                                         ) -> None:
+    root = _facts_broken(copy_inventory(tmp_path, "facts"))
+    policy = get_policy(None)
+    loaded = load_inventory(root)
+    later = evaluate(policy.policy, loaded, as_of=WHEN, policy_locations=policy.locations,
+                     defer_locations=True)
+    facts = {f.subject.id: f for f in located(later.findings, later.unlocated, loaded.sources,
+                                              policy.locations)
+             if f.subject.type == "organisation" and f.status.failing}
+    lines = (root / "organisation.yaml").read_text(encoding="utf-8").splitlines()
+    shown = str(root / "organisation.yaml")
+
+    def line_of(start: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if line.startswith(start))
+
+    where = {fact: (f.location.file, f.location.line) if f.location else None
+             for fact, f in facts.items()}
+    assert where == {  # the fact's own line, else its nearest declared parent's, else the
+        "human_review_of_automated_decisions": (  # organisation's
+            shown, line_of("  human_review_of_automated_decisions:")),
+        "breach_response.plan_document": (
+            shown, line_of("  breach_response:")),
+        "privacy_contact": (shown, line_of("organisation:") + 1),
+    }
+    listed = {(kind, ident): (at.file, at.line) if at else None
+              for outcome in later.outcomes if outcome.kind is not None
+              and outcome.kind.name == "organisational-facts"
+              for scope in outcome.scopes for kind, ident, _verdict, _why, at in scope.items()}
+    assert listed[("organisation", "breach_response.plan_document")] == where[
+        "breach_response.plan_document"]
+    assert listed[("organisation", "minimum_user_age")] == (
+        shown, line_of("  minimum_user_age:"))
+
+
+def test_deferred_checks_never_index_a_json_text_for_organisation_facts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_json(generate(300), tmp_path / "inv.json")
+    policy = get_policy(None)
+    loaded = load_inventory(path)
+    indexed: list[str] = []
+    real = SourceIndex._text_index
+
+    def counted(self: SourceIndex, file: str) -> object:
+        indexed.append(file)
+        return real(self, file)
+
+    monkeypatch.setattr(SourceIndex, "_text_index", counted)
+    later = evaluate(policy.policy, loaded, as_of=WHEN, policy_locations=policy.locations,
+                     defer_locations=True)
+    assert any(f.subject.type == "organisation" and f.status.failing for f in later.findings)
+    assert indexed == []  # nothing shown yet: nothing looked up
+    located(later.findings, later.unlocated, loaded.sources, policy.locations)
+    assert indexed  # looked up once asked for
 
 
 def test_a_diff_locates_what_it_shows_newly_failing_and_newly_fixed(tmp_path: Path) -> None:

@@ -65,12 +65,12 @@ from pydantic.fields import FieldInfo
 from pledge.base.strict_model import StrictModel
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.judged import PASS, Item, Scope
+from pledge.checks.located_later import Where, default_location
 from pledge.checks.registry import KindParams, register
 from pledge.policy_model.durations import add, within
 from pledge.policy_model.inventory import Organisation
 from pledge.policy_model.placeholders import present
 from pledge.policy_model.redact import redact
-from pledge.policy_model.sources import Location
 from pledge.policy_model.types import VocabRef
 from pledge.policy_model.vocabulary import default_vocabularies
 
@@ -158,17 +158,14 @@ def _compare(actual: Any, operator: str, expected: Any, as_of: date) -> bool:
     return bool(ops[operator](actual, expected))
 
 
-def _fact_location(ctx: CheckContext, org_id: str, fact: str) -> Location | None:
-    """The line of the fact itself, else of its nearest declared parent, else the section."""
-    section = ctx.sources.locate("organisation", org_id)  # a cached inventory's, on demand
-    entry = ctx.sources.entries.get(("organisation", org_id))
-    known = entry[2] if entry and entry[2] else {}
-    parts = fact.split(".")
-    for end in range(len(parts), 0, -1):
-        key = ".".join(parts[:end])
-        if key in known:
-            return ctx.sources.locate("organisation", org_id, key)
-    return section
+Judging = tuple[str, str, str, Where]
+"""A judged subject whose line is looked up only when listed: (type, id, reason, where)."""
+
+
+def _listed(ctx: CheckContext, judging: list[Judging]) -> list[Item]:
+    """The judged subjects with their lines (looked up now: only an output listing them asks)."""
+    return [(kind, ident, PASS, reason, default_location(ctx.sources, ctx.policy_locations, at))
+            for kind, ident, reason, at in judging]
 
 
 @register("organisational-facts", code="PLG401", params=Params, noun="facts")
@@ -180,8 +177,8 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
                  "so organisational promises cannot be judged",
                  remediation="add an organisation: section with the facts")
         return
-    judged: list[Item] = []
-    ev.judge(Scope(lambda: judged))
+    judged: list[Judging] = []
+    ev.judge(Scope(lambda: _listed(ctx, judged)))
     for req in params.requirements:
         if req.fact in SUBJECT_FACTS:
             _judge_subjects(ctx, ev, req, judged)
@@ -192,13 +189,13 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
         shown = actual.isoformat() if isinstance(actual, date) else actual
         evidence = {"rule": req.fact, "fact": req.fact, "operator": req.operator,
                     "expected": req.value, "actual": shown}
-        where = _fact_location(ctx, org.id, req.fact)
-        judged.append(("organisation", req.fact, PASS, f"organisation fact '{req.fact}' is "
+        where: Where = ("organisation", org.id, req.fact)  # looked up if shown
+        judged.append(("organisation", req.fact, f"organisation fact '{req.fact}' is "
                        f"{shown!r}: {_wanted(req)}", where))
         if actual is None and req.operator != "present":
             ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is not declared",
                     remediation=f"declare organisation.{req.fact}", evidence=evidence,
-                    location=where)
+                    at=where)
         elif not _compare(actual, req.operator, req.value, ctx.as_of):
             want = req.description or f"{req.operator} {req.value}"
             if req.operator == "within" and isinstance(actual, date):
@@ -212,7 +209,7 @@ def run(ctx: CheckContext, params: Params, ev: Evaluation) -> None:
             ev.fail("organisation", req.fact, f"organisation fact '{req.fact}' is {quoted}; "
                     f"the policy requires {want}",
                     remediation=f"change the practice, then organisation.{req.fact}",
-                    evidence=evidence, location=where)
+                    evidence=evidence, at=where)
 
 
 def _wanted(req: Requirement) -> str:
@@ -263,7 +260,7 @@ def _judge_minors(ctx: CheckContext, ev: Evaluation, req: Requirement) -> None:
 
 
 def _judge_subjects(ctx: CheckContext, ev: Evaluation, req: Requirement,
-                    judged: list[Item]) -> None:
+                    judged: list[Judging]) -> None:
     """Hold each data subject's own value of the fact (where declared) to the requirement."""
     key = SUBJECT_FACTS[req.fact]
     if req.fact == "minimum_user_age":
@@ -273,9 +270,8 @@ def _judge_subjects(ctx: CheckContext, ev: Evaluation, req: Requirement,
         if actual is None:
             continue  # the organisation's value applies, judged below
         ev.checked += 1
-        judged.append(("subject", subject.id, PASS, f"data subject '{subject.id}' declares "
-                       f"{key} {actual}: {_wanted(req)}",
-                       ctx.sources.locate("subject", subject.id, key)))
+        judged.append(("subject", subject.id, f"data subject '{subject.id}' declares "
+                       f"{key} {actual}: {_wanted(req)}", ("subject", subject.id, key)))
         if not _compare(actual, req.operator, req.value, ctx.as_of):
             want = req.description or f"{req.operator} {req.value}"
             ev.fail("subject", subject.id, f"data subject '{subject.id}' declares {key} "
