@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pledge.base.memory import paused_gc
+from pledge.base.timings import phase
 from pledge.checks.consistency import inventory_notices
 from pledge.checks.context import CheckContext, Evaluation
 from pledge.checks.findings import Finding, Location, Status, Subject
@@ -177,14 +178,16 @@ def evaluate(policy: Policy, loaded: LoadedInventory, *, as_of: date,
                        policy_locations or {}, label_rules,
                        {} if defer_locations else None)
     result = RunResult()
-    for commitment in sorted(policy.commitments, key=lambda c: c.id):
-        outcome, findings = (_unresolved_outcome(commitment, unresolved) if unresolved
-                             else evaluate_commitment(ctx, commitment))
-        result.outcomes.append(outcome)
-        result.findings.extend(findings)
-    result.findings.sort(key=Finding.sort_key)
+    with phase("checks"):
+        for commitment in sorted(policy.commitments, key=lambda c: c.id):
+            with phase(commitment.id):
+                outcome, findings = (_unresolved_outcome(commitment, unresolved) if unresolved
+                                     else evaluate_commitment(ctx, commitment))
+            result.outcomes.append(outcome)
+            result.findings.extend(findings)
+        result.findings.sort(key=Finding.sort_key)
     result.unlocated = ctx.unlocated or {}
     if notices and not unresolved:  # dangling references already fail every commitment
-        with paused_gc():  # as the checks: nothing cyclic, and the inventory is large
+        with paused_gc(), phase("notices"):  # as the checks: nothing cyclic, a large inventory
             result.notices = inventory_notices(ctx)
     return result

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pledge.base.timings import phase
 from pledge.policy_model.errors import InputError, raise_if_any
 
 Step = Callable[[], list[InputError]]
@@ -28,6 +29,8 @@ class Confirmation:
 
     files: list[Step] = field(default_factory=list)
     references: Step | None = None
+    shown: str = ""
+    """The inventory as shown (names its phases in ``--timings``)."""
 
     def run(self) -> None:
         """Raise what the load would have raised at its end (:class:`InputErrors`), or nothing.
@@ -35,11 +38,16 @@ class Confirmation:
         The files' errors come together, as the loader raises them; the
         references are looked at only when every file is clean.
         """
-        raise_if_any([error for step in self.files for error in step()])
+        of = f" of {self.shown}" if self.shown else ""
+        if self.files:
+            with phase(f"last load checks{of}: each file"):
+                raise_if_any([error for step in self.files for error in step()])
         if self.references is not None:
-            raise_if_any(self.references())
+            with phase(f"last load checks{of}: references"):
+                raise_if_any(self.references())
 
     def halves(self) -> tuple[Confirmation, Confirmation]:
         """The files' checks and the references', to run apart: run the files' first, and
         read the references' errors only when those pass, as :meth:`run` does."""
-        return Confirmation(self.files), Confirmation(references=self.references)
+        return (Confirmation(self.files, shown=self.shown),
+                Confirmation(references=self.references, shown=self.shown))

@@ -22,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from pledge.base.memory import paused_gc
 from pledge.base.strict_model import SharedKeys
+from pledge.base.timings import phase
 from pledge.policy_model import PROJECT_DIR
 from pledge.policy_model.confirmation import Confirmation
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
@@ -204,6 +205,12 @@ def load_policy(path: Path, *, vocab: Vocabularies | None = None,
                 max_size: int = DEFAULT_MAX_FILE_SIZE, display: str | None = None
                 ) -> LoadedPolicy:
     """Load, validate and pin a policy file (shown as ``display``, else :func:`display_path`)."""
+    with phase("load the policy"):
+        return _load_policy(path, vocab, max_size, display)
+
+
+def _load_policy(path: Path, vocab: Vocabularies | None, max_size: int, display: str | None
+                 ) -> LoadedPolicy:
     from pledge.policy_model.policy import Policy  # needs the kind registry
 
     vocab = vocab or default_vocabularies()
@@ -419,7 +426,7 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
     started = time.perf_counter()
     parsing = [0.0]
     try:
-        with paused_gc():
+        with paused_gc(), phase(f"load {display or display_path(path)}"):
             try:
                 return _load_inventory(path, vocab, display, max_size, parsing, cache, share,
                                        later=confirm_later)
@@ -460,7 +467,7 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
     if share is not None and not share.usable(cache.salt if cache else cache_salt(terms)):
         share = None  # kept against another vocabulary
     memo = share.slices if share is not None else None
-    left = Confirmation()
+    left = Confirmation(shown=shown_root)
     for file_path, shown in files:
         started = time.perf_counter()
         is_json = file_path.suffix.lower() == ".json"

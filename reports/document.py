@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from pledge.base.timings import phase
 from pledge.checks.engine import RunResult
 from pledge.checks.findings import Finding, Status
 from pledge.checks.judged import Evidence, Judged
@@ -367,6 +368,17 @@ def build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunRe
     ``strict_inventory`` raises the inventory's warning notices (isolated nodes)
     to errors, which fail the run.
     """
+    with phase("report document"):
+        return _build_report(policy, inventory, result, as_of=as_of, extra_inputs=extra_inputs,
+                             generated_at=generated_at, warnings=warnings, gate=gate,
+                             written=written, strict_inventory=strict_inventory)
+
+
+def _build_report(policy: LoadedPolicy, inventory: LoadedInventory, result: RunResult, *,
+                  as_of: date, extra_inputs: list[InputFile] | None,
+                  generated_at: str | None, warnings: list[str] | None,
+                  gate: Gate | None, written: list[Path] | None,
+                  strict_inventory: bool) -> Report:
     p = policy.policy
     commitments = [
         CommitmentResult(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pledge.base.timings import phase
 from pledge.reports import github, json_report, junit, markdown, oscal, sarif, text
 from pledge.reports.document import Report
 
@@ -35,4 +36,5 @@ def render_format(fmt: str, report: Report) -> str | bytes:
     """``report`` in ``fmt``: UTF-8 bytes where the format makes them directly, for
     writing as they are (:data:`ENCODERS`), else text."""
     encoder = ENCODERS.get(fmt)
-    return encoder(report) if encoder is not None else RENDERERS[fmt](report)
+    with phase(f"render {fmt}"):
+        return encoder(report) if encoder is not None else RENDERERS[fmt](report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,3 +62,16 @@ def test_benchmark_measures_yaml_the_cache_an_incremental_run_and_diff(tmp_path:
     for key in ("incremental_cli", "diff_json", "diff_yaml_cached"):
         assert other[key]["seconds"] > 0 and other[key]["peak_mb"] > 0
     assert other["diff_json"]["code"] == other["diff_yaml_cached"]["code"]
+
+
+def test_page_costs_measures_first_touch_and_copies_after_a_fork() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "page_costs.py"),
+                           "--mb", "8"], capture_output=True, text=True, check=False,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert [line.split("  ")[0] for line in lines] == [
+        "4 KB pages", "4 KB pages", "huge pages asked", "huge pages asked"]
+    for line in lines:  # each figure per page, in microseconds
+        per_page = [float(us) for us in re.findall(r"\(\s*([\d.]+) us/page\)", line)]
+        assert len(per_page) == 2 and all(us > 0 for us in per_page), line

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 import networkx as nx
 
 from pledge.base.memory import paused_gc
+from pledge.base.timings import phase
 from pledge.checks.graph.classes import Classes, Memo, members, sizes
 from pledge.checks.graph.tables import FlowClass, NodeFacts, Owner, StoreTable, TransportGroups
 from pledge.policy_model.inventory import Flow, Inventory
@@ -195,7 +196,7 @@ class FlowGraph:
         self._shared = shared
         self._frozen: Memo[tuple[str, ...], frozenset[str]] = Memo(
             lambda items: shared.setdefault(frozenset(items), frozenset(items)))
-        with paused_gc():  # hundreds of thousands of long-lived nodes and flows
+        with paused_gc(), phase("graph"):  # hundreds of thousands of nodes and flows
             if like is not None and like.declares_as(inventory, vocab):
                 self._declared_like(like)
             else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
@@ -11,10 +12,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import click
 
+from pledge.base.timings import recording, summary
 from pledge.checks.gating.selection import SEVERITIES
 from pledge.policy_model import BUNDLED_INVENTORY, BUNDLED_POLICY
 from pledge.policy_model.errors import InputError, InputErrors
@@ -27,6 +29,7 @@ from pledge.policy_model.loading import (
     load_policy,
 )
 from pledge.policy_model.yaml_source import DEFAULT_MAX_FILE_SIZE
+from pledge.reports.safe import plain
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
@@ -81,6 +84,25 @@ def cache_option(func: F) -> F:
                              ".pledge-cache), keyed by its sha256 and pledge's version; "
                              "later runs re-read only the files that changed. Also "
                              "$PLEDGE_CACHE.")(func)
+
+
+def timings_option(func: F) -> F:
+    """--timings: say on standard error where the command's time went (see
+    :mod:`pledge.base.timings`); the outputs stay the same bytes."""
+    @functools.wraps(func)
+    def timed(*args: Any, timings: bool, **kwargs: Any) -> Any:
+        with recording(timings) as recorded:
+            try:
+                return func(*args, **kwargs)
+            finally:
+                if recorded is not None:
+                    for line in summary(recorded, clean=plain):
+                        click.echo(f"pledge: timings: {line}", err=True)
+
+    return click.option("--timings", is_flag=True, envvar="PLEDGE_TIMINGS",
+                        help="Say on standard error where the time went: each phase's wall "
+                             "and CPU seconds (the slowest commitments by name). Also "
+                             "$PLEDGE_TIMINGS=1.")(cast(F, timed))
 
 
 def as_of_option(func: F) -> F:

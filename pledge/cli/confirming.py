@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
+from pledge.base.timings import phase
 from pledge.cli.common import get_inventory
 from pledge.cli.forked import Forked
 from pledge.policy_model.confirmation import Confirmation
@@ -178,9 +179,10 @@ class Confirmations:
     def confirm(self) -> None:
         """Wait for every load's last checks, in load order; raise the first one's errors."""
         try:
-            while self._pending:
-                self._pending[0].confirm()
-                del self._pending[0]
+            with phase("wait for the work beside"):
+                while self._pending:
+                    self._pending[0].confirm()
+                    del self._pending[0]
         finally:
             self._cancel()
 

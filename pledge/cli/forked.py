@@ -4,8 +4,10 @@ A forked child sees this process's memory as it was (copy on write), does the
 work, and hands back its result in an unlinked temporary file both share: bytes
 as they are (a rendered document of hundreds of megabytes is written once and
 read once, and the child never waits for this process to read it, as it would
-on a pipe), anything else pickled. Only that result crosses, so the work should
-return something small for what it costs, or bytes. The child writes nothing
+on a pipe), anything else pickled, after the phases the child timed when
+``--timings`` asked (:mod:`pledge.base.timings`: they join this process's, as done
+beside it). Only that result crosses, so the work should return something small
+for what it costs, or bytes. The child writes nothing
 else and leaves with ``os._exit``: no output buffer, ``atexit`` handler or
 temporary directory of this process is touched twice.
 
@@ -33,6 +35,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -40,6 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar, cast
 
+from pledge.base.timings import Lap, add_beside, lap_count, recorded_since
 from pledge.policy_model.errors import InputErrors
 
 T = TypeVar("T")
@@ -143,7 +147,11 @@ def runnable_others(loadavg: str) -> int | None:
 
 
 _RAW, _PICKLED = b"R", b"P"
-"""The first byte of a result: the bytes that follow are the result, or its pickle."""
+"""The first byte of a result: the bytes after the child's timings are the result, or its
+pickle."""
+_LENGTH = struct.Struct("<Q")
+"""After the first byte, the length of the pickled timings the child recorded (often 0)."""
+_HEAD = 1 + _LENGTH.size
 
 
 class Forked(Generic[T]):
@@ -168,13 +176,14 @@ class Forked(Generic[T]):
             return
         sys.stdout.flush()
         sys.stderr.flush()
+        mark = lap_count()
         try:
             pid = os.fork()
         except OSError:  # no memory or processes left: do it here
             os.close(answer)
             return
         if pid == 0:  # the child: never returns
-            _child(work, answer)
+            _child(work, answer, mark)
         self._pid, self._file = pid, answer
         _CHILDREN.add(pid)
 
@@ -200,10 +209,14 @@ class Forked(Generic[T]):
         _CHILDREN.discard(self._pid)
         self._pid = None
         try:
-            kind = os.pread(self._file, 1, 0) if os.waitstatus_to_exitcode(status) == 0 else b""
-            data = _read_from(self._file, 1) if kind else b""
+            ok = os.waitstatus_to_exitcode(status) == 0
+            head = os.pread(self._file, _HEAD, 0) if ok else b""
+            data = _answer_from(self._file, head) if len(head) == _HEAD else None
         finally:
             self._close()
+        if data is None:  # the child failed, or its answer is garbled: do the work here
+            return self._work()
+        kind = head[:1]
         if kind == _RAW:
             return cast(T, data)
         if kind == _PICKLED:
@@ -232,8 +245,25 @@ def _read_from(fd: int, at: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-def _child(work: Callable[[], T], answer: int) -> None:
-    """Do the work, write its result (or its input error) for the parent, and leave."""
+def _answer_from(fd: int, head: bytes) -> bytes | None:
+    """The result's bytes, once the timings the child recorded (after the kind, ``head``
+    gives their length) joined this process's, as done beside it; None when they do not
+    read so."""
+    (length,) = _LENGTH.unpack_from(head, 1)
+    if length:
+        try:
+            laps = pickle.loads(os.pread(fd, length, _HEAD))
+        except Exception:
+            return None
+        if not (isinstance(laps, list) and all(isinstance(lap, Lap) for lap in laps)):
+            return None
+        add_beside(laps)
+    return _read_from(fd, _HEAD + length)
+
+
+def _child(work: Callable[[], T], answer: int, mark: int = 0) -> None:
+    """Do the work, write its result (or its input error) for the parent, and leave:
+    the kind of result, the timings recorded here (when asked for), then the result."""
     code = 0
     try:
         head: bytes
@@ -247,6 +277,9 @@ def _child(work: Callable[[], T], answer: int) -> None:
                                                     protocol=pickle.HIGHEST_PROTOCOL)
         except InputErrors as exc:
             head, body = _PICKLED, pickle.dumps(("input", exc), protocol=pickle.HIGHEST_PROTOCOL)
+        laps = recorded_since(mark)
+        timed = pickle.dumps(laps, protocol=pickle.HIGHEST_PROTOCOL) if laps else b""
+        head += _LENGTH.pack(len(timed)) + timed
         with os.fdopen(answer, "wb", buffering=0) as out:
             for piece in (head, body):
                 view = memoryview(piece)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from pledge.base.memory import paused_gc
+from pledge.base.timings import phase
 from pledge.checks.findings import Finding, Status
 from pledge.checks.gating.baseline import baselined, load_baseline
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
@@ -22,6 +23,7 @@ from pledge.cli.common import (
     resolve_as_of,
     selectors_option,
     strict_inventory_option,
+    timings_option,
     waivers_option,
     write_output,
 )
@@ -42,7 +44,7 @@ from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
 from pledge.reports import text as text_report
-from pledge.reports.document import Gate, build_report
+from pledge.reports.document import Gate, Report, build_report
 from pledge.reports.formats import RENDERERS, render_format
 
 
@@ -61,6 +63,11 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
                         f"--fail-on {report_gate.fail_on.value} and do"
                         f"{'es' if below == 1 else ''} not fail the run")
     return warnings
+
+
+def _text(report: Report, verbose: bool) -> str:
+    with phase("render text"):
+        return text_report.render(report, verbose=verbose)
 
 
 @click.command(cls=OrderedOptionsCommand)
@@ -91,6 +98,7 @@ def _gate_warnings(report_gate: Gate, findings: list[Finding],
 @discover_options
 @plan_option("Check the inventory as this Terraform plan (terraform show -json) leaves it; "
              "its data stores mapped to no store fail.")
+@timings_option
 def check(inventory: Path | None, policy_path: Path | None, source: str,
           formats: tuple[str, ...],
           outputs: tuple[Path, ...], as_of: str | None, fail_on: str | None,
@@ -149,11 +157,12 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
         report = build_report(loaded_policy, loaded, result, as_of=when, extra_inputs=extra,
                               warnings=warnings, gate=gate, strict_inventory=strict_inventory,
                               written=[*written, *([write_baseline] if write_baseline else [])])
-        rendered = [(text_report.render(report, verbose=verbose) if fmt == "text"
+        rendered = [(_text(report, verbose) if fmt == "text"
                      else render_format(fmt, report), output) for fmt, output in plan]
         if write_baseline:
             rendered.append((json_report.encoded(report), write_baseline))
-    for text, output in rendered:  # everything rendered before anything is written
-        write_output(text, output)
+    with phase("write the outputs"):
+        for text, output in rendered:  # everything rendered before anything is written
+            write_output(text, output)
     outlive(loaded, result, report, rendered)  # freed by the process's exit
     return EXIT_FAIL if report.summary.result == "fail" else EXIT_OK

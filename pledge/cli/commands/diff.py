@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 
 from pledge.base.memory import paused_gc
+from pledge.base.timings import phase
 from pledge.checks.engine import RunResult
 from pledge.checks.gating.diff import InventoryDiff, Side, diff_inventories, inventory_changes
 from pledge.checks.gating.selection import Selection, parse_selectors, severity_floor
@@ -40,6 +41,7 @@ from pledge.cli.common import (
     policy_option,
     resolve_as_of,
     selectors_option,
+    timings_option,
     waivers_option,
     write_output,
 )
@@ -170,9 +172,10 @@ def _checks(loaded_policy: LoadedPolicy, loaded: LoadedInventory, side: Side, *,
     forked child sends back only this. It shows only the findings that changed:
     the others are never located (:func:`_located`).
     """
-    result, warnings, extra = evaluate_selected(
-        loaded_policy, loaded, as_of=when, selection=selection, waivers=waivers,
-        max_size=max_size, graph=side.graph, notices=False, defer_locations=True)
+    with phase(f"checks of {loaded.shown or 'the inventory'}"):
+        result, warnings, extra = evaluate_selected(
+            loaded_policy, loaded, as_of=when, selection=selection, waivers=waivers,
+            max_size=max_size, graph=side.graph, notices=False, defer_locations=True)
     return (RunResult(outcomes=[replace(o, scopes=()) for o in result.outcomes],
                       findings=result.findings, unlocated=result.unlocated), warnings, extra)
 
@@ -211,6 +214,7 @@ def _located(diffed: InventoryDiff, base: Side, head: Side,
 @cache_option
 @plan_option("Compare INVENTORY before and after this Terraform plan (terraform show -json) "
              "instead: pledge diff --terraform PLAN.json [INVENTORY].")
+@timings_option
 def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None,
          formats: tuple[str, ...], outputs: tuple[Path, ...], as_of: str | None,
          fail_on: str | None, select: tuple[str, ...], ignore: tuple[str, ...],
@@ -273,17 +277,20 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
         head_checks = beside.joined(head_loaded, partial(check, head_loaded, head,
                                                          waivers=waivers),
                                     references_only=True)
-        changes = inventory_changes(base, head)
+        with phase("compare the inventories"):
+            changes = inventory_changes(base, head)
         beside.confirm()  # both inventories vouched for before the checks' results are read
         base_result = base_checks.result()[0]
         head_result, warnings, extra = head_checks.result()
         base, head = replace(base, result=base_result), replace(head, result=head_result)
         if base_path is None:
             warnings = [*warnings, f"{base_label} has no inventory; every entry is new"]
-        result = _located(diff_inventories(base, head, base_label=base_label,
-                                           head_label=display_path(head_path), as_of=when,
-                                           fail_on=floor, warnings=warnings, changes=changes),
-                          base, head, loaded_policy)
+        with phase("compare the findings"):
+            result = _located(diff_inventories(base, head, base_label=base_label,
+                                               head_label=display_path(head_path), as_of=when,
+                                               fail_on=floor, warnings=warnings,
+                                               changes=changes),
+                              base, head, loaded_policy)
     # the report of what the change newly breaks: its subjects are the newly failing
     # ones (a subject failing before and after must not be listed as passing)
     newly = RunResult(outcomes=[replace(o, scopes=()) for o in head.result.outcomes],
@@ -293,15 +300,17 @@ def diff(paths: tuple[Path, ...], git_base: str | None, policy_path: Path | None
                           warnings=warnings, gate=gate)
     rendered: list[tuple[str, Path | None]] = []
     for fmt, output in plan:
-        if fmt == "text":
-            rendered.append((render_text(result), output))
-        elif fmt == "json":
-            rendered.append((render_json(result), output))
-        elif fmt == "markdown":
-            rendered.append((render_diff(result), output))
-        else:
-            rendered.append((RENDERERS[fmt](report), output))
-    for text, output in rendered:  # everything rendered before anything is written
-        write_output(text, output)
+        with phase(f"render {fmt}"):
+            if fmt == "text":
+                rendered.append((render_text(result), output))
+            elif fmt == "json":
+                rendered.append((render_json(result), output))
+            elif fmt == "markdown":
+                rendered.append((render_diff(result), output))
+            else:
+                rendered.append((RENDERERS[fmt](report), output))
+    with phase("write the outputs"):
+        for text, output in rendered:  # everything rendered before anything is written
+            write_output(text, output)
     outlive(base, head, base_loaded, head_loaded, report, rendered)  # freed by the exit
     return EXIT_FAIL if result.result == "fail" else EXIT_OK

@@ -20,6 +20,7 @@ from typing import Any, cast
 import click
 
 from pledge.base.memory import paused_gc
+from pledge.base.timings import phase
 from pledge.checks.graph.flow_graph import FlowGraph
 from pledge.cli.common import (
     EXIT_FAIL,
@@ -33,6 +34,7 @@ from pledge.cli.common import (
     policy_option,
     resolve_as_of,
     strict_inventory_option,
+    timings_option,
     write_output,
 )
 from pledge.cli.confirming import Confirmations
@@ -99,10 +101,11 @@ _LISTING = frozenset({"html", "oscal", "json"})
 """The formats that list every judged subject."""
 
 
-def _encoded(make: Callable[[], str | bytes]) -> bytes | None:
+def _encoded(make: Callable[[], str | bytes], fmt: str = "") -> bytes | None:
     """One format's bytes (once, for the hash and the file); None when it has nothing."""
     try:
-        made = make()
+        with phase(f"render {fmt}"):
+            made = make()
     except poam.NothingToPlan:
         return None
     return made if isinstance(made, bytes) else made.encode("utf-8")
@@ -114,17 +117,19 @@ def _render(make: dict[str, Callable[[], str | bytes]], chosen: list[str], doc: 
     rendered in a forked child (:class:`~pledge.cli.forked.Forked`: the same bytes, and
     the serial path whenever the child fails) while this process renders the rest."""
     if ASIDE not in chosen or len(chosen) < 2:
-        return {fmt: _encoded(make[fmt]) for fmt in chosen}
+        return {fmt: _encoded(make[fmt], fmt) for fmt in chosen}
     if _LISTING.intersection(chosen):
-        for commitment in doc.commitments:  # listed once, before the child shares them
-            doc.judged(commitment.id)
-    aside = Forked(partial(_encoded, make[ASIDE]))
+        with phase("list the judged subjects"):
+            for commitment in doc.commitments:  # listed once, before the child shares them
+                doc.judged(commitment.id)
+    aside = Forked(partial(_encoded, make[ASIDE], ASIDE))
     try:
-        made = {fmt: _encoded(make[fmt]) for fmt in chosen if fmt != ASIDE}
+        made = {fmt: _encoded(make[fmt], fmt) for fmt in chosen if fmt != ASIDE}
     except BaseException:
         aside.cancel()
         raise
-    made[ASIDE] = aside.result()
+    with phase(f"wait for {ASIDE}, rendered beside"):
+        made[ASIDE] = aside.result()
     return made
 
 
@@ -146,6 +151,7 @@ def _render(make: dict[str, Callable[[], str | bytes]], chosen: list[str], doc: 
 @cache_option
 @strict_inventory_option
 @label_rules_option
+@timings_option
 def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
            formats: tuple[str, ...], as_of: str | None, timestamp: bool,
            waivers: Path | None, max_file_size: int, cache: Path | None,
@@ -185,8 +191,9 @@ def report(inventory: Path | None, policy_path: Path | None, output_dir: Path,
             pack.append((fmt, OUTPUTS[fmt], hashlib.sha256(data).hexdigest()))
         rendered.append((pack_manifest.render(doc, pack).encode("utf-8"),
                          output_dir / pack_manifest.MANIFEST_FILE))
-    for data, path in rendered:
-        write_output(data, path)
+    with phase("write the outputs"):
+        for data, path in rendered:
+            write_output(data, path)
     s = doc.summary
     counts = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in s.commitments_by_status.items())
     click.echo(f"{s.result.upper()}: {s.commitments} commitments ({counts}) as of {when}")
