@@ -45,11 +45,12 @@ class Timings:
     depth: int = 0
     started_wall: float = field(default_factory=time.perf_counter)
     started_cpu: float = field(default_factory=time.process_time)
-    startup_cpu: float = field(default_factory=time.process_time)
-    """CPU seconds this process had spent before the command began (start-up, imports)."""
+    """CPU seconds this process had spent when the command began (start-up, imports)."""
 
 
 _active: Timings | None = None
+_Row = tuple[str, float | None, float | None]
+"""One line of the summary: a phase's name (indented), wall and CPU seconds."""
 
 
 def active() -> Timings | None:
@@ -118,8 +119,7 @@ def summary(timings: Timings, clean: Callable[[str], str] = str) -> list[str]:
     wall = time.perf_counter() - timings.started_wall
     cpu = time.process_time() - timings.started_cpu
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    rows: list[tuple[str, float | None, float | None]] = [
-        ("phase", None, None), ("start-up (before the command)", None, timings.startup_cpu)]
+    rows: list[_Row] = [("start-up (before the command)", None, timings.started_cpu)]
     here = [lap for lap in timings.laps if not lap.beside]
     beside = [lap for lap in timings.laps if lap.beside]
     _emit(_nest(here), "", rows, nested=False)
@@ -127,9 +127,9 @@ def summary(timings: Timings, clean: Callable[[str], str] = str) -> list[str]:
         rows.append(("beside, on the second core:", None, None))
         _emit(_nest(beside), "  ", rows, nested=False)
     rows = [(clean(name), lap_wall, lap_cpu) for name, lap_wall, lap_cpu in rows]
-    width = max(len(name) for name, _wall, _cpu in rows)
+    width = max(len("phase"), *(len(name) for name, _wall, _cpu in rows))
     lines = [f"{'phase':<{width}} {'wall s':>8} {'CPU s':>8}"]
-    for name, lap_wall, lap_cpu in rows[1:]:
+    for name, lap_wall, lap_cpu in rows:
         shown_wall = "" if lap_wall is None else f"{lap_wall:.2f}"
         shown_cpu = "" if lap_cpu is None else f"{lap_cpu:.2f}"
         lines.append(f"{name:<{width}} {shown_wall:>8} {shown_cpu:>8}".rstrip())
@@ -139,7 +139,6 @@ def summary(timings: Timings, clean: Callable[[str], str] = str) -> list[str]:
 
 
 _Node = tuple[Lap, list["_Node"]]
-_Row = tuple[str, float | None, float | None]
 
 
 def _nest(laps: list[Lap]) -> list[_Node]:
