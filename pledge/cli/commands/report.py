@@ -101,7 +101,7 @@ _LISTING = frozenset({"html", "oscal", "json"})
 """The formats that list every judged subject."""
 
 
-def _encoded(make: Callable[[], str | bytes], fmt: str = "") -> bytes | None:
+def _encoded(make: Callable[[], str | bytes], fmt: str) -> bytes | None:
     """One format's bytes (once, for the hash and the file); None when it has nothing."""
     try:
         with phase(f"render {fmt}"):
