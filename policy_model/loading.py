@@ -44,6 +44,7 @@ from pledge.policy_model.validation_errors import translate, translate_errors
 from pledge.policy_model.vocabulary import KINDS as VOCABULARY_KINDS
 from pledge.policy_model.vocabulary import Vocabularies, default_vocabularies
 from pledge.policy_model.vocabulary_check import vocabulary_errors
+from pledge.policy_model.yaml_quick import quick_yaml
 from pledge.policy_model.yaml_source import (
     DEFAULT_MAX_FILE_SIZE,
     Located,
@@ -700,9 +701,12 @@ def _parse_inventory_text(text: str, shown: str, is_json: bool) -> tuple[Any, bo
     JSON is parsed by the fast parser first; what it refuses is parsed again
     exactly, for the usual error (or for the data, where only the fast parser
     balks). The caller rules out what the fast parser lets by (see there).
+    YAML is read from libyaml's events by :func:`quick_yaml`, which gives
+    :func:`parse_yaml`'s values, lines and errors (it hands that parser whatever
+    it does not read itself).
     """
     if not is_json:
-        return parse_yaml(text, shown), False
+        return quick_yaml(text, shown), False
     try:
         return quick_json(text), True
     except QuickParseRefused:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.fides import generate
 from pledge.policy_model import yaml_quick
@@ -172,3 +174,61 @@ def test_bundled_inventory_files_read_with_the_same_lines(tmp_path: Path) -> Non
     quick = quick_yaml(text, str(path))
     assert _same(parse_yaml(text, str(path)), quick)
     assert isinstance(quick, Located) and quick.key_lines
+
+
+_SCALAR_TEXT = st.sampled_from([
+    "yes", "No", "off", "null", "~", "", "12", "-3", "0100", "1_000", "0x1F", "1.5", ".inf",
+    "2026-11-29", "2026-11-29T10:00:00Z", "P30D", "user.contact.email", "a: b", "x #y", "-x",
+    "@x", "it's", 'say "hi"', " lead", "trail ", "line\nbreak", "tab\there", "ünï", "<<",
+    "=", "*x", "&x", "!x", "%x", "{x}", "[x]", "|", ">", "'", "\u2028", "\x85", "9" * 30,
+])
+_SCALAR = st.one_of(_SCALAR_TEXT, st.text(max_size=12), st.integers(-10**12, 10**12),
+                    st.booleans(), st.none())
+_KEY = st.one_of(st.sampled_from(["id", "name", "fields", "retention", "yes", "1", "~", "<<"]),
+                 st.text(min_size=1, max_size=6))
+_TREE = st.recursive(_SCALAR, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(_KEY, inner, max_size=4)), max_leaves=25)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TREE, st.sampled_from([None, False, True]), st.sampled_from([None, "'", '"']),
+       st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(
+           ["", ":", "- ", "\n", "  ", "&a ", "*a", "[", "}", "#", "\t", "? "])), max_size=3))
+def test_random_documents_read_the_same(data: Any, flow: bool | None, style: str | None,
+                                        edits: list[tuple[int, str]]) -> None:
+    """Random data written by PyYAML in every style, then edited at random places (which
+    may break it): the quick reader gives the exact reader's values, lines or error."""
+    text = yaml.dump(data, Dumper=_DUMPER, default_flow_style=flow, default_style=style,
+                     allow_unicode=True, sort_keys=False, width=40)
+    for at, insert in edits:
+        at %= len(text) + 1
+        text = text[:at] + insert + text[at:]
+    assert _same(_outcome(parse_yaml, text), _outcome(quick_yaml, text))
+
+
+def test_inventories_load_through_the_quick_reader(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The inventory loader reads YAML through ``quick_yaml``: a generated inventory and
+    the bundled one load without the exact parser, to the same models and the same
+    lines for every entity as when every file is read by the exact parser."""
+    from benchmarks.generate import generate, write_yaml
+    from pledge.policy_model import loading
+    from pledge.policy_model.loading import load_inventory
+
+    generated = write_yaml(generate(100, rate=1.0), tmp_path / "inventory", units_per_file=3)
+    for root in (generated, ROOT / "inventories" / "marosoap"):
+        monkeypatch.setattr(yaml_quick, "parse_yaml", parse_yaml)
+        monkeypatch.setattr(loading, "quick_yaml", parse_yaml)
+        exact = load_inventory(root)
+        monkeypatch.setattr(loading, "quick_yaml", quick_yaml)
+        _no_fallback(monkeypatch)
+        quick = load_inventory(root)
+        assert quick.inventory == exact.inventory
+        ids = [("system", s.id) for s in exact.inventory.systems] + [
+            ("store", s.id) for s in exact.inventory.stores] + [
+            ("flow", f.id) for f in exact.inventory.flows]
+        assert len(ids) > 20
+        for kind, ident in ids:
+            for key in (None, "name", "retention", "transport"):
+                assert quick.sources.locate(kind, ident, key) == exact.sources.locate(
+                    kind, ident, key), (root, kind, ident, key)
