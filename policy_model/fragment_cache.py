@@ -48,7 +48,7 @@ from pledge.base.version import __version__
 from pledge.policy_model.inventory import InventoryFragment
 from pledge.policy_model.sources import Declaration, Declared, KindTable
 
-FORMAT = 2
+FORMAT = 3
 """Bumped whenever an entry's layout or meaning changes."""
 MAGIC = b"pledge-fragment-cache\n"
 
@@ -75,59 +75,105 @@ class CachedFile:
 
 
 class CachedDeclarations(KindTable):
-    """Where a cached file declares each entity, decoded on the first look-up.
+    """Where a cached file declares each entity, each kind decoded on its first look-up.
 
-    Encoded as one JSON object by kind, ``{"kind": {"id": [line, "key<TAB>line<TAB>…"]}}``:
-    a few objects per declaration, the ids of one kind listed without touching the
-    others, and the keys' lines split only for the entities a finding or an error
-    names.
+    Encoded as one JSON line indexing the kinds (``{"kind": [ids_bytes, rows_bytes]}``),
+    then for each kind in that order two JSON lists: its ids, and one row per id,
+    ``"line<TAB>key<TAB>line<TAB>…"``. Listing the ids of one kind decodes that
+    kind's ids only (a file that declares none of them decodes nothing); the rows are
+    decoded the first time a finding or an error asks one of its entities for a line,
+    and a row's keys are split only for the entity asked about.
     """
 
     def __init__(self, encoded: bytes) -> None:
         self._encoded = encoded
-        self._table: dict[str, dict[str, list[Any]]] | None = None
+        self._spans: dict[str, tuple[int, int, int]] | None = None
+        self._ids: dict[str, dict[str, int]] = {}
+        self._rows: dict[str, list[str]] = {}
 
-    def _decoded(self) -> dict[str, dict[str, list[Any]]]:
-        if self._table is None:
-            self._table = json.loads(self._encoded)
-            self._encoded = b""
-        return self._table
+    def _kinds(self) -> dict[str, tuple[int, int, int]]:
+        """Where each kind's ids and rows lie in the encoded declarations."""
+        if self._spans is None:
+            end = self._encoded.find(b"\n")
+            index = json.loads(self._encoded[:end]) if end >= 0 else {}
+            spans, at = {}, end + 1
+            for kind, (ids_bytes, rows_bytes) in index.items():
+                spans[kind] = (at, at + ids_bytes, at + ids_bytes + rows_bytes)
+                at += ids_bytes + rows_bytes
+            self._spans = spans
+        return self._spans
+
+    def _numbered(self, kind: str) -> dict[str, int]:
+        """The ids of one kind, each with its row's position."""
+        ids = self._ids.get(kind)
+        if ids is None:
+            span = self._kinds().get(kind)
+            listed = json.loads(self._encoded[span[0]:span[1]]) if span else []
+            ids = self._ids[kind] = dict(zip(listed, range(len(listed)), strict=True))
+        return ids
+
+    def _row(self, kind: str, ident: str) -> tuple[int | None, list[str]]:
+        rows = self._rows.get(kind)
+        if rows is None:
+            _, middle, end = self._kinds()[kind]
+            rows = self._rows[kind] = json.loads(self._encoded[middle:end])
+        line, *keys = rows[self._numbered(kind)[ident]].split("\t")
+        return (int(line) if line else None), keys
 
     def __getitem__(self, key: tuple[str, str]) -> Declared:
-        line, keys = self._decoded()[key[0]][key[1]]
+        line, keys = self._row(*key)
         if not keys:
             return line, None
-        parts = keys.split("\t")
-        return line, dict(zip(parts[::2], map(int, parts[1::2]), strict=True))
+        return line, dict(zip(keys[::2], map(int, keys[1::2]), strict=True))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
-        for kind, ids in self._decoded().items():
-            yield from zip(repeat(kind), ids)
+        for kind in self._kinds():
+            yield from zip(repeat(kind), self._numbered(kind))
 
     def __len__(self) -> int:
-        return sum(map(len, self._decoded().values()))
+        return sum(len(self._numbered(kind)) for kind in self._kinds())
 
     def ids_of(self, kind: str) -> Iterable[str]:
         """The ids of the entities of ``kind`` the file declares."""
-        return self._decoded().get(kind, {}).keys()
+        return self._numbered(kind).keys()
 
     def line(self, kind: str, ident: str, key: str | None) -> int | None:
         """Line of a declared entity, or of its key ``key`` when the file gives one."""
-        line, keys = self._decoded()[kind][ident]
+        line, keys = self._row(kind, ident)
         if key and keys:
-            parts = keys.split("\t")
-            for at in range(0, len(parts) - 1, 2):
-                if parts[at] == key:
-                    return int(parts[at + 1])
-        return line if line is None else int(line)
+            for at in range(0, len(keys) - 1, 2):
+                if keys[at] == key:
+                    return int(keys[at + 1])
+        return line
+
+
+class _Unkept(Exception):
+    """Declarations the cache's encoding cannot hold (a key with a tab in it)."""
 
 
 def _encode_declarations(found: Iterable[Declaration]) -> bytes:
-    table: dict[str, dict[str, list[Any]]] = {}
+    by_kind: dict[str, dict[str, str]] = {}
     for kind, ident, line, key_lines in found:
-        table.setdefault(kind, {}).setdefault(ident, [line, "\t".join(
-            f"{k}\t{n}" for k, n in key_lines.items()) if key_lines else ""])
-    return json.dumps(table, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        rows = by_kind.get(kind)
+        if rows is None:
+            rows = by_kind[kind] = {}
+        if ident in rows:
+            continue  # the first of a repeated id wins, as when the file was read
+        row = "" if line is None else str(line)
+        if key_lines:
+            if "\t".join(key_lines).count("\t") != len(key_lines) - 1:
+                raise _Unkept  # a key holding a tab would split apart when read
+            row += "\t" + "\t".join(f"{k}\t{n}" for k, n in key_lines.items())
+        rows[ident] = row
+    index: dict[str, list[int]] = {}
+    parts: list[bytes] = []
+    for kind, rows in by_kind.items():
+        ids = json.dumps(list(rows), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        lines = json.dumps(list(rows.values()), ensure_ascii=False,
+                           separators=(",", ":")).encode("utf-8")
+        index[kind] = [len(ids), len(lines)]
+        parts += (ids, lines)
+    return json.dumps(index, separators=(",", ":")).encode("utf-8") + b"\n" + b"".join(parts)
 
 
 class FragmentCache:
@@ -189,7 +235,10 @@ class FragmentCache:
         the models' given keys were shared (the JSON of shared keys is not made)."""
         fragment_json = (fragment if isinstance(fragment, bytes)
                          else self.fragment_json(fragment))
-        body = fragment_json + _encode_declarations(found)
+        try:
+            body = fragment_json + _encode_declarations(found)
+        except _Unkept:
+            return  # not kept: the file is read again next time
         header: dict[str, Any] = {
             "format": FORMAT, "pledge": __version__, "salt": self.salt, "sha256": sha256,
             "kind": kind, "body_sha256": hashlib.sha256(body).hexdigest(),

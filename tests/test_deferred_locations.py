@@ -10,10 +10,20 @@ location or splitting every key's line, and must agree with :meth:`SourceIndex.l
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pledge.policy_model.fragment_cache import CachedDeclarations, _encode_declarations
+from pledge.policy_model import fragment_cache
+from pledge.policy_model.fragment_cache import (
+    CachedDeclarations,
+    FragmentCache,
+    _encode_declarations,
+)
 from pledge.policy_model.sources import (
     Declaration,
     Declarations,
@@ -62,7 +72,8 @@ def test_a_file_deferred_later_is_found_too() -> None:
 
 
 _KINDS = ("store", "field", "flow", "system")
-_DECLARATION = st.tuples(st.sampled_from(_KINDS), st.sampled_from(("a", "b", "c", "d.e")),
+_IDS = ("a", "b", "c", "d.e", "tab\tand\nbreak.ü")  # a field's name may hold anything
+_DECLARATION = st.tuples(st.sampled_from(_KINDS), st.sampled_from(_IDS),
                          st.one_of(st.none(), st.integers(1, 9_999)),
                          st.one_of(st.none(), st.dictionaries(
                              st.sampled_from(("name", "retention", "fields", "transport")),
@@ -87,7 +98,7 @@ def test_position_is_where_locate_points(files: list[list[Declaration]], form: s
         for kind, ident, line, keys in found:
             expected.setdefault((kind, ident), (f"file-{n}.yaml", line, keys or None))
     for kind in _KINDS:
-        for ident in ("a", "b", "c", "d.e", "absent"):
+        for ident in (*_IDS, "absent"):
             for key in (None, "name", "retention", "fields", "transport"):
                 where = again.locate(kind, ident, key)
                 assert index.position(kind, ident, key) == (
@@ -112,3 +123,47 @@ def test_cached_declarations_list_one_kind_and_read_one_key() -> None:
     assert declared[("store", "orders")] == (3, {"fields": 5, "retention": 9})
     assert sorted(declared) == [("field", "orders.email"), ("flow", "f1"), ("store", "orders")]
     assert len(declared) == 3
+
+
+def test_one_kind_is_decoded_without_the_others(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listing the stores of a cached file decodes their ids only; a line, their rows;
+    the fields (most of a large file's declarations) are never decoded."""
+    decoded: list[Any] = []
+
+    class Spy:
+        dumps = staticmethod(json.dumps)
+
+        @staticmethod
+        def loads(text: bytes) -> Any:
+            decoded.append(json.loads(text))
+            return decoded[-1]
+
+    encoded = _encode_declarations(
+        [("store", "orders", 3, {"fields": 5})]
+        + [("field", f"orders.f{n}", 6 + n, {"name": 6 + n}) for n in range(50)]
+        + [("flow", "f1", 80, None)])
+    monkeypatch.setattr(fragment_cache, "json", Spy)
+    declared = CachedDeclarations(encoded)
+    assert list(declared.ids_of("consent_gate")) == []
+    assert list(declared.ids_of("store")) == ["orders"]
+    assert decoded == [{"store": decoded[0]["store"], "field": decoded[0]["field"],
+                        "flow": decoded[0]["flow"]}, ["orders"]]
+    assert declared.line("store", "orders", "fields") == 5
+    assert decoded[2:] == [["3\tfields\t5"]]
+    assert declared.line("store", "orders", None) == 3
+    assert len(decoded) == 3  # each part decoded once
+
+
+def test_declarations_a_tab_would_split_are_not_kept(tmp_path: Path) -> None:
+    """A key holding a tab cannot be kept in the cache's encoding: the entry is not
+    written (the file is read again next run) rather than written wrong."""
+    from pledge.policy_model.inventory import InventoryFragment
+
+    cache = FragmentCache(tmp_path, {})
+    fragment = InventoryFragment.model_validate({})
+    cache.put("0" * 64, "yaml", fragment, {}, [("organisation", "shop", 1, {"a\tb": 2})])
+    assert cache.written == 0 and cache.get("0" * 64, "yaml") is None
+    cache.put("0" * 64, "yaml", fragment, {}, [("organisation", "shop", 1, {"a.b": 2})])
+    assert cache.written == 1
+    found = cache.get("0" * 64, "yaml")
+    assert found is not None and found.declared.line("organisation", "shop", "a.b") == 2
