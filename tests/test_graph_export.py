@@ -244,3 +244,17 @@ def test_mermaid_ids_are_safe_and_unique() -> None:
     ids = graph_export.mermaid_ids(["a-b", "a.b", "a_b", "end", "x:y"])
     assert len(set(ids.values())) == 5
     assert all(re.fullmatch(r"n_[A-Za-z0-9_]+", v) for v in ids.values())
+
+
+def test_the_command_offers_every_exporter_and_starts_without_networkx() -> None:
+    """``pledge graph export -f`` lists the exporters' names without importing them, and
+    a command that never exports a graph starts without networkx (a tenth of a second)."""
+    import subprocess
+    import sys
+
+    from pledge.cli.commands.graph import EXPORT_FORMATS
+
+    assert tuple(sorted(graph_export.EXPORTERS)) == EXPORT_FORMATS
+    code = ("import sys; from pledge.cli.main import cli; "
+            "assert 'networkx' not in sys.modules, 'networkx imported at start'")
+    subprocess.run([sys.executable, "-c", code], check=True)

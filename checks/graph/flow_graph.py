@@ -22,9 +22,7 @@ from copy import copy
 from dataclasses import dataclass
 from itertools import chain, compress
 from operator import attrgetter, not_
-from typing import Any, Protocol
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pledge.base.memory import paused_gc
 from pledge.base.timings import phase
@@ -32,6 +30,9 @@ from pledge.checks.graph.classes import Classes, Memo, members, sizes
 from pledge.checks.graph.tables import FlowClass, NodeFacts, Owner, StoreTable, TransportGroups
 from pledge.policy_model.inventory import Flow, Inventory
 from pledge.policy_model.vocabulary import TermSelection, Vocabularies
+
+if TYPE_CHECKING:  # imported when the networkx graph is first asked for: a tenth of a
+    import networkx as nx  # second of every run's start, which most runs never need
 
 EdgeFilter = Callable[[Flow], bool]
 _ID = attrgetter("id")
@@ -379,6 +380,8 @@ class FlowGraph:
         return self._graph
 
     def _networkx(self) -> nx.MultiDiGraph:
+        import networkx as nx
+
         g = nx.MultiDiGraph()
         nodes, succ, pred = g._node, g._succ, g._pred  # see graph's docstring
         outs: list[dict[str, Any]] = []

@@ -23,7 +23,6 @@ from pledge.checks.graph.flow_graph import EdgeFilter, FlowGraph
 from pledge.cli.common import EXIT_OK, get_inventory, limits_option, write_output
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.vocabulary import default_vocabularies
-from pledge.reports.graph_export import EXPORTERS, export
 from pledge.reports.safe import plain
 
 
@@ -403,9 +402,14 @@ def node_command(node_id: str, inventory: Path | None, inventory_option: Path | 
     return finish(_node_text(info), output)
 
 
+EXPORT_FORMATS = ("csv", "dot", "graphml", "json", "mermaid")
+"""The formats of ``pledge graph export`` (:data:`pledge.reports.graph_export.EXPORTERS`'s
+names: that module, and networkx with it, is imported only when a graph is exported)."""
+
+
 @graph.command("export")
 @inventory_options
-@click.option("-f", "--format", "fmt", type=click.Choice(sorted(EXPORTERS)), default="dot",
+@click.option("-f", "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="dot",
               show_default=True, help="dot (Graphviz), graphml (yEd, Gephi), json (node-link, "
                                       "D3), mermaid (Markdown), csv (one row per flow).")
 @filter_options
@@ -420,6 +424,8 @@ def export_command(inventory: Path | None, inventory_option: Path | None, max_fi
     For Graphviz, yEd or Gephi, D3, Markdown documents and spreadsheets;
     --category and --purpose keep only matching flows.
     """
+    from pledge.reports.graph_export import export
+
     fg = load_graph(inventory, inventory_option, max_file_size)
     follow = make_filter(fg, categories, purposes, broader=broader)
     write_output(export(fg, fmt, follow), output)
