@@ -15,12 +15,15 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
 
 from pledge.checks.findings import Finding, Status
-from pledge.checks.gating.diff import InventoryDiff, breaks
 from pledge.policy_model.sources import Location
 from pledge.reports.document import Report
 from pledge.reports.safe import plain
+
+if TYPE_CHECKING:  # the diff's models are imported when a diff is rendered
+    from pledge.checks.gating.diff import InventoryDiff
 
 _MD_BACKSLASH = frozenset("\\`*_{}[]|~$")
 _MD_CHARS = re.compile(r"[&<>#@\\`*_{}\[\]|~$]")
@@ -294,6 +297,8 @@ def _via(path: list[str], flows: list[str]) -> str:
 
 def render_diff(diff: InventoryDiff) -> str:
     """An inventory diff as a pull-request comment: personal data first, then commitments."""
+    from pledge.checks.gating.diff import breaks
+
     gating = [f for f in diff.newly_failing if breaks(f, diff.fail_on)]
     broken = sorted({f.commitment for f in gating})
     verdict = "FAIL" if diff.result == "fail" else "PASS"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -14,8 +15,10 @@ from pledge.cli.main import cli, main
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command and subcommand of the CLI, as the words a user types."""
     paths: list[tuple[str, ...]] = []
-    for name in sorted(group.commands):
-        command = group.commands[name]
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         paths.append((*prefix, name))
         if isinstance(command, click.Group):
             paths.extend(_command_paths(command, (*prefix, name)))
@@ -47,3 +50,29 @@ def test_check_help_in_a_process_as_a_user_runs_it() -> None:
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert "-f, --format [" in done.stdout and "[:PATH]" in done.stdout
+
+
+def test_a_command_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """``pledge check`` starts without the other commands' modules, the connectors to
+    databases and Terraform, the Fides import, the diff or networkx; the top-level
+    help still lists every command."""
+    out = tmp_path / "out.json"
+    code = f"""
+import sys
+from pledge.cli.main import main
+try:
+    main(["check", "--as-of", "2026-11-29", "-f", "json", "-o", {str(out)!r}])
+except SystemExit as done:
+    assert done.code == 0, done.code
+loaded = [m for m in ("pledge.cli.commands.diff", "pledge.cli.commands.report",
+                      "pledge.connectors.database", "pledge.connectors.terraform",
+                      "pledge.connectors.fides.importer", "pledge.checks.gating.diff",
+                      "networkx") if m in sys.modules]
+assert not loaded, loaded
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    assert out.is_file()
+    listed = subprocess.run([sys.executable, "-m", "pledge", "--help"], capture_output=True,
+                            text=True, timeout=120, check=True).stdout
+    for name in ("check", "diff", "discover", "export", "graph", "import", "report", "verify"):
+        assert f"  {name} " in listed, name

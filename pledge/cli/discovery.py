@@ -8,14 +8,16 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from pledge.cli.common import LABEL_RULES_HELP, F
-from pledge.connectors.database import Discovery, Target, discover
 from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
+
+if TYPE_CHECKING:  # the database connectors are imported when a database is read
+    from pledge.connectors.database import Discovery, Target
 
 DEFAULT_SAMPLE = 1000
 DEFAULT_TIMEOUT = 30.0
@@ -77,6 +79,8 @@ class Scan:
     def run(self, target: Target, schema: str | None = None,
             rules: LabelRules | None = None) -> Discovery:
         """Discover ``target`` (``schema``, else the scan's), with a progress bar on a terminal."""
+        from pledge.connectors.database import discover
+
         with progress_bar(f"pledge: reading {target.shown}") as (start, step):
             return discover(target, rules or self.rules(), sample=self.sample,
                             timeout=self.timeout, schema=schema or self.schema,

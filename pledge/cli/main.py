@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 
@@ -10,37 +11,47 @@ import click
 
 from pledge import __version__
 from pledge.cli import process_end
-from pledge.cli.commands.check import check
-from pledge.cli.commands.diff import diff
-from pledge.cli.commands.discover import discover_command
-from pledge.cli.commands.explain import explain
-from pledge.cli.commands.exporting import export_group
-from pledge.cli.commands.graph import graph
-from pledge.cli.commands.graph_html import html_command
-from pledge.cli.commands.importing import importing
-from pledge.cli.commands.init import init
-from pledge.cli.commands.policy import policy
-from pledge.cli.commands.report import report
-from pledge.cli.commands.schema import schema
-from pledge.cli.commands.validate import validate
-from pledge.cli.commands.verify import verify
-from pledge.cli.commands.vocabulary import vocabulary
 from pledge.cli.common import EXIT_INPUT
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.reports.safe import plain
 
+COMMANDS = {
+    "check": "check", "diff": "diff", "discover": "discover:discover_command",
+    "explain": "explain", "export": "exporting:export_group", "graph": "graph",
+    "import": "importing:importing", "init": "init", "policy": "policy", "report": "report",
+    "schema": "schema", "validate": "validate", "verify": "verify",
+    "vocabulary": "vocabulary",
+}
+"""Each command and where it is defined (``module[:attribute]`` under
+``pledge.cli.commands``): a command's module, and what only it needs (the database
+and Terraform connectors, the Fides import, the diff), is imported when it runs."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(click.Group):
+    """The ``pledge`` group, importing a command's module when the command is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        module, _, attribute = where.partition(":")
+        command = getattr(importlib.import_module(f"pledge.cli.commands.{module}"),
+                          attribute or module)
+        if cmd_name == "graph" and "html" not in command.commands:  # in its own module,
+            from pledge.cli.commands.graph_html import html_command  # as it runs the checks
+
+            command.add_command(html_command)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pledge")
 def cli() -> None:
     """Check a privacy policy's commitments against a data inventory's flow graph."""
-
-
-graph.add_command(html_command)  # `pledge graph html`: in its own module, as it runs the checks
-for command in (check, diff, validate, explain, schema, vocabulary, graph, report, verify, init,
-                policy, importing, export_group):
-    cli.add_command(command)
-cli.add_command(discover_command, name="discover")
 
 
 def _say(text: str) -> None:

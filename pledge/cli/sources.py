@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pledge.cli.common import get_inventory, get_policy
-from pledge.connectors.fides.importer import (
-    Imported,
-    import_fides,
-    loaded_inventory,
-    loaded_policy,
-)
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.loading import LoadedInventory, LoadedPolicy
+
+if TYPE_CHECKING:  # the Fides import is imported when manifests are read
+    from pledge.connectors.fides.importer import Imported
 
 SOURCES = ("pledge", "fides")
 
@@ -41,6 +39,8 @@ def check_inputs(source: str, inventory: Path | None, policy_path: Path | None,
     if inventory is None:
         raise InputErrors([InputError("PLG-E019", "--from fides needs the manifests' path",
                                       None, None, "pledge check --from fides DIR")])
+    from pledge.connectors.fides.importer import import_fides, loaded_inventory, loaded_policy
+
     imported = import_fides([inventory], max_size=max_size)
     click.echo(f"pledge: imported from Fides: {import_summary(imported)} (`pledge import "
                "fides --output DIR` lists them)", err=True)

@@ -39,7 +39,6 @@ from pledge.cli.process_end import outlive
 from pledge.cli.run import evaluate_selected
 from pledge.cli.sources import SOURCES, check_inputs
 from pledge.cli.terraform import plan_option
-from pledge.connectors.terraform import plan_future
 from pledge.policy_model.label_rules import LabelRules
 from pledge.policy_model.loading import display_path
 from pledge.reports import json_report
@@ -128,6 +127,8 @@ def check(inventory: Path | None, policy_path: Path | None, source: str,
             loaded, loaded_policy = probe.inventory, probe.policy
         future = None
         if terraform_plan is not None:  # the plan's facts win; findings point at its resources
+            from pledge.connectors.terraform import plan_future  # only when a plan is read
+
             future = plan_future(loaded, terraform_plan, mapping_path=terraform_mapping,
                                  max_size=max_file_size)
             loaded = future.loaded
