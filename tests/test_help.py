@@ -15,10 +15,8 @@ from pledge.cli.main import cli, main
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every command and subcommand of the CLI, as the words a user types."""
     paths: list[tuple[str, ...]] = []
-    ctx = click.Context(group)
-    for name in group.list_commands(ctx):
-        command = group.get_command(ctx, name)
-        assert command is not None, name
+    for name in sorted(group.commands):
+        command = group.commands[name]
         paths.append((*prefix, name))
         if isinstance(command, click.Group):
             paths.extend(_command_paths(command, (*prefix, name)))

@@ -6,6 +6,7 @@ import contextlib
 import importlib
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 
 import click
 
@@ -27,31 +28,46 @@ COMMANDS = {
 and Terraform connectors, the Fides import, the diff), is imported when it runs."""
 
 
-class _Commands(click.Group):
-    """The ``pledge`` group, importing a command's module when the command is asked for."""
+class _Commands(MutableMapping[str, click.Command]):
+    """The ``pledge`` group's commands by name, each module imported on first use."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+    def __init__(self) -> None:
+        self._loaded: dict[str, click.Command] = {}
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        where = COMMANDS.get(cmd_name)
-        if where is None:
-            return None
-        module, _, attribute = where.partition(":")
-        command = getattr(importlib.import_module(f"pledge.cli.commands.{module}"),
-                          attribute or module)
-        if cmd_name == "graph" and "html" not in command.commands:  # in its own module,
-            from pledge.cli.commands.graph_html import html_command  # as it runs the checks
+    def __getitem__(self, name: str) -> click.Command:
+        command = self._loaded.get(name)
+        if command is None:
+            module, _, attribute = COMMANDS[name].partition(":")
+            command = getattr(importlib.import_module(f"pledge.cli.commands.{module}"),
+                              attribute or module)
+            assert isinstance(command, click.Command)
+            if isinstance(command, click.Group) and name == "graph":  # in its own module,
+                from pledge.cli.commands.graph_html import html_command  # as it runs checks
 
-            command.add_command(html_command)
-        assert isinstance(command, click.Command)
+                command.add_command(html_command)
+            self._loaded[name] = command
         return command
 
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        raise TypeError("pledge's commands are listed in COMMANDS")
 
-@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("pledge's commands are listed in COMMANDS")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="pledge")
 def cli() -> None:
     """Check a privacy policy's commitments against a data inventory's flow graph."""
+
+
+cli.commands = _Commands()  # a mapping that imports each command on demand
 
 
 def _say(text: str) -> None:
