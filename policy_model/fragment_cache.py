@@ -151,6 +151,21 @@ class _Unkept(Exception):
     """Declarations the cache's encoding cannot hold (a key with a tab in it)."""
 
 
+def encoded_declarations(found: Iterable[Declaration]) -> bytes | None:
+    """Declarations as a cache entry keeps them; ``None`` when they cannot be kept."""
+    try:
+        return _encode_declarations(found)
+    except _Unkept:
+        return None
+
+
+def cached_file(fragment_json: bytes, section_lines: dict[str, int],
+                declarations: bytes) -> CachedFile:
+    """A file from the parts of an entry: the models validated again from their JSON."""
+    return CachedFile(InventoryFragment.model_validate_json(fragment_json), section_lines,
+                      CachedDeclarations(declarations))
+
+
 def _encode_declarations(found: Iterable[Declaration]) -> bytes:
     by_kind: dict[str, dict[str, str]] = {}
     for kind, ident, line, key_lines in found:
@@ -188,6 +203,10 @@ class FragmentCache:
 
     def _path(self, sha256: str, kind: str) -> Path:
         return self.directory / self.salt[:24] / f"{sha256}.{kind}"
+
+    def has(self, sha256: str, kind: str) -> bool:
+        """Whether an entry for these bytes and this format exists (not whether it is whole)."""
+        return self._path(sha256, kind).is_file()
 
     def get(self, sha256: str, kind: str) -> CachedFile | None:
         """The entry for a file with these bytes and this format, if whole and current."""

@@ -26,7 +26,13 @@ from pledge.base.timings import phase
 from pledge.policy_model import PROJECT_DIR
 from pledge.policy_model.confirmation import Confirmation
 from pledge.policy_model.errors import InputError, InputErrors, raise_if_any
-from pledge.policy_model.fragment_cache import CachedFile, FragmentCache, cache_salt
+from pledge.policy_model.fragment_cache import (
+    CachedFile,
+    FragmentCache,
+    cache_salt,
+    cached_file,
+    encoded_declarations,
+)
 from pledge.policy_model.inventory import (
     LIST_SECTIONS,
     SECTIONS,
@@ -37,6 +43,7 @@ from pledge.policy_model.inventory import (
 from pledge.policy_model.json_slices import Layout, SliceMemo, Taken, models_from_json
 from pledge.policy_model.load_share import LoadShare
 from pledge.policy_model.model_scan import scan
+from pledge.policy_model.read_ahead import Beside, Read, Started, ahead_positions
 from pledge.policy_model.references import reference_errors
 from pledge.policy_model.shared_keys import share_given_keys
 from pledge.policy_model.sources import Declaration, Declarations, Location, SourceIndex
@@ -405,7 +412,8 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
                    display: str | None = None, max_size: int = DEFAULT_MAX_FILE_SIZE,
                    phases: dict[str, float] | None = None,
                    cache: Path | None = None, share: LoadShare | None = None,
-                   confirm_later: bool = False) -> LoadedInventory:
+                   confirm_later: bool = False, beside: Beside | None = None
+                   ) -> LoadedInventory:
     """Load every file of an inventory, validate, merge and cross-check it.
 
     When ``phases`` is given, the seconds spent reading and parsing files
@@ -423,6 +431,9 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
     the load found nothing wrong; files are kept in the fragment cache only
     once confirmed. When the rest did find something, the load is made again in
     line, so the errors are those of a load in line, in its order.
+
+    With ``beside``, the last YAML files are read ahead by work it starts (on an idle
+    core) while this load reads the others (:mod:`pledge.policy_model.read_ahead`).
     """
     started = time.perf_counter()
     parsing = [0.0]
@@ -430,7 +441,7 @@ def load_inventory(path: Path, *, vocab: Vocabularies | None = None,
         with paused_gc(), phase(f"load {display or display_path(path)}"):
             try:
                 return _load_inventory(path, vocab, display, max_size, parsing, cache, share,
-                                       later=confirm_later)
+                                       later=confirm_later, beside=beside)
             except _InLine:  # errors before the checks left: every error, in line
                 return _load_inventory(path, vocab, display, max_size, parsing, cache, None,
                                        later=False)
@@ -450,7 +461,7 @@ class _InLine(Exception):
 def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
                     max_size: int, parsing: list[float],
                     cache_dir: Path | None, share: LoadShare | None, *,
-                    later: bool) -> LoadedInventory:
+                    later: bool, beside: Beside | None = None) -> LoadedInventory:
     vocab = vocab or default_vocabularies()
     shown_root = display or display_path(path)
     files = inventory_files(path, shown_root)
@@ -458,18 +469,31 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         raise InputErrors([InputError("PLG-E010", "no inventory files (.yaml, .yml, .json) "
                                       "found", shown_root, None,
                                       "point pledge at a directory of inventory files")])
-    index = SourceIndex()
-    errors: list[InputError] = []
-    merged: dict[str, Any] = {s: [] for s in LIST_SECTIONS}
-    singles: dict[str, tuple[Any, str]] = {}
-    loaded_files: list[InputFile] = []
     terms = {kind: vocab.get(kind).terms for kind in VOCABULARY_KINDS}
     cache = FragmentCache(cache_dir, terms) if cache_dir is not None else None
     if share is not None and not share.usable(cache.salt if cache else cache_salt(terms)):
         share = None  # kept against another vocabulary
     memo = share.slices if share is not None else None
     left = Confirmation(shown=shown_root)
-    for file_path, shown in files:
+    ahead = _Ahead.start(beside, files, max_size, cache, share, terms, vocab)
+    try:
+        return _load_files(path, files, shown_root, vocab, max_size, parsing, cache, share,
+                           memo, terms, left, later=later, ahead=ahead)
+    finally:
+        ahead.close()
+
+
+def _load_files(path: Path, files: list[tuple[Path, str]], shown_root: str,
+                vocab: Vocabularies, max_size: int, parsing: list[float],
+                cache: FragmentCache | None, share: LoadShare | None, memo: SliceMemo | None,
+                terms: dict[str, Any], left: Confirmation, *, later: bool, ahead: _Ahead
+                ) -> LoadedInventory:
+    index = SourceIndex()
+    errors: list[InputError] = []
+    merged: dict[str, Any] = {s: [] for s in LIST_SECTIONS}
+    singles: dict[str, tuple[Any, str]] = {}
+    loaded_files: list[InputFile] = []
+    for position, (file_path, shown) in enumerate(files):
         started = time.perf_counter()
         is_json = file_path.suffix.lower() == ".json"
         kind = "json" if is_json else "yaml"
@@ -477,6 +501,8 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
             text, digest = read_text_and_digest(file_path, max_size=max_size, display=shown)
             loaded_files.append(InputFile(shown, file_path, digest, "inventory"))
             cached: CachedFile | None = share.file(digest, kind) if share else None
+            if cached is None:  # read ahead (and kept in the cache by the work, if any)
+                cached = ahead.take(position, digest)
             if cached is None and cache is not None:
                 cached = cache.get(digest, kind)
         except InputError as err:
@@ -519,7 +545,7 @@ def _load_inventory(path: Path, vocab: Vocabularies | None, display: str | None,
         index.add_text(shown, text, is_json=is_json, layout=layout or None)
         declared = _declarations(raw)  # only used once every file is valid
         deferred = Declarations(())
-        if cache is None and share is None:
+        if cache is None and share is None and not ahead.positions:
             for kind_of, ident, line, key_lines in declared:
                 index.add(kind_of, ident, shown, line, key_lines)
         else:  # every file deferred, so the first declaration still wins across files
@@ -655,6 +681,115 @@ def _confirmed_kept(confirm: Callable[[], _Confirmed], cache: FragmentCache | No
     if cache is not None and confirmed.parsed and not confirmed.errors:
         cache.put(digest, kind, fragment, _lines_of(confirmed, section_lines), declared)
     return confirmed.errors
+
+
+class _Ahead:
+    """The YAML files one load reads ahead beside itself (see :mod:`read_ahead`)."""
+
+    def __init__(self, positions: frozenset[int] = frozenset(),
+                 started: Started[dict[int, Read]] | None = None) -> None:
+        self.positions = positions
+        self._started = started
+        self._read: dict[int, Read] | None = None
+
+    @classmethod
+    def start(cls, beside: Beside | None, files: list[tuple[Path, str]], max_size: int,
+              cache: FragmentCache | None, share: LoadShare | None, terms: dict[str, Any],
+              vocab: Vocabularies) -> _Ahead:
+        """Start reading ahead the last YAML files, when ``beside`` is given and it pays."""
+        if beside is None or (share is not None and share.closed):  # a second load shares
+            return cls()
+        sizes: list[int | None] = []
+        for file_path, _shown in files:
+            size = None
+            if file_path.suffix.lower() != ".json":
+                try:
+                    size = file_path.stat().st_size
+                except OSError:
+                    size = None
+            sizes.append(size if size is not None and size <= max_size else None)
+        chosen = ahead_positions(sizes)
+        if not chosen:
+            return cls()
+        work = partial(_read_clean, [(n, *files[n]) for n in chosen], max_size, cache, terms,
+                       vocab)
+        return cls(frozenset(chosen), beside(work))
+
+    def take(self, position: int, digest: str) -> CachedFile | None:
+        """The file at ``position`` as read ahead, when it was read clean from these bytes."""
+        if position not in self.positions or self._started is None:
+            return None
+        if self._read is None:
+            with phase("wait for the files read beside"):
+                self._read = self._started.result()
+        found = self._read.pop(position, None)
+        if found is None or found[0] != digest:  # not clean, or changed since: read it here
+            return None
+        return cached_file(found[1], found[3], found[2])
+
+    def close(self) -> None:
+        """Stop the work when its files are no longer wanted (the load failed early)."""
+        if self._started is not None and self._read is None:
+            self._started.cancel()
+        self._started = None
+
+
+def _read_clean(chosen: list[tuple[int, Path, str]], max_size: int,
+                cache: FragmentCache | None, terms: dict[str, Any], vocab: Vocabularies
+                ) -> dict[int, Read]:
+    """Read the chosen YAML files as the load would, each one that comes out clean
+    (every guard, its models valid, its last checks passed) as a cache entry's parts,
+    kept in the fragment cache too when there is one (as the load keeps a clean file)."""
+    read: dict[int, Read] = {}
+    with phase("read YAML files ahead"):
+        for position, file_path, shown in chosen:
+            try:
+                text, digest = read_text_and_digest(file_path, max_size=max_size,
+                                                    display=shown)
+            except InputError:
+                continue
+            if cache is not None and cache.has(digest, "yaml"):
+                continue  # the load takes it from the cache
+            found = _clean_entry(text, shown, terms, vocab)
+            if found is None:
+                continue
+            fragment_json, section_lines, declared = found
+            declarations = encoded_declarations(declared)
+            if declarations is None:
+                continue
+            if cache is not None:
+                cache.put(digest, "yaml", fragment_json, section_lines, declared)
+            read[position] = (digest, fragment_json, declarations, section_lines)
+    return read
+
+
+def _clean_entry(text: str, shown: str, terms: dict[str, Any], vocab: Vocabularies
+                 ) -> tuple[bytes, dict[str, int], list[Declaration]] | None:
+    """One YAML file's models as JSON, section lines and declarations, when the load would
+    find nothing wrong with it; ``None`` for anything else (the load then reads it)."""
+    try:
+        raw, _quick = _parse_inventory_text(text, shown, False)
+    except InputError:
+        return None
+    if not isinstance(raw, dict):
+        return None
+    declared = _declarations(raw)
+    fragment, part_errors = _validate_in_parts(raw, shown, len(text))
+    if part_errors:
+        return None
+    if fragment is None:
+        if _part_sizes(raw, len(text)):
+            return None
+        try:
+            fragment = InventoryFragment.model_validate(_narrowed(raw))
+        except ValidationError:
+            return None
+    section_lines = raw.key_lines if isinstance(raw, Located) else {}
+    fragment_json = FragmentCache.fragment_json(fragment)
+    confirmed = _confirm_file(fragment, text, shown, False, False, terms, vocab)
+    if confirmed.errors or not confirmed.parsed:
+        return None
+    return fragment_json, _lines_of(confirmed, section_lines), declared
 
 
 def _merge(fragment: InventoryFragment, section_lines: dict[str, int], shown: str,

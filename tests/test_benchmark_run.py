@@ -55,13 +55,14 @@ def test_benchmark_measures_yaml_the_cache_an_incremental_run_and_diff(tmp_path:
     assert "one YAML file changed, cache" in proc.stdout
     other = json.loads(raw.read_text(encoding="utf-8"))[0]["other"]
     assert set(other) == {"yaml", "yaml_cached", "incremental", "incremental_cli",
-                          "diff_json", "diff_yaml_cached"}
+                          "diff_json", "diff_yaml_cached", "json_cli", "yaml_cli"}
     for key in ("yaml", "yaml_cached", "incremental"):  # every path: planted = found
         assert other[key]["planted_found"] is True
         assert set(other[key]["phases"]) == {"parse", "validate", "graph", "checks", "total"}
-    for key in ("incremental_cli", "diff_json", "diff_yaml_cached"):
+    for key in ("incremental_cli", "diff_json", "diff_yaml_cached", "json_cli", "yaml_cli"):
         assert other[key]["seconds"] > 0 and other[key]["peak_mb"] > 0
     assert other["diff_json"]["code"] == other["diff_yaml_cached"]["code"]
+    assert other["json_cli"]["code"] == other["yaml_cli"]["code"] == 1  # the planted failures
 
 
 def test_page_costs_measures_first_touch_and_copies_after_a_fork() -> None:

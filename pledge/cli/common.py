@@ -18,6 +18,7 @@ import click
 
 from pledge.base.timings import recording, summary
 from pledge.checks.gating.selection import SEVERITIES
+from pledge.cli.forked import Forked, fork_wanted
 from pledge.policy_model import BUNDLED_INVENTORY, BUNDLED_POLICY
 from pledge.policy_model.errors import InputError, InputErrors
 from pledge.policy_model.load_share import LoadShare
@@ -134,13 +135,15 @@ def get_inventory(path: Path | None, max_size: int = DEFAULT_MAX_FILE_SIZE,
                   confirm_later: bool = False) -> LoadedInventory:
     """Load the given or the bundled inventory (through the fragment cache, if given;
     sharing what an earlier load with ``share`` validated; its last checks left to the
-    caller with ``confirm_later``: see :mod:`pledge.cli.confirming`)."""
+    caller with ``confirm_later``: see :mod:`pledge.cli.confirming`). With a core idle,
+    the last YAML files are read on it meanwhile (:mod:`pledge.policy_model.read_ahead`)."""
+    beside = Forked if fork_wanted() else None
     if path is None:
         return load_inventory(BUNDLED_INVENTORY, display=display_path(BUNDLED_INVENTORY),
                               max_size=max_size, cache=cache, share=share,
-                              confirm_later=confirm_later)
+                              confirm_later=confirm_later, beside=beside)
     return load_inventory(path, display=str(path), max_size=max_size, cache=cache,
-                          share=share, confirm_later=confirm_later)
+                          share=share, confirm_later=confirm_later, beside=beside)
 
 
 def write_output(text: str | bytes, output: Path | None) -> None:
