@@ -725,7 +725,10 @@ class _Ahead:
         found = self._read.pop(position, None)
         if found is None or found[0] != digest:  # not clean, or changed since: read it here
             return None
-        return cached_file(found[1], found[3], found[2])
+        try:
+            return cached_file(found[1], found[3], found[2])
+        except ValueError:  # not what the work wrote (it cannot be): read it here
+            return None
 
     def close(self) -> None:
         """Stop the work when its files are no longer wanted (the load failed early)."""

@@ -29,7 +29,7 @@ AHEAD_MAX_BYTES = 512 << 20
 """Above this much YAML, the work's own models (about ten times the text) would double
 the peak memory: read in line."""
 
-AHEAD_SHARE = 0.4
+AHEAD_SHARE = 0.45
 """The share of the bytes read ahead: less than half, as the work also writes what it read
 as JSON, and takes longer beside the load than the load does on its own files."""
 
