@@ -247,17 +247,18 @@ class FragmentCache:
         return CachedFile(fragment, lines, CachedDeclarations(bytes(body[split:])))
 
     def put(self, sha256: str, kind: str, fragment: InventoryFragment | bytes,
-            section_lines: Mapping[str, int], found: Iterable[Declaration]) -> None:
+            section_lines: Mapping[str, int], found: Iterable[Declaration] | bytes) -> None:
         """Keep a clean file's models and declarations (a failed write is only a miss later).
 
         ``fragment`` may come as its JSON already (:meth:`fragment_json`), made before
-        the models' given keys were shared (the JSON of shared keys is not made)."""
+        the models' given keys were shared (the JSON of shared keys is not made), and
+        ``found`` encoded already (:func:`encoded_declarations`)."""
         fragment_json = (fragment if isinstance(fragment, bytes)
                          else self.fragment_json(fragment))
-        try:
-            body = fragment_json + _encode_declarations(found)
-        except _Unkept:
+        declarations = found if isinstance(found, bytes) else encoded_declarations(found)
+        if declarations is None:
             return  # not kept: the file is read again next time
+        body = fragment_json + declarations
         header: dict[str, Any] = {
             "format": FORMAT, "pledge": __version__, "salt": self.salt, "sha256": sha256,
             "kind": kind, "body_sha256": hashlib.sha256(body).hexdigest(),

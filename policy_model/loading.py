@@ -761,7 +761,7 @@ def _read_clean(chosen: list[tuple[int, Path, str]], max_size: int,
             if declarations is None:
                 continue
             if cache is not None:
-                cache.put(digest, "yaml", fragment_json, section_lines, declared)
+                cache.put(digest, "yaml", fragment_json, section_lines, declarations)
             read[position] = (digest, fragment_json, declarations, section_lines)
     return read
 
