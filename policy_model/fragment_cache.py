@@ -241,10 +241,9 @@ class FragmentCache:
                     and isinstance(lines, dict)
                     and all(isinstance(v, int) for v in lines.values())):
                 return None
-            fragment = InventoryFragment.model_validate_json(bytes(body[:split]))
+            return cached_file(bytes(body[:split]), lines, bytes(body[split:]))
         except (ValueError, KeyError, TypeError, ValidationError):
             return None
-        return CachedFile(fragment, lines, CachedDeclarations(bytes(body[split:])))
 
     def put(self, sha256: str, kind: str, fragment: InventoryFragment | bytes,
             section_lines: Mapping[str, int], found: Iterable[Declaration] | bytes) -> None:

@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +31,7 @@ class AtOnce:
     """Starts the work at once, here; its result is kept for the load to ask for."""
 
     def __init__(self, work: Callable[[], dict[int, Read]]) -> None:
-        self.reading = True
         self.value = work()
-        self.reading = False
         self.cancelled = False
 
     def result(self) -> dict[int, Read]:
@@ -43,27 +41,34 @@ class AtOnce:
         self.cancelled = True
 
 
+class Noting:
+    """The files each side parsed: ``ahead`` (inside the work) and ``load``; ``start`` is
+    the starter to give the load."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.ahead: list[str] = []
+        self.load: list[str] = []
+        self._side = self.load
+        parse = loading._parse_inventory_text
+
+        def noting(text: str, shown: str, is_json: bool) -> Any:
+            self._side.append(shown)
+            return parse(text, shown, is_json)
+
+        monkeypatch.setattr(loading, "_parse_inventory_text", noting)
+        monkeypatch.setattr(read_ahead, "AHEAD_MIN_BYTES", 1)
+
+    def start(self, work: Callable[[], dict[int, Read]]) -> AtOnce:
+        self._side = self.ahead
+        try:
+            return AtOnce(work)
+        finally:
+            self._side = self.load
+
+
 @pytest.fixture()
-def parsed(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, list[str]]]:
-    """The files each side parsed: ``ahead`` (inside the work) and ``load``."""
-    seen: dict[str, list[str]] = {"ahead": [], "load": []}
-    parse = loading._parse_inventory_text
-    current: list[AtOnce] = []
-
-    def noting(text: str, shown: str, is_json: bool) -> Any:
-        seen["ahead" if current and current[-1].reading else "load"].append(shown)
-        return parse(text, shown, is_json)
-
-    class Noted(AtOnce):
-        def __init__(self, work: Callable[[], dict[int, Read]]) -> None:
-            self.reading = True
-            current.append(self)
-            super().__init__(work)
-
-    monkeypatch.setattr(loading, "_parse_inventory_text", noting)
-    monkeypatch.setattr(read_ahead, "AHEAD_MIN_BYTES", 1)
-    seen["starter"] = Noted  # type: ignore[assignment]
-    yield seen
+def parsed(monkeypatch: pytest.MonkeyPatch) -> Noting:
+    return Noting(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -102,21 +107,21 @@ def test_positions_are_the_last_files_about_the_share_of_the_bytes(
 
 
 def test_the_work_reads_the_last_files_and_the_load_takes_them(
-        inventory: Path, parsed: dict[str, Any]) -> None:
+        inventory: Path, parsed: Noting) -> None:
     in_line = load_inventory(inventory)
-    parsed["load"].clear()
-    ahead = load_inventory(inventory, beside=parsed["starter"])
+    parsed.load.clear()
+    ahead = load_inventory(inventory, beside=parsed.start)
     _same(ahead, in_line)
     names = sorted(p.name for p in inventory.glob("*.yaml"))
-    assert parsed["ahead"] and parsed["load"]
-    assert not set(parsed["ahead"]) & set(parsed["load"])  # each file read once
-    assert sorted(Path(s).name for s in parsed["ahead"] + parsed["load"]) == names
-    assert sorted(parsed["ahead"]) == parsed["ahead"]  # the last files, in order
-    assert max(parsed["load"]) < min(parsed["ahead"])
+    assert parsed.ahead and parsed.load
+    assert not set(parsed.ahead) & set(parsed.load)  # each file read once
+    assert sorted(Path(s).name for s in parsed.ahead + parsed.load) == names
+    assert sorted(parsed.ahead) == parsed.ahead  # the last files, in order
+    assert max(parsed.load) < min(parsed.ahead)
 
 
 def test_a_file_with_an_error_is_read_by_the_load_for_the_same_error(
-        tmp_path: Path, inventory: Path, parsed: dict[str, Any]) -> None:
+        tmp_path: Path, inventory: Path, parsed: Noting) -> None:
     broken = tmp_path / "inv"
     broken.mkdir()
     for path in inventory.glob("*.yaml"):
@@ -126,12 +131,12 @@ def test_a_file_with_an_error_is_read_by_the_load_for_the_same_error(
     last.write_text(text.replace("  name: ", "  nmae: ", 1), encoding="utf-8")
     with pytest.raises(InputErrors) as in_line:
         load_inventory(broken)
-    parsed["load"].clear()
+    parsed.load.clear()
     with pytest.raises(InputErrors) as ahead:
-        load_inventory(broken, beside=parsed["starter"])
+        load_inventory(broken, beside=parsed.start)
     assert [e.render() for e in ahead.value.errors] == [e.render() for e in in_line.value.errors]
     assert any(str(last) in e.render() for e in in_line.value.errors)
-    assert str(last) in parsed["ahead"] and str(last) in parsed["load"]  # read again here
+    assert str(last) in parsed.ahead and str(last) in parsed.load  # read again here
 
 
 def test_a_file_changed_after_the_work_read_it_is_read_again(
