@@ -76,3 +76,37 @@ def test_page_costs_measures_first_touch_and_copies_after_a_fork() -> None:
     for line in lines:  # each figure per page, in microseconds
         per_page = [float(us) for us in re.findall(r"\(\s*([\d.]+) us/page\)", line)]
         assert len(per_page) == 2 and all(us > 0 for us in per_page), line
+
+
+def test_model_layouts_reads_the_same_stores_in_every_layout(tmp_path: Path) -> None:
+    from benchmarks.generate import generate, write_json
+
+    generated = generate(200)
+    path = write_json(generated, tmp_path / "inventory.json")
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "model_layouts.py"),
+                           str(path), "--repeat", "1"], capture_output=True, text=True,
+                          check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr  # 1 when two layouts read different data
+    stores = generated.data["stores"]
+    models = len(stores) + sum(len(store.get("fields", [])) for store in stores)
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")
+            for line in proc.stdout.splitlines()[2:]}
+    assert set(rows) == {"pydantic", "pydantic, fields as dictionaries", "msgspec",
+                         "msgspec, patterns left out"}  # msgspec: a test dependency
+    for row in rows.values():  # one run each, the models of every store, the memory they hold
+        assert len(row[2].split(", ")) == 1 and row[4].rstrip(" |") == f"{models:,}"
+        assert int(row[3].replace(",", "")) >= 0
+
+
+def test_model_layouts_runs_the_checks_on_structs_to_the_same_findings(tmp_path: Path) -> None:
+    from benchmarks.generate import generate, write_json
+
+    path = write_json(generate(200), tmp_path / "inventory.json")
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "model_layouts.py"),
+                           str(path), "--checks", "--repeat", "1"], capture_output=True,
+                          text=True, check=False, timeout=300)
+    assert proc.returncode == 0, proc.stderr  # 1 when the layouts' findings differ
+    rows = [line.split(" | ") for line in proc.stdout.splitlines()[2:]]
+    assert [row[0].lstrip("| ") for row in rows] == ["pydantic", "msgspec"]
+    findings = {row[5].rstrip(" |") for row in rows}
+    assert len(findings) == 1 and int(findings.pop()) > 0  # the planted failures, both
