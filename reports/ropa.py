@@ -105,11 +105,11 @@ def _store_purposes(store: Store) -> list[str]:
     return sorted(found)
 
 
-def _retention(store: Store, categories: frozenset[str], graph: FlowGraph) -> str | None:
+def _retention(store: Store, categories: frozenset[str], index: _Index) -> str | None:
     values: dict[str, list[str]] = {}
     disposals: set[str] = set()
     for fld in store.fields:
-        if not _selected([fld.category], categories, graph.vocab.data_categories):
+        if not index.category_hit(fld.category, categories):
             continue
         values.setdefault(str(fld.retention or store.retention or "not set"), []).append(
             fld.name)
@@ -149,6 +149,17 @@ class _Index:
         self._reach: dict[tuple[frozenset[str], frozenset[str], frozenset[str]],
                           frozenset[str]] = {}
         self._purposes: dict[tuple[tuple[str, ...], frozenset[str]], bool] = {}
+        self._categories: dict[tuple[str, frozenset[str]], bool] = {}
+
+    def category_hit(self, category: str, categories: frozenset[str]) -> bool:
+        """Whether a field of ``category`` holds (or may hold) one of ``categories``, memoised:
+        activities share their categories, stores repeat a few dozen field categories."""
+        key = (category, categories)
+        hit = self._categories.get(key)
+        if hit is None:
+            hit = self._categories[key] = _selected([category], categories,
+                                                    self.graph.vocab.data_categories)
+        return hit
 
     def purposes_hit(self, flow: Flow, purposes: frozenset[str]) -> bool:
         """Whether ``flow`` is for one of ``purposes`` (or a broader one), memoised."""
@@ -214,7 +225,7 @@ def _activity(act: ProcessingActivity, index: _Index) -> ActivityRecord:
             tuple(a for a in sorted(system.agreements) if a in TRANSFER_SAFEGUARDS),
             country is not None and system.country != country))
     retention = tuple(r for s in sorted(stores) if (r := _retention(stores[s], categories,
-                                                                     graph)))
+                                                                     index)))
     flows = [graph.flows[step[1]] for _node, step in sorted(reached.items()) if step]
     security = list(inv.organisation.security_measures if inv.organisation else [])
     encrypted = sorted(s for s in stores if stores[s].encryption_at_rest)

@@ -113,3 +113,29 @@ def test_activities_sharing_people_categories_and_purposes_share_one_walk(
                 for a in activities}
     assert len(record.activities) == len(activities) > 2 * len(distinct)
     assert len(walks) == 2 * len(distinct) + len(activities)  # people and feeds, then own
+
+
+@pytest.mark.parametrize("generated", [False, True])
+def test_each_activity_reads_the_same_with_the_shared_index_as_alone(
+        generated: bool, tmp_path: Path) -> None:
+    """The index memoises what activities share (the people's reach, whether a flow's
+    purposes or a field's category are selected): an activity's record must be the one
+    an index made for it alone gives, whatever the activities before it asked."""
+    from pledge.checks.graph.flow_graph import FlowGraph
+    from pledge.policy_model.loading import load_inventory
+    from pledge.policy_model.vocabulary import default_vocabularies
+
+    if generated:
+        from benchmarks.generate import generate, write_json
+
+        inv = load_inventory(write_json(generate(200), tmp_path / "inv.json")).inventory
+    else:
+        inv = load_inventory(INVENTORY).inventory
+    graph = FlowGraph(inv, default_vocabularies())
+    record = ropa.build(inv, graph)
+    alone = {a.id: ropa._activity(a, ropa._Index(inv, graph))
+             for a in inv.processing_activities}
+    assert {a.id: a for a in record.activities} == alone
+    # activities that keep the same stores for different categories: the memo is tested
+    retained = [set(a.retention) for a in record.activities if a.retention]
+    assert len({frozenset(r) for r in retained}) > 1
