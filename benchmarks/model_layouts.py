@@ -50,7 +50,7 @@ import sys
 import time
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -289,39 +289,44 @@ def main(argv: list[str] | None = None) -> int:
     print("| layout | decode s (median) | every run s | resident growth MB | models |")
     print("|---|---|---|---|---|")
     digests: set[str] = set()
-    for layout in LAYOUTS:
-        runs = [r for r in (_in_child(args.inventory, layout) for _ in range(args.repeat)) if r]
-        if not runs:
-            continue
+    for layout, runs in _each_layout(args.inventory, LAYOUTS, args.repeat, False, digests):
         seconds = [r["seconds"] for r in runs]
         grown = statistics.median(r["resident_mb"] for r in runs)
         models = runs[0]["stores"] + runs[0]["fields"]
-        digests.update(r["digest"] for r in runs)
         print(f"| {layout} | {statistics.median(seconds):.2f} | "
               f"{', '.join(f'{s:.2f}' for s in seconds)} | {grown:,.0f} | {models:,} |",
               flush=True)
-    if len(digests) > 1:
-        print("the layouts read different data: the comparison does not hold", file=sys.stderr)
-        return 1
-    return 0
+    return _agreed(digests, "the layouts read different data: the comparison does not hold")
 
 
 def _checks_table(path: Path, repeat: int) -> int:
     print("| layout | load s | graph s | checks s | resident growth MB | findings |")
     print("|---|---|---|---|---|---|")
     digests: set[str] = set()
-    for layout in ("pydantic", "msgspec"):
-        runs = [r for r in (_in_child(path, layout, checks=True) for _ in range(repeat)) if r]
-        if not runs:
-            continue
-        digests.update(r["digest"] for r in runs)
+    for layout, runs in _each_layout(path, ("pydantic", "msgspec"), repeat, True, digests):
         median = {key: statistics.median(r[key] for r in runs)
                   for key in ("load", "graph", "checks", "resident_mb")}
         print(f"| {layout} | {median['load']:.2f} | {median['graph']:.2f} | "
               f"{median['checks']:.2f} | {median['resident_mb']:,.0f} | {runs[0]['findings']:,} |",
               flush=True)
+    return _agreed(digests, "the layouts' checks found different findings")
+
+
+def _each_layout(path: Path, layouts: Sequence[str], repeat: int, checks: bool,
+                 digests: set[str]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Each layout that ran, with its runs (each in a process of its own); every run's
+    digest noted in ``digests``."""
+    for layout in layouts:
+        runs = [r for r in (_in_child(path, layout, checks) for _ in range(repeat)) if r]
+        if runs:
+            digests.update(r["digest"] for r in runs)
+            yield layout, runs
+
+
+def _agreed(digests: set[str], otherwise: str) -> int:
+    """0 when every layout gave the same digest, else 1 (and ``otherwise`` said)."""
     if len(digests) > 1:
-        print("the layouts' checks found different findings", file=sys.stderr)
+        print(otherwise, file=sys.stderr)
         return 1
     return 0
 
