@@ -93,9 +93,8 @@ def test_model_layouts_reads_the_same_stores_in_every_layout(tmp_path: Path) -> 
             for line in proc.stdout.splitlines()[2:]}
     assert set(rows) == {"pydantic", "pydantic, fields as dictionaries", "msgspec",
                          "msgspec, patterns left out"}  # msgspec: a test dependency
-    for row in rows.values():  # one run each, the models of every store, the memory they hold
+    for row in rows.values():  # one run each, every store and field made as a model
         assert len(row[2].split(", ")) == 1 and row[4].rstrip(" |") == f"{models:,}"
-        assert int(row[3].replace(",", "")) >= 0
 
 
 def test_model_layouts_runs_the_checks_on_structs_to_the_same_findings(tmp_path: Path) -> None:
